@@ -1,0 +1,72 @@
+"""The one settings object: every tunable of API, worker and tooling, read from the environment."""
+
+from enum import StrEnum
+from functools import lru_cache
+from typing import Annotated
+
+from pydantic import AnyUrl, BeforeValidator, Field, SecretStr, computed_field
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class ApiStyle(StrEnum):
+    """Which OpenAI HTTP API the worker streams from."""
+
+    RESPONSES = "responses"
+    CHAT_COMPLETIONS = "chat_completions"
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_ignore_empty=True, extra="ignore")
+
+    # Spec variables. DATABASE_URL may be given in the plain libpq form; the async driver is chosen here.
+    database_url: str = "postgresql://postgres:postgres@localhost:5432/chatdb"
+    redis_url: str = "redis://localhost:6379/0"
+    openai_api_key: SecretStr | None = None
+
+    # The model. With no key the worker talks to the bundled simulator instead, and says so.
+    openai_base_url: AnyUrl | None = None
+    openai_model: str = "gpt-5-mini"
+    openai_api_style: ApiStyle = ApiStyle.RESPONSES
+    simulator_url: AnyUrl = AnyUrl("http://127.0.0.1:8090/v1")
+
+    # Celery rides on the same Redis unless told otherwise.
+    celery_broker_url: str | None = None
+
+    # Streaming.
+    stream_ttl_seconds: int = Field(default=3600, gt=0)
+
+    # API.
+    cors_origins: Annotated[list[str], NoDecode, BeforeValidator(_split_csv)] = ["http://localhost:3000"]
+    max_message_chars: int = Field(default=32_000, gt=0)
+    max_title_chars: int = Field(default=200, gt=0)
+    max_request_bytes: int = Field(default=256 * 1024, gt=0)
+    db_pool_size: int = Field(default=20, gt=0)
+    db_max_overflow: int = Field(default=40, ge=0)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def simulated(self) -> bool:
+        """True when answers come from the bundled simulator, not a real model."""
+        return self.openai_api_key is None
+
+    @property
+    def async_database_url(self) -> str:
+        scheme, _, rest = self.database_url.partition("://")
+        if "+" in scheme:
+            return self.database_url
+        return f"postgresql+asyncpg://{rest}"
+
+    @property
+    def broker_url(self) -> str:
+        return self.celery_broker_url or self.redis_url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
