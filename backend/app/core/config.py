@@ -2,10 +2,12 @@
 
 from enum import StrEnum
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AnyUrl, BeforeValidator, Field, SecretStr, computed_field
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from app.core.redis_keys import DEFAULT_STREAM_TTL_SECONDS
 
 
 class ApiStyle(StrEnum):
@@ -33,13 +35,15 @@ class Settings(BaseSettings):
     openai_base_url: AnyUrl | None = None
     openai_model: str = "gpt-5-mini"
     openai_api_style: ApiStyle = ApiStyle.RESPONSES
+    # Reasoning summaries are requested with this effort (Responses API only); unset it for models without reasoning.
+    openai_reasoning_effort: Literal["none", "minimal", "low", "medium", "high"] | None = "low"
     simulator_url: AnyUrl = AnyUrl("http://127.0.0.1:8090/v1")
 
     # Celery rides on the same Redis unless told otherwise.
     celery_broker_url: str | None = None
 
     # Streaming.
-    stream_ttl_seconds: int = Field(default=3600, gt=0)
+    stream_ttl_seconds: int = Field(default=DEFAULT_STREAM_TTL_SECONDS, gt=0)
 
     # API.
     cors_origins: Annotated[list[str], NoDecode, BeforeValidator(_split_csv)] = ["http://localhost:3000"]

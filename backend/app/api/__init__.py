@@ -1,0 +1,1 @@
+"""HTTP layer: routes translate requests to service calls and results to responses."""

@@ -1,0 +1,50 @@
+"""Annotated dependencies for the routes."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.api.state import ApiState
+from app.core.config import Settings
+from app.services.messages import Enqueue
+from app.streaming.relay import StreamRelay
+
+
+def get_state(request: Request) -> ApiState:
+    state: ApiState = request.app.state.api
+    return state
+
+
+StateDep = Annotated[ApiState, Depends(get_state)]
+
+
+async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
+    async with state.sessions() as session:
+        yield session
+
+
+def get_settings_dep(state: StateDep) -> Settings:
+    return state.settings
+
+
+def get_sessions(state: StateDep) -> async_sessionmaker[AsyncSession]:
+    return state.sessions
+
+
+def get_relay(state: StateDep) -> StreamRelay:
+    return state.relay
+
+
+def get_enqueue(state: StateDep) -> Enqueue:
+    return state.enqueue
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# For long-lived responses, which must not hold a pooled connection for their whole life.
+SessionFactoryDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+RelayDep = Annotated[StreamRelay, Depends(get_relay)]
+EnqueueDep = Annotated[Enqueue, Depends(get_enqueue)]

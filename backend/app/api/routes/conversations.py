@@ -1,0 +1,51 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from app.api.deps import SessionDep
+from app.models import (
+    ConversationCreate,
+    ConversationPublic,
+    ConversationsPublic,
+    ConversationUpdate,
+    ConversationWithMessages,
+)
+from app.services import conversations
+
+router = APIRouter(prefix="/conversations", tags=["conversations"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ConversationPublic)
+async def create_conversation(session: SessionDep, body: ConversationCreate | None = None) -> ConversationPublic:
+    conversation = await conversations.create(session, body or ConversationCreate())
+    return ConversationPublic.model_validate(conversation)
+
+
+@router.get("", response_model=ConversationsPublic)
+async def list_conversations(
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ConversationsPublic:
+    page, count = await conversations.list_recent(session, limit, offset)
+    return ConversationsPublic(data=[ConversationPublic.model_validate(c) for c in page], count=count)
+
+
+@router.get("/{conversation_id}", response_model=ConversationWithMessages)
+async def get_conversation(session: SessionDep, conversation_id: uuid.UUID) -> ConversationWithMessages:
+    conversation = await conversations.get(session, conversation_id, with_messages=True)
+    return ConversationWithMessages.model_validate(conversation, from_attributes=True)
+
+
+@router.patch("/{conversation_id}", response_model=ConversationPublic)
+async def rename_conversation(
+    session: SessionDep, conversation_id: uuid.UUID, body: ConversationUpdate
+) -> ConversationPublic:
+    conversation = await conversations.rename(session, conversation_id, body.title)
+    return ConversationPublic.model_validate(conversation)
+
+
+@router.delete("/{conversation_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_conversation(session: SessionDep, conversation_id: uuid.UUID) -> None:
+    await conversations.delete(session, conversation_id)

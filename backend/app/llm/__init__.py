@@ -1,0 +1,1 @@
+"""The model side: one streaming interface over OpenAI's Responses and Chat Completions APIs."""

@@ -1,0 +1,76 @@
+"""Streams one answer from the configured API style as content and reasoning deltas."""
+
+from collections.abc import AsyncIterator
+
+from openai import AsyncOpenAI
+from openai.types.chat import ChatCompletionMessageParam
+from openai.types.responses import (
+    ResponseInputParam,
+    ResponseErrorEvent,
+    ResponseFailedEvent,
+    ResponseReasoningSummaryTextDeltaEvent,
+    ResponseTextDeltaEvent,
+)
+from openai.types.shared_params import Reasoning
+
+from app.core.config import ApiStyle, Settings
+from app.llm.deltas import ChatTurn, ModelDelta
+from app.streaming.events import EventKind
+
+
+class ChatModel:
+    def __init__(self, client: AsyncOpenAI, settings: Settings) -> None:
+        self._client = client
+        self._settings = settings
+
+    @property
+    def label(self) -> str:
+        return self._settings.openai_model
+
+    def stream(self, turns: list[ChatTurn]) -> AsyncIterator[ModelDelta]:
+        if self._settings.openai_api_style is ApiStyle.CHAT_COMPLETIONS:
+            return self._stream_chat_completions(turns)
+        return self._stream_responses(turns)
+
+    async def _stream_responses(self, turns: list[ChatTurn]) -> AsyncIterator[ModelDelta]:
+        messages: ResponseInputParam = [{"role": turn.role, "content": turn.content} for turn in turns]
+        reasoning: Reasoning | None = None
+        if self._settings.openai_reasoning_effort is not None:
+            reasoning = {"effort": self._settings.openai_reasoning_effort, "summary": "auto"}
+        stream = await self._client.responses.create(
+            model=self._settings.openai_model,
+            input=messages,
+            reasoning=reasoning,
+            stream=True,
+            store=False,
+        )
+        async with stream:
+            async for event in stream:
+                if isinstance(event, ResponseTextDeltaEvent):
+                    yield ModelDelta(EventKind.CONTENT, event.delta)
+                elif isinstance(event, ResponseReasoningSummaryTextDeltaEvent):
+                    yield ModelDelta(EventKind.REASONING, event.delta)
+                elif isinstance(event, ResponseErrorEvent):
+                    raise ModelStreamError(event.message)
+                elif isinstance(event, ResponseFailedEvent):
+                    failure = event.response.error
+                    raise ModelStreamError(failure.message if failure else "the model reported a failure")
+
+    async def _stream_chat_completions(self, turns: list[ChatTurn]) -> AsyncIterator[ModelDelta]:
+        messages: list[ChatCompletionMessageParam] = [
+            {"role": turn.role, "content": turn.content}  # type: ignore[misc]
+            for turn in turns
+        ]
+        stream = await self._client.chat.completions.create(
+            model=self._settings.openai_model, messages=messages, stream=True
+        )
+        async with stream:
+            async for chunk in stream:
+                for choice in chunk.choices:
+                    if choice.delta.content:
+                        yield ModelDelta(EventKind.CONTENT, choice.delta.content)
+
+
+class ModelStreamError(Exception):
+    """The model reported a failure inside an otherwise healthy stream."""
+

@@ -1,0 +1,75 @@
+"""The FastAPI application: `uvicorn app.main:app`."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from redis.asyncio import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from app.api.body_limit import BodyLimitMiddleware
+from app.api.errors import install_error_handlers
+from app.api.routes import conversations, health, messages, stream
+from app.api.state import ApiState
+from app.core.config import Settings, get_settings
+from app.core.db import create_engine, create_session_factory
+from app.streaming.hub import StreamHub
+from app.streaming.relay import StreamRelay
+from app.streaming.store import EventStore
+from app.worker.dispatch import enqueue_generation
+
+# Live events a viewer may have queued before it is sent back to read from the store instead.
+FEED_CAPACITY = 1024
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        redis = Redis.from_url(settings.redis_url)
+        # The hub's own connection must not reconnect silently behind its back: messages published
+        # while it was away would be lost unnoticed. It reconnects itself and tells its viewers.
+        hub_redis = Redis.from_url(settings.redis_url, retry=Retry(NoBackoff(), retries=0), socket_keepalive=True)
+        hub = StreamHub(hub_redis, FEED_CAPACITY)
+        await hub.start()
+        app.state.api = ApiState(
+            settings=settings,
+            engine=engine,
+            sessions=create_session_factory(engine),
+            redis=redis,
+            hub=hub,
+            relay=StreamRelay(EventStore(redis, settings.stream_ttl_seconds), hub),
+            enqueue=enqueue_generation,
+        )
+        try:
+            yield
+        finally:
+            await hub.stop()
+            await hub_redis.aclose()
+            await redis.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Resilient streaming chat API",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="Messages are answered by a Celery worker; answers stream over SSE and resume by event id.",
+    )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["*"],
+        allow_headers=["*"],
+    )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    install_error_handlers(app)
+    for router in (conversations.router, messages.router, stream.router, health.router):
+        app.include_router(router)
+    return app
+
+
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+app = create_app(get_settings())

@@ -1,0 +1,1 @@
+"""Application logic; routes and Celery tasks only translate to and from it."""

@@ -1,0 +1,49 @@
+"""Conversations: create, list (most recently active first), read with messages, rename, delete."""
+
+import uuid
+
+from sqlalchemy.orm import selectinload
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models import Conversation, ConversationCreate, utcnow
+from app.services.errors import NotFoundError
+
+
+async def create(session: AsyncSession, data: ConversationCreate) -> Conversation:
+    conversation = Conversation(title=data.title)
+    session.add(conversation)
+    await session.commit()
+    return conversation
+
+
+async def list_recent(session: AsyncSession, limit: int, offset: int) -> tuple[list[Conversation], int]:
+    count = (await session.exec(select(func.count()).select_from(Conversation))).one()
+    page = await session.exec(
+        select(Conversation).order_by(col(Conversation.updated_at).desc(), col(Conversation.id)).offset(offset).limit(limit)
+    )
+    return list(page.all()), count
+
+
+async def get(session: AsyncSession, conversation_id: uuid.UUID, *, with_messages: bool = False) -> Conversation:
+    query = select(Conversation).where(Conversation.id == conversation_id)
+    if with_messages:
+        query = query.options(selectinload(Conversation.messages))  # type: ignore[arg-type]
+    conversation = (await session.exec(query)).first()
+    if conversation is None:
+        raise NotFoundError(f"conversation {conversation_id} not found")
+    return conversation
+
+
+async def rename(session: AsyncSession, conversation_id: uuid.UUID, title: str) -> Conversation:
+    conversation = await get(session, conversation_id)
+    conversation.title = title
+    conversation.updated_at = utcnow()
+    await session.commit()
+    return conversation
+
+
+async def delete(session: AsyncSession, conversation_id: uuid.UUID) -> None:
+    conversation = await get(session, conversation_id)
+    await session.delete(conversation)
+    await session.commit()

@@ -1,0 +1,67 @@
+"""The event a generation emits, and its two wire forms in Redis (stream entry and pub/sub message)."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import orjson
+
+
+class EventKind(StrEnum):
+    CONTENT = "content"
+    REASONING = "reasoning"
+    DONE = "done"
+    ERROR = "error"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in {EventKind.DONE, EventKind.ERROR}
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEvent:
+    """One event of a generation. ``data`` is the JSON object sent as the SSE ``data:`` field,
+    serialised once by the worker and relayed byte for byte."""
+
+    seq: int
+    kind: EventKind
+    data: bytes
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.kind.is_terminal
+
+
+def encode_data(payload: dict[str, Any]) -> bytes:
+    return orjson.dumps(payload)
+
+
+def decode_live_message(message: bytes) -> StreamEvent:
+    """Parse ``<seq> <kind> <json>``, the pub/sub form written by the append script."""
+    seq, kind, data = message.split(b" ", 2)
+    return StreamEvent(int(seq), EventKind(kind.decode()), data)
+
+
+def decode_stream_entry(entry_id: bytes, fields: dict[bytes, bytes]) -> StreamEvent:
+    """Parse one ``XRANGE`` entry: id ``0-<seq>``, fields ``k`` (kind) and ``d`` (data)."""
+    return StreamEvent(int(entry_id.partition(b"-")[2]), EventKind(fields[b"k"].decode()), fields[b"d"])
+
+
+# The JSON objects clients receive as SSE ``data:``; the worker and the persisted-answer fallback
+# both build them here so a replay from PostgreSQL looks exactly like the live stream.
+
+
+def content_data(text: str) -> bytes:
+    return encode_data({"content": text})
+
+
+def reasoning_data(text: str) -> bytes:
+    return encode_data({"reasoning": text})
+
+
+def done_data(status: str) -> bytes:
+    return encode_data({"done": True, "status": status})
+
+
+def error_data(message: str) -> bytes:
+    return encode_data({"error": message, "status": "failed"})

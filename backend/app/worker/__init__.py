@@ -1,0 +1,1 @@
+"""The Celery worker: thin tasks over the generation service, run on one asyncio loop per process."""

@@ -1,0 +1,78 @@
+"""Per-process worker resources, living on one background asyncio loop.
+
+Celery's thread pool gives each running task a thread; the thread hands its coroutine to this loop
+and waits. So a worker process runs many generations at once over one Redis pool, one database pool
+and one HTTP client, and nothing opens a connection per chunk.
+"""
+
+import asyncio
+import threading
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.core.config import Settings, get_settings
+from app.core.db import create_engine, create_session_factory
+from app.llm.client import create_client
+from app.llm.model import ChatModel
+from app.services.generation import GenerationService
+from app.streaming.store import EventStore
+
+T = TypeVar("T")
+
+
+class WorkerRuntime:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="worker-event-loop", daemon=True)
+        self._thread.start()
+        self._redis: Redis | None = None
+        self._engine: AsyncEngine | None = None
+        self.generation = self.run(self._open())
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine on the runtime's loop from any thread and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+
+    def close(self) -> None:
+        self.run(self._close())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+
+    async def _open(self) -> GenerationService:
+        # Created on the loop they will be used from: asyncpg and redis connections are loop-bound.
+        self._redis = Redis.from_url(self._settings.redis_url)
+        self._engine = create_engine(self._settings)
+        model = ChatModel(create_client(self._settings), self._settings)
+        store = EventStore(self._redis, self._settings.stream_ttl_seconds)
+        return GenerationService(create_session_factory(self._engine), store, model, self._settings)
+
+    async def _close(self) -> None:
+        if self._redis is not None:
+            await self._redis.aclose()
+        if self._engine is not None:
+            await self._engine.dispose()
+
+
+_runtime: WorkerRuntime | None = None
+_runtime_lock = threading.Lock()
+
+
+def get_runtime() -> WorkerRuntime:
+    """The process's runtime, created on first use so it works under any Celery pool."""
+    global _runtime
+    with _runtime_lock:
+        if _runtime is None:
+            _runtime = WorkerRuntime(get_settings())
+        return _runtime
+
+
+def close_runtime() -> None:
+    global _runtime
+    with _runtime_lock:
+        if _runtime is not None:
+            _runtime.close()
+            _runtime = None

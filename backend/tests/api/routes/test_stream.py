@@ -1,0 +1,120 @@
+import asyncio
+
+import httpx
+from redis.asyncio import Redis
+
+from app.core import redis_keys
+from tests.api_client import create_conversation, get_conversation, send_message
+from tests.sse_client import assemble, iter_events, read_stream
+
+
+async def _wait_until_finished(api: httpx.AsyncClient, conversation_id: str) -> dict[str, object]:
+    for _ in range(300):
+        answer: dict[str, object] = (await get_conversation(api, conversation_id))["messages"][-1]
+        if answer["status"] not in {"pending", "streaming"}:
+            return answer
+        await asyncio.sleep(0.05)
+    raise AssertionError("the answer never finished")
+
+
+async def test_streamed_answer_equals_persisted_answer(api: httpx.AsyncClient) -> None:
+    conversation_id = await create_conversation(api)
+    accepted = await send_message(api, conversation_id, "[sim tokens=25 tps=200] Explain streams.")
+    events = await read_stream(api, accepted["task_id"])
+
+    assert [e.id for e in events] == list(range(1, len(events) + 1)), "ids are gapless from 1"
+    assert events[-1].data == {"done": True, "status": "completed"}
+    assert sum("content" in e.data for e in events) == 25
+    answer = (await get_conversation(api, conversation_id))["messages"][-1]
+    # Persisted before the terminal event was published: visible the moment "done" arrives.
+    assert answer["status"] == "completed"
+    assert answer["content"] == assemble(events)
+    assert answer["reasoning"] == assemble(events, "reasoning")
+    assert answer["reasoning"], "reasoning summaries are requested and streamed by default"
+    assert answer["simulated"] is True
+    assert answer["model"]
+
+
+async def test_resume_after_any_event_gives_exactly_the_rest(api: httpx.AsyncClient) -> None:
+    conversation_id = await create_conversation(api)
+    accepted = await send_message(api, conversation_id, "[sim tokens=12 tps=0 reasoning_tokens=2]")
+    full = await read_stream(api, accepted["task_id"])
+    for cursor in range(len(full)):
+        by_query = await read_stream(api, accepted["task_id"], after=cursor)
+        by_header = await read_stream(api, accepted["task_id"], last_event_id=cursor, after=0)
+        assert by_query == full[cursor:]
+        assert by_header == full[cursor:]
+
+
+async def test_resume_mid_stream(api: httpx.AsyncClient) -> None:
+    conversation_id = await create_conversation(api)
+    accepted = await send_message(api, conversation_id, "[sim tokens=40 tps=40 reasoning_tokens=0]")
+    received = []
+    async with api.stream("GET", f"/stream/{accepted['task_id']}") as response:
+        async for event in iter_events(response):
+            received.append(event)
+            if len(received) == 5:
+                break
+    received += await read_stream(api, accepted["task_id"], last_event_id=received[-1].id)
+    assert [e.id for e in received] == list(range(1, len(received) + 1))
+    answer = await _wait_until_finished(api, conversation_id)
+    assert assemble(received) == answer["content"]
+
+
+async def test_disconnect_does_not_stop_generation(api: httpx.AsyncClient) -> None:
+    conversation_id = await create_conversation(api)
+    accepted = await send_message(api, conversation_id, "[sim tokens=30 tps=30 reasoning_tokens=0]")
+    async with api.stream("GET", f"/stream/{accepted['task_id']}") as response:
+        seen = 0
+        async for _ in iter_events(response):
+            seen += 1
+            if seen == 3:
+                break  # the client goes away mid-answer
+
+    answer = await _wait_until_finished(api, conversation_id)
+    assert answer["status"] == "completed"
+    events = await read_stream(api, accepted["task_id"])
+    assert answer["content"] == assemble(events)
+    assert sum("content" in e.data for e in events) == 30
+
+
+async def test_many_viewers_receive_identical_streams(api: httpx.AsyncClient) -> None:
+    conversation_id = await create_conversation(api)
+    accepted = await send_message(api, conversation_id, "[sim tokens=30 tps=60]")
+    streams = await asyncio.gather(*(read_stream(api, accepted["task_id"]) for _ in range(5)))
+    assert all(stream == streams[0] for stream in streams)
+    assert streams[0][-1].data["done"] is True
+
+
+async def test_expired_events_are_served_from_the_database(api: httpx.AsyncClient, redis_url: str) -> None:
+    conversation_id = await create_conversation(api)
+    accepted = await send_message(api, conversation_id, "[sim tokens=8 tps=0 reasoning_tokens=3]")
+    live = await read_stream(api, accepted["task_id"])
+    redis = Redis.from_url(redis_url)
+    try:
+        assert await redis.delete(redis_keys.stream_events_key(accepted["task_id"])) == 1
+    finally:
+        await redis.aclose()
+
+    replayed = await read_stream(api, accepted["task_id"])
+    assert assemble(replayed) == assemble(live)
+    assert assemble(replayed, "reasoning") == assemble(live, "reasoning")
+    assert replayed[-1].data == {"done": True, "status": "completed"}
+
+
+async def test_bad_stream_requests_are_json_4xx(api: httpx.AsyncClient) -> None:
+    conversation_id = await create_conversation(api)
+    accepted = await send_message(api, conversation_id, "[sim tokens=2 tps=0]")
+    await read_stream(api, accepted["task_id"])
+    cases = [
+        (api.get("/stream/00000000-0000-0000-0000-000000000000"), 404),
+        (api.get("/stream/" + "a" * 65), 422),
+        (api.get("/stream/has%20space"), 422),
+        (api.get(f"/stream/{accepted['task_id']}", params={"after": -1}), 422),
+        (api.get(f"/stream/{accepted['task_id']}", params={"after": "x"}), 422),
+        (api.get(f"/stream/{accepted['task_id']}", headers={"Last-Event-ID": "abc"}), 400),
+    ]
+    for request, expected in cases:
+        response = await request
+        assert response.status_code == expected, (response.request.url, response.text)
+        assert "detail" in response.json()

@@ -1,0 +1,27 @@
+"""Shortcuts for the API calls most tests make."""
+
+from typing import Any
+
+import httpx
+
+
+async def create_conversation(client: httpx.AsyncClient, title: str | None = None) -> str:
+    response = await client.post("/conversations", json={"title": title} if title else None)
+    assert response.status_code == 201, response.text
+    conversation_id: str = response.json()["id"]
+    return conversation_id
+
+
+async def send_message(client: httpx.AsyncClient, conversation_id: str, content: str) -> dict[str, Any]:
+    response = await client.post(f"/conversations/{conversation_id}/messages", json={"content": content})
+    assert response.status_code == 202, response.text
+    body: dict[str, Any] = response.json()
+    assert body["status"] == "processing"
+    return body
+
+
+async def get_conversation(client: httpx.AsyncClient, conversation_id: str) -> dict[str, Any]:
+    response = await client.get(f"/conversations/{conversation_id}")
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
