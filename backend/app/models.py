@@ -11,8 +11,10 @@ from sqlmodel import Field, Relationship, SQLModel
 
 from app.core.config import get_settings
 
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
 
 def _within_message_limit(content: str) -> str:
     limit = get_settings().max_message_chars
@@ -20,18 +22,24 @@ def _within_message_limit(content: str) -> str:
         raise ValueError(f"message is {len(content)} characters long; the limit is {limit}")
     return content
 
+
 def _within_title_limit(title: str) -> str:
     limit = get_settings().max_title_chars
     if len(title) > limit:
         raise ValueError(f"title is {len(title)} characters long; the limit is {limit}")
     return title
 
-MessageText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_within_message_limit)]
+
+MessageText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_within_message_limit)
+]
 TitleText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_within_title_limit)]
+
 
 class MessageRole(StrEnum):
     USER = "user"
     ASSISTANT = "assistant"
+
 
 class MessageStatus(StrEnum):
     PENDING = "pending"
@@ -44,6 +52,7 @@ class MessageStatus(StrEnum):
     def is_terminal(self) -> bool:
         return self in {MessageStatus.COMPLETED, MessageStatus.FAILED, MessageStatus.CANCELLED}
 
+
 def _enum_column_type(enum: type[StrEnum]) -> sa.Enum:
     # Stored as VARCHAR (no PostgreSQL enum type to migrate), loaded back as the Python enum.
     return sa.Enum(enum, native_enum=False, length=16, values_callable=lambda members: [m.value for m in members])
@@ -51,15 +60,19 @@ def _enum_column_type(enum: type[StrEnum]) -> sa.Enum:
 
 # --- Conversation -------------------------------------------------------------------------------
 
+
 class ConversationBase(SQLModel):
     # None until the user names it (a later title generator fills it in).
     title: str | None = None
 
+
 class ConversationCreate(SQLModel):
     title: TitleText | None = None
 
+
 class ConversationUpdate(SQLModel):
     title: TitleText
+
 
 class Conversation(ConversationBase, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -72,16 +85,20 @@ class Conversation(ConversationBase, table=True):
         sa_relationship_kwargs={"order_by": "Message.seq", "cascade": "all, delete-orphan", "passive_deletes": True},
     )
 
+
 class ConversationPublic(ConversationBase):
     id: uuid.UUID
     created_at: datetime
     updated_at: datetime
 
+
 class ConversationsPublic(SQLModel):
     data: list[ConversationPublic]
     count: int
 
+
 # --- Message ------------------------------------------------------------------------------------
+
 
 class MessageBase(SQLModel):
     role: MessageRole
@@ -93,13 +110,17 @@ class MessageBase(SQLModel):
     model: str | None = None
     simulated: bool | None = None
 
+
 class MessageCreate(SQLModel):
     content: MessageText
+
 
 class Message(MessageBase, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     # Insertion order within a conversation; timestamps can tie, a sequence cannot.
-    seq: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, sa.Identity(), nullable=False, unique=True))
+    seq: int | None = Field(
+        default=None, sa_column=sa.Column(sa.BigInteger, sa.Identity(), nullable=False, unique=True)
+    )
     conversation_id: uuid.UUID = Field(foreign_key="conversation.id", ondelete="CASCADE", index=True)
     role: MessageRole = Field(sa_type=_enum_column_type(MessageRole))
     content: str = Field(default="", sa_type=sa.Text)
@@ -114,14 +135,17 @@ class Message(MessageBase, table=True):
 
     conversation: Conversation | None = Relationship(back_populates="messages")
 
+
 class MessagePublic(MessageBase):
     id: uuid.UUID
     conversation_id: uuid.UUID
     created_at: datetime
     updated_at: datetime
 
+
 class ConversationWithMessages(ConversationPublic):
     messages: list[MessagePublic]
+
 
 class SendMessageAccepted(SQLModel):
     """Answer to a sent message: the spec's shape plus the assistant message that will hold the answer."""

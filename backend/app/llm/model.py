@@ -5,9 +5,9 @@ from collections.abc import AsyncIterator
 from openai import AsyncOpenAI
 from openai.types.chat import ChatCompletionMessageParam
 from openai.types.responses import (
-    ResponseInputParam,
     ResponseErrorEvent,
     ResponseFailedEvent,
+    ResponseInputParam,
     ResponseReasoningSummaryTextDeltaEvent,
     ResponseTextDeltaEvent,
 )
@@ -73,4 +73,3 @@ class ChatModel:
 
 class ModelStreamError(Exception):
     """The model reported a failure inside an otherwise healthy stream."""
-

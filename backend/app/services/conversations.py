@@ -20,7 +20,10 @@ async def create(session: AsyncSession, data: ConversationCreate) -> Conversatio
 async def list_recent(session: AsyncSession, limit: int, offset: int) -> tuple[list[Conversation], int]:
     count = (await session.exec(select(func.count()).select_from(Conversation))).one()
     page = await session.exec(
-        select(Conversation).order_by(col(Conversation.updated_at).desc(), col(Conversation.id)).offset(offset).limit(limit)
+        select(Conversation)
+        .order_by(col(Conversation.updated_at).desc(), col(Conversation.id))
+        .offset(offset)
+        .limit(limit)
     )
     return list(page.all()), count
 

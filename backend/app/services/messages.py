@@ -28,9 +28,7 @@ async def send(
     if conversation is None:
         raise NotFoundError(f"conversation {conversation_id} not found")
     busy = await session.exec(
-        select(Message.task_id).where(
-            Message.conversation_id == conversation_id, col(Message.status).in_(_IN_PROGRESS)
-        )
+        select(Message.task_id).where(Message.conversation_id == conversation_id, col(Message.status).in_(_IN_PROGRESS))
     )
     if (running := busy.first()) is not None:
         raise ConflictError(f"an answer is still being generated in this conversation (task {running})")

@@ -13,11 +13,17 @@ async def _one_user(api: httpx.AsyncClient, start: asyncio.Event, n: int) -> boo
     created = await api.post("/conversations", json={"title": f"burst {n}"})
     assert created.status_code == 201, created.text
     conversation_id = created.json()["id"]
-    sent = await api.post(f"/conversations/{conversation_id}/messages", json={"content": f"[sim tokens=20 tps=100] user {n}"})
+    sent = await api.post(
+        f"/conversations/{conversation_id}/messages", json={"content": f"[sim tokens=20 tps=100] user {n}"}
+    )
     assert sent.status_code == 202, sent.text
     events = await read_stream(api, sent.json()["task_id"])
     answer = (await get_conversation(api, conversation_id))["messages"][-1]
-    return events[-1].data.get("done") is True and answer["status"] == "completed" and answer["content"] == assemble(events)
+    return (
+        events[-1].data.get("done") is True
+        and answer["status"] == "completed"
+        and answer["content"] == assemble(events)
+    )
 
 
 async def test_a_hundred_users_at_the_same_instant_all_get_complete_answers(api_url: str) -> None:

@@ -6,7 +6,11 @@ from tests.sse_client import read_stream
 
 async def test_the_model_receives_the_whole_conversation(api: httpx.AsyncClient, simulator: httpx.AsyncClient) -> None:
     conversation_id = await create_conversation(api)
-    turns = ["[sim tokens=5 tps=0] My name is Ada.", "[sim tokens=5 tps=0] Who wrote the first program?", "And my name?"]
+    turns = [
+        "[sim tokens=5 tps=0] My name is Ada.",
+        "[sim tokens=5 tps=0] Who wrote the first program?",
+        "And my name?",
+    ]
     for turn in turns:
         accepted = await send_message(api, conversation_id, turn)
         await read_stream(api, accepted["task_id"])

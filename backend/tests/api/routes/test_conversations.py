@@ -10,7 +10,8 @@ async def test_create_with_and_without_title(api: httpx.AsyncClient) -> None:
     assert titled.status_code == 201
     assert titled.json()["title"] == "Trip planning"
 
-    for body in (None, {}):
+    bodies: tuple[dict[str, str] | None, ...] = (None, {})
+    for body in bodies:
         untitled = await api.post("/conversations", json=body)
         assert untitled.status_code == 201
         assert untitled.json()["title"] is None

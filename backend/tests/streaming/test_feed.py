@@ -1,0 +1,31 @@
+from app.streaming.events import EventKind, StreamEvent
+from app.streaming.feed import Feed, FeedSignal
+
+
+def _event(seq: int) -> StreamEvent:
+    return StreamEvent(seq, EventKind.CONTENT, b'{"content":"x"}')
+
+
+async def test_events_come_out_in_order() -> None:
+    feed = Feed(capacity=4)
+    for seq in (1, 2, 3):
+        feed.push(_event(seq))
+    assert [await feed.next() for _ in range(3)] == [_event(1), _event(2), _event(3)]
+
+
+async def test_overflow_drops_the_queue_and_asks_for_a_resync_once() -> None:
+    feed = Feed(capacity=2)
+    for seq in range(1, 6):
+        feed.push(_event(seq))
+    assert await feed.next() is FeedSignal.RESYNC
+    feed.push(_event(6))
+    assert await feed.next() == _event(6)
+
+
+async def test_close_is_final() -> None:
+    feed = Feed(capacity=2)
+    feed.push(_event(1))
+    feed.close()
+    feed.push(_event(2))
+    assert await feed.next() is FeedSignal.CLOSED
+    assert await feed.next() is FeedSignal.CLOSED

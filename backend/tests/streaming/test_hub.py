@@ -1,0 +1,63 @@
+import asyncio
+import uuid
+
+from redis.asyncio import Redis
+
+from app.streaming.events import EventKind, content_data
+from app.streaming.feed import FeedSignal
+from app.streaming.hub import StreamHub
+from app.streaming.store import EventStore
+
+
+async def _pubsub_connections(redis: Redis) -> int:
+    clients = await redis.client_list()
+    return sum(1 for client in clients if int(client.get("sub", 0)) > 0)
+
+
+async def test_one_connection_serves_every_viewer_and_channel(hub: StreamHub, store: EventStore, redis: Redis) -> None:
+    before = await _pubsub_connections(redis)
+    tasks = [str(uuid.uuid4()) for _ in range(20)]
+    async with asyncio.TaskGroup() as group:
+        viewers = [group.create_task(_watch_one(hub, store, task)) for task in tasks for _ in range(5)]
+        await asyncio.sleep(0.3)
+        assert hub.viewer_count == 100
+        assert hub.channel_count == 20
+        assert await _pubsub_connections(redis) == before
+        for task in tasks:
+            await store.append(task, EventKind.CONTENT, content_data("hello"))
+    assert all(viewer.result() == 1 for viewer in viewers)
+    assert hub.channel_count == 0
+
+
+async def _watch_one(hub: StreamHub, store: EventStore, task_id: str) -> int:
+    async with hub.subscribe(task_id) as feed:
+        event = await feed.next()
+        assert not isinstance(event, FeedSignal)
+        return event.seq
+
+
+async def test_a_slow_viewer_is_bounded_and_told_to_resync(hub: StreamHub, store: EventStore) -> None:
+    task_id = str(uuid.uuid4())
+    async with hub.subscribe(task_id) as feed:
+        for n in range(20):  # the fixture's feeds hold 8
+            await store.append(task_id, EventKind.CONTENT, content_data(str(n)))
+        await asyncio.sleep(0.2)
+        assert await feed.next() is FeedSignal.RESYNC
+
+
+async def test_losing_redis_ends_feeds_and_the_hub_recovers(hub: StreamHub, store: EventStore, redis: Redis) -> None:
+    task_id = str(uuid.uuid4())
+    async with hub.subscribe(task_id) as feed:
+        await redis.client_kill_filter(_type="pubsub")
+        assert await asyncio.wait_for(feed.next(), 5) is FeedSignal.CLOSED
+
+    for _ in range(50):  # the hub reconnects by itself
+        try:
+            async with asyncio.timeout(1), hub.subscribe(task_id) as feed:
+                await store.append(task_id, EventKind.CONTENT, content_data("after"))
+                event = await feed.next()
+                assert not isinstance(event, FeedSignal)
+                return
+        except Exception:
+            await asyncio.sleep(0.1)
+    raise AssertionError("the hub did not recover")
