@@ -1,0 +1,108 @@
+"""The simulator's HTTP application: OpenAI's generation endpoints plus the `/_sim` endpoints tests inspect it with."""
+
+from collections.abc import Iterator
+from typing import Final, Protocol
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+from app.simulator.body import JsonObject, json_object
+from app.simulator.chat_completions import ChatCompletionsRequest, SimulatedCompletion
+from app.simulator.encoding import JsonResponse
+from app.simulator.errors import ApiError, api_error_handler, invalid_url_handler
+from app.simulator.pacing import PacedFrame, TokenSchedule, paced
+from app.simulator.profile import DirectiveError, SimulationProfile, resolve_profile, without_directives
+from app.simulator.prompt import Prompt, chat_prompt, responses_prompt
+from app.simulator.recorder import RequestLog
+from app.simulator.responses_api import ResponsesRequest, SimulatedResponse
+from app.simulator.text import answer_tokens, reasoning_summary_tokens
+
+ADVERTISED_MODELS: Final = ("gpt-5-mini",)
+"""What `/v1/models` lists; generation accepts any model name and echoes it back."""
+
+_MODELS_CREATED_AT: Final = 1_700_000_000  # fixed, so the listing never changes between runs
+_SSE_HEADERS: Final = {"Cache-Control": "no-cache"}
+
+
+class _Simulation(Protocol):
+    @property
+    def token_count(self) -> int: ...
+
+    def frames(self) -> Iterator[PacedFrame]: ...
+
+    def final_object(self) -> JsonObject: ...
+
+
+def _plan(prompt: Prompt, defaults: SimulationProfile, *, param: str) -> tuple[SimulationProfile, str]:
+    """The profile the last user message asks for, and the text that seeds the answer."""
+    try:
+        profile = resolve_profile(prompt.last_user_text, defaults)
+    except DirectiveError as exc:
+        raise ApiError(400, str(exc), param=param, code="invalid_simulator_directive") from exc
+    return profile, without_directives(prompt.last_user_text)
+
+
+async def _deliver(simulation: _Simulation, profile: SimulationProfile, *, stream: bool) -> Response:
+    schedule = TokenSchedule(profile)
+    if stream:
+        return StreamingResponse(
+            paced(simulation.frames(), schedule), media_type="text/event-stream", headers=_SSE_HEADERS
+        )
+    await schedule.wait_for_last(simulation.token_count)
+    return JsonResponse(simulation.final_object())
+
+
+def create_app(defaults: SimulationProfile, *, request_log_size: int = 200) -> Starlette:
+    request_log = RequestLog(request_log_size)
+
+    async def read_body(request: Request) -> JsonObject:
+        body = json_object(await request.body())
+        request_log.record(request.url.path, body)
+        return body
+
+    async def create_response(request: Request) -> Response:
+        body = await read_body(request)
+        options = ResponsesRequest.from_body(body)
+        prompt = responses_prompt(body)
+        profile, seed = _plan(prompt, defaults, param="input")
+        summary = reasoning_summary_tokens(seed, profile.reasoning_tokens) if options.wants_reasoning_summary else None
+        simulation = SimulatedResponse(options, prompt.input_tokens, answer_tokens(seed, profile.tokens), summary)
+        return await _deliver(simulation, profile, stream=options.stream)
+
+    async def create_chat_completion(request: Request) -> Response:
+        body = await read_body(request)
+        options = ChatCompletionsRequest.from_body(body)
+        prompt = chat_prompt(body)
+        profile, seed = _plan(prompt, defaults, param="messages")
+        simulation = SimulatedCompletion(options, prompt.input_tokens, answer_tokens(seed, profile.tokens))
+        return await _deliver(simulation, profile, stream=options.stream)
+
+    async def list_models(_request: Request) -> Response:
+        models = [
+            {"id": model, "object": "model", "created": _MODELS_CREATED_AT, "owned_by": "simulator"}
+            for model in ADVERTISED_MODELS
+        ]
+        return JsonResponse({"object": "list", "data": models})
+
+    async def health(_request: Request) -> Response:
+        return JsonResponse({"status": "ok"})
+
+    async def recorded_requests(_request: Request) -> Response:
+        return JsonResponse({"requests": request_log.entries()})
+
+    async def clear_recorded_requests(_request: Request) -> Response:
+        request_log.clear()
+        return Response(status_code=204)
+
+    routes = [
+        Route("/v1/responses", create_response, methods=["POST"]),
+        Route("/v1/chat/completions", create_chat_completion, methods=["POST"]),
+        Route("/v1/models", list_models, methods=["GET"]),
+        Route("/healthz", health, methods=["GET"]),
+        Route("/_sim/requests", recorded_requests, methods=["GET"]),
+        Route("/_sim/requests", clear_recorded_requests, methods=["DELETE"]),
+    ]
+    exception_handlers = {ApiError: api_error_handler, 404: invalid_url_handler, 405: invalid_url_handler}
+    return Starlette(routes=routes, exception_handlers=exception_handlers)
