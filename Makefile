@@ -1,0 +1,58 @@
+# The one entry point: `make dev` runs the whole stack, `make test` runs every check. Both install what is missing first.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT := $(CURDIR)
+UV := $(ROOT)/.tools/bin/uv
+# --frozen: run exactly what uv.lock pins, never re-resolve.
+BACKEND_RUN := cd $(ROOT)/backend && $(UV) run --frozen
+PYTHON_SOURCES := app tests
+
+.PHONY: help bootstrap dev test lint format typecheck test-backend migrate clean-data
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+# `make test` calls the checks in a sub-make that has already bootstrapped; BOOTSTRAPPED=1 skips doing it again.
+bootstrap: ## Install whatever is missing (Debian packages, uv, Python deps); fast when nothing is
+	@[ -n "$(BOOTSTRAPPED)" ] || bash scripts/bootstrap.sh
+
+dev: bootstrap ## Run Redis, PostgreSQL, migrations, simulator, worker and API until Ctrl-C
+	$(BACKEND_RUN) python -m app.devstack
+
+# -k: one failing check does not hide the others' results; the sub-make still exits non-zero if any failed.
+test: bootstrap ## Every check: lint, typecheck, backend tests
+	@$(MAKE) --no-print-directory -k BOOTSTRAPPED=1 lint typecheck test-backend
+
+# Slot: a later task adds test-frontend (and the browser tests) to `test` above.
+# Slot: a later task adds `bench` here.
+
+lint: bootstrap ## ruff check and ruff format --check
+	$(BACKEND_RUN) ruff check $(PYTHON_SOURCES)
+	$(BACKEND_RUN) ruff format --check $(PYTHON_SOURCES)
+
+format: bootstrap ## Apply ruff's fixes and formatting
+	$(BACKEND_RUN) ruff check --fix $(PYTHON_SOURCES)
+	$(BACKEND_RUN) ruff format $(PYTHON_SOURCES)
+
+typecheck: bootstrap ## mypy --strict on the backend and its tests
+	$(BACKEND_RUN) mypy --strict $(PYTHON_SOURCES)
+
+# pytest exits 5 when it collected nothing: that is a failure too, just a non-obvious one.
+test-backend: bootstrap ## pytest for the backend
+	@status=0; $(BACKEND_RUN) pytest || status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; fi; \
+	exit $$status
+
+migrate: bootstrap ## Apply migrations (to DATABASE_URL, or to the private PostgreSQL in .data/)
+	$(BACKEND_RUN) python -m app.devstack migrate
+
+clean-data: ## Delete .data/ (local databases and logs); asks first unless FORCE=1
+	@if [ "$(FORCE)" != 1 ]; then \
+		[ -t 0 ] || { echo "no terminal to ask for confirmation: use make clean-data FORCE=1" >&2; exit 1; }; \
+		read -r -p "Delete $(ROOT)/.data (all local databases and logs)? [y/N] " answer; \
+		case "$$answer" in [yY]*) ;; *) echo "kept $(ROOT)/.data"; exit 0;; esac; \
+	fi; \
+	rm -rf $(ROOT)/.data; echo "deleted $(ROOT)/.data"

@@ -1,0 +1,292 @@
+"""The whole local stack in one terminal: Redis, PostgreSQL, migrations, simulator, worker and API.
+
+Redis and PostgreSQL come from REDIS_URL / DATABASE_URL when those answer, else from private servers under
+<repo>/.data that belong to this process. Everything started here is stopped here, newest first, however we exit.
+"""
+
+import importlib.util
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from urllib.parse import urlsplit, urlunsplit
+
+from app.core.config import Settings
+from app.devstack.ports import LOOPBACK, free_port, is_port_free
+from app.devstack.postgres_server import PrivatePostgres, postgres_answers
+from app.devstack.processes import ProcessFailedError, Supervisor, http_ok
+from app.devstack.redis_server import PrivateRedis, redis_answers
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+BACKEND_DIR = REPO_ROOT / "backend"
+DATA_DIR = REPO_ROOT / ".data"
+LOG_DIR = DATA_DIR / "logs"
+
+# Off the services' standard ports, so a system-wide Redis or PostgreSQL can run alongside.
+REDIS_PORT = 6390
+POSTGRES_PORT = 5440
+SIMULATOR_PORT = 8090
+
+_MIGRATION_TIMEOUT_SECONDS = 300.0
+# Celery logs this line once the worker consumes; it serves nothing we could poll instead.
+_WORKER_READY_TEXT = " ready."
+
+
+class StopSignal(KeyboardInterrupt):
+    """SIGINT or SIGTERM arrived: unwind and stop everything (a KeyboardInterrupt, so `except Exception` lets it by)."""
+
+
+@dataclass(frozen=True)
+class Component:
+    """A piece of the stack that other tasks write; `path` is checked when `module` is None."""
+
+    role: str
+    module: str | None = None
+    path: Path | None = None
+
+    def present(self) -> bool:
+        if self.module is not None:
+            return importlib.util.find_spec(self.module) is not None
+        return self.path is not None and self.path.exists()
+
+    def describe(self) -> str:
+        return f"module {self.module}" if self.module is not None else str(self.path)
+
+
+def missing_components(simulated: bool) -> list[Component]:
+    """The parts the stack needs that are not there (yet)."""
+    needed = [
+        Component("database migrations", path=BACKEND_DIR / "alembic.ini"),
+        Component("Celery worker", module="app.worker"),
+        Component("API", module="app.main"),
+    ]
+    if simulated:
+        needed.append(Component("LLM simulator", module="app.simulator"))
+    return [component for component in needed if not component.present()]
+
+
+def redact(url: str) -> str:
+    """`url` with any password replaced, for printing."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _say(message: str) -> None:
+    print(f"[devstack] {message}", flush=True)
+
+
+def _configured(settings: Settings, field: str) -> str | None:
+    # Only what the environment or backend/.env actually set counts: the settings' own defaults are placeholders.
+    return str(getattr(settings, field)) if field in settings.model_fields_set else None
+
+
+def ensure_redis(resources: ExitStack, settings: Settings) -> str:
+    configured = _configured(settings, "redis_url")
+    if configured is not None:
+        if redis_answers(configured):
+            _say(f"Redis: using REDIS_URL {redact(configured)}")
+            return configured
+        _say(f"Redis: REDIS_URL {redact(configured)} does not answer; starting a private Redis instead")
+    server = PrivateRedis(DATA_DIR / "redis", free_port(REDIS_PORT))
+    _say(f"Redis: starting a private server on {server.url} (log: {server.log_path})")
+    resources.enter_context(server)
+    return server.url
+
+
+def ensure_postgres(resources: ExitStack, settings: Settings) -> str:
+    configured = _configured(settings, "database_url")
+    if configured is not None:
+        if postgres_answers(configured):
+            _say(f"PostgreSQL: using DATABASE_URL {redact(configured)}")
+            return configured
+        _say(f"PostgreSQL: DATABASE_URL {redact(configured)} does not answer; starting a private PostgreSQL instead")
+    server = PrivatePostgres(DATA_DIR / "postgres", free_port(POSTGRES_PORT))
+    _say(f"PostgreSQL: starting a private server on {server.url} (data and log: {server.data_dir})")
+    resources.enter_context(server)
+    return server.url
+
+
+def run_migrations(supervisor: Supervisor, env: dict[str, str]) -> None:
+    _say("migrations: alembic upgrade head")
+    supervisor.run(
+        "migrate",
+        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        cwd=BACKEND_DIR,
+        env=env,
+        timeout=_MIGRATION_TIMEOUT_SECONDS,
+    )
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _raise_stop(signum: int, _frame: FrameType | None) -> None:
+    _ignore_stop_signals()
+    raise StopSignal(signal.Signals(signum).name)
+
+
+def _ignore_stop_signals() -> None:
+    # Once shutting down, a second Ctrl-C must not cut the orderly stop short and leave servers behind.
+    for signum in _STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+
+
+@contextmanager
+def _stop_signals_raise() -> Iterator[None]:
+    """SIGINT and SIGTERM raise StopSignal inside the block; the previous handlers come back after it."""
+    previous = {signum: signal.getsignal(signum) for signum in _STOP_SIGNALS}
+    for signum in _STOP_SIGNALS:
+        signal.signal(signum, _raise_stop)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _child_env(redis_url: str, database_url: str) -> dict[str, str]:
+    return {**os.environ, "REDIS_URL": redis_url, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
+
+
+def _print_ready(api_url: str, simulator_url: str | None) -> None:
+    lines = [
+        "",
+        "The stack is up:",
+        f"  API         {api_url}",
+        f"  API docs    {api_url}/docs",
+    ]
+    if simulator_url is not None:
+        lines += [
+            f"  simulator   {simulator_url}",
+            "  Answers are SIMULATED. For a real model: OPENAI_API_KEY=sk-... make dev (or put it in backend/.env).",
+        ]
+    lines += [
+        f"  logs        {LOG_DIR}/",
+        "",
+        "Try it:",
+        f"  API={api_url}",
+        "  CONV=$(curl -s -X POST $API/conversations -H 'content-type: application/json' -d '{\"title\":\"hello\"}' "
+        "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"id\"])')",
+        "  TASK=$(curl -s -X POST $API/conversations/$CONV/messages -H 'content-type: application/json' "
+        '-d \'{"content":"Hi there!"}\' | python3 -c \'import json,sys; print(json.load(sys.stdin)["task_id"])\')',
+        "  curl -N $API/stream/$TASK",
+        "",
+        "Ctrl-C stops everything.",
+        "",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+def _start_services(resources: ExitStack, settings: Settings) -> Supervisor | None:
+    """Start the whole stack; None (after saying why) when parts of it do not exist yet."""
+    redis_url = ensure_redis(resources, settings)
+    database_url = ensure_postgres(resources, settings)
+    simulated = settings.simulated
+    missing = missing_components(simulated)
+    if missing:
+        _say("cannot start the rest of the stack; missing:")
+        for component in missing:
+            _say(f"  - {component.role}: {component.describe()}")
+        return None
+
+    api_host = os.environ.get("API_HOST", LOOPBACK)
+    api_port = int(os.environ.get("API_PORT", "8000"))
+    if not is_port_free(api_port, api_host):
+        raise ProcessFailedError(f"port {api_port} on {api_host} is taken; stop whatever uses it or set API_PORT")
+
+    supervisor = resources.enter_context(Supervisor(LOG_DIR, echo=True))
+    env = _child_env(redis_url, database_url)
+    run_migrations(supervisor, env)
+
+    simulator_url = None
+    if simulated:
+        port = free_port(SIMULATOR_PORT)
+        simulator_url = f"http://{LOOPBACK}:{port}/v1"
+        _say(f"simulator: OPENAI_API_KEY is not set, so answers come from the simulator at {simulator_url}")
+        supervisor.start(
+            "simulator",
+            [sys.executable, "-m", "app.simulator", "--host", LOOPBACK, "--port", str(port)],
+            cwd=BACKEND_DIR,
+            env=env,
+            ready=http_ok(f"http://{LOOPBACK}:{port}/healthz"),
+        )
+        env["SIMULATOR_URL"] = simulator_url
+    else:
+        _say(f"LLM: OpenAI, model {settings.openai_model}")
+
+    concurrency = os.environ.get("WORKER_CONCURRENCY", "64")
+    _say(f"worker: celery, {concurrency} threads")
+    worker = supervisor.start(
+        "worker",
+        [
+            sys.executable, "-m", "celery", "-A", "app.worker.celery_app", "worker",
+            "--pool=threads", f"--concurrency={concurrency}", "--loglevel=INFO",
+        ],
+        cwd=BACKEND_DIR,
+        env=env,
+    )  # fmt: skip
+    worker.wait_ready(lambda: _WORKER_READY_TEXT in worker.output(), timeout=60.0)
+
+    # A wildcard address is for listening; clients reach it through the loopback.
+    api_url = f"http://{LOOPBACK if api_host in ('0.0.0.0', '::') else api_host}:{api_port}"
+    _say(f"API: uvicorn on {api_host}:{api_port}")
+    supervisor.start(
+        "api",
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", api_host, "--port", str(api_port)],
+        cwd=BACKEND_DIR,
+        env=env,
+        ready=http_ok(f"{api_url}/healthz"),
+    )
+
+    # Frontend slot: a later task starts `next start` on port 3000 here, with the API URL in its env.
+
+    _print_ready(api_url, simulator_url)
+    return supervisor
+
+
+def up() -> int:
+    """Run the stack until Ctrl-C / SIGTERM (exit 0) or until a part of it dies (exit 1)."""
+    with _stop_signals_raise(), ExitStack() as resources:
+        try:
+            supervisor = _start_services(resources, Settings(_env_file=BACKEND_DIR / ".env"))
+            if supervisor is None:
+                return 2
+            dead = supervisor.wait_for_exit()
+            _say(f"{dead.name} exited unexpectedly with code {dead.poll()}; stopping the rest. Its last lines:")
+            print(dead.log_tail(), flush=True)
+            return 1
+        except StopSignal as stop:
+            _say(f"{stop}: stopping")
+            return 0
+        # ProcessFailedError and the private servers' setup failures (initdb, psql) are RuntimeErrors.
+        except (RuntimeError, OSError) as error:
+            _say(f"error: {error}")
+            return 1
+        finally:
+            _ignore_stop_signals()
+    return 0
+
+
+def migrate() -> int:
+    """Apply migrations to DATABASE_URL, or to the private PostgreSQL (started just for this)."""
+    with _stop_signals_raise(), ExitStack() as resources:
+        try:
+            database_url = ensure_postgres(resources, Settings(_env_file=BACKEND_DIR / ".env"))
+            env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
+            run_migrations(resources.enter_context(Supervisor(LOG_DIR, echo=True)), env)
+        except StopSignal as stop:
+            _say(f"{stop}: stopping")
+            return 1
+        except (RuntimeError, OSError) as error:
+            _say(f"error: {error}")
+            return 1
+        finally:
+            _ignore_stop_signals()
+    return 0

@@ -1,0 +1,52 @@
+import signal
+from pathlib import Path
+
+import pytest
+
+from app.devstack import stack
+from app.devstack.stack import Component, redact
+
+
+def test_redact_hides_only_the_password() -> None:
+    assert redact("postgresql://app:s3cret@db:5432/chat") == "postgresql://app:***@db:5432/chat"
+    assert redact("redis://127.0.0.1:6390/0") == "redis://127.0.0.1:6390/0"
+
+
+def test_components_are_found_by_module_or_path(tmp_path: Path) -> None:
+    assert Component("devstack", module="app.devstack").present()
+    assert not Component("nothing", module="app.no_such_module").present()
+    assert not Component("file", path=tmp_path / "alembic.ini").present()
+    (tmp_path / "alembic.ini").touch()
+    assert Component("file", path=tmp_path / "alembic.ini").present()
+
+
+def test_up_reports_missing_parts_and_stops_what_it_started(
+    scratch: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("REDIS_URL", "DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(stack, "BACKEND_DIR", scratch)  # no backend/.env either
+    monkeypatch.setattr(stack, "DATA_DIR", scratch)
+    monkeypatch.setattr(stack, "LOG_DIR", scratch / "logs")
+    monkeypatch.setattr(stack, "missing_components", lambda simulated: [Component("API", module="app.nowhere")])
+    handler_before = signal.getsignal(signal.SIGINT)
+
+    assert stack.up() == 2
+
+    out = capsys.readouterr().out
+    assert "API: module app.nowhere" in out
+    assert "private server" in out
+    # Nothing may run from the private servers' directories any more.
+    assert not [pid for pid in _pids() if str(scratch) in _cmdline(pid)]
+    assert signal.getsignal(signal.SIGINT) is handler_before
+
+
+def _pids() -> list[int]:
+    return [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except (FileNotFoundError, ProcessLookupError):
+        return ""

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Installs whatever the project needs that is missing, and nothing else. Safe to re-run: with everything present it
+# only checks, so `make` can call it before every target.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="$ROOT/.tools"
+UV_VERSION="0.13.9"
+
+log() { printf '[bootstrap] %s\n' "$*"; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    else
+        sudo "$@"
+    fi
+}
+
+# --- Debian packages -------------------------------------------------------------------------------------------------
+
+APT_PACKAGES=()
+
+want_python_venv() {
+    command -v python3 >/dev/null || APT_PACKAGES+=(python3)
+    # Debian ships ensurepip (which `python3 -m venv` needs) in a separate package.
+    python3 -c 'import ensurepip' 2>/dev/null || APT_PACKAGES+=(python3-venv)
+}
+
+want_servers() {
+    command -v redis-server >/dev/null || APT_PACKAGES+=(redis-server)
+    compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || APT_PACKAGES+=(postgresql)
+}
+
+# Slot: the browser-test task adds Debian's chromium to APT_PACKAGES here (when missing).
+want_browser() { :; }
+
+install_apt_packages() {
+    [ "${#APT_PACKAGES[@]}" -gt 0 ] || return 0
+    log "installing Debian packages: ${APT_PACKAGES[*]}"
+    # The stack runs private Redis and PostgreSQL instances; keep the packages' system-wide services from starting.
+    local policy=/usr/sbin/policy-rc.d
+    local own_policy=""
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
+        as_root chmod 755 "$policy"
+        own_policy=1
+        trap 'as_root rm -f /usr/sbin/policy-rc.d' EXIT
+    fi
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${APT_PACKAGES[@]}" \
+        >/dev/null
+    if [ -n "$own_policy" ]; then
+        as_root rm -f "$policy"
+        trap - EXIT
+    fi
+    # Where systemd runs, the packages also enabled their services for the next boot.
+    if [ -d /run/systemd/system ]; then
+        as_root systemctl disable --now redis-server postgresql >/dev/null 2>&1 || true
+    fi
+}
+
+# --- uv, pinned, in a project-local venv -----------------------------------------------------------------------------
+
+ensure_uv() {
+    # `uv --version` says e.g. "uv 0.13.9 (x86_64-unknown-linux-gnu)".
+    case "$("$TOOLS/bin/uv" --version 2>/dev/null || true)" in
+        "uv $UV_VERSION" | "uv $UV_VERSION "*) return 0 ;;
+    esac
+    log "installing uv $UV_VERSION into .tools/"
+    # A venv of its own works where the system pip is externally managed, and needs no root.
+    "$TOOLS/bin/python" -c '' 2>/dev/null || python3 -m venv --clear "$TOOLS"
+    "$TOOLS/bin/python" -m pip install --quiet --quiet --disable-pip-version-check "uv==$UV_VERSION"
+}
+
+# --- project dependencies --------------------------------------------------------------------------------------------
+
+sync_backend() {
+    (cd "$ROOT/backend" && "$TOOLS/bin/uv" sync --frozen --quiet)
+}
+
+# Slot: the frontend task adds `npm ci` in frontend/ here (skipped when node_modules matches the lock file).
+sync_frontend() { :; }
+
+want_python_venv
+want_servers
+want_browser
+install_apt_packages
+ensure_uv
+sync_backend
+sync_frontend
