@@ -13,7 +13,7 @@ PYTHON_SOURCES := app tests
 .PHONY: help bootstrap dev test lint format typecheck test-backend migrate clean-data
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 # `make test` calls the checks in a sub-make that has already bootstrapped; BOOTSTRAPPED=1 skips doing it again.
 bootstrap: ## Install whatever is missing (Debian packages, uv, Python deps); fast when nothing is
