@@ -8,7 +8,7 @@ ROOT := $(CURDIR)
 UV := $(ROOT)/.tools/bin/uv
 # --frozen: run exactly what uv.lock pins, never re-resolve.
 BACKEND_RUN := cd $(ROOT)/backend && $(UV) run --frozen
-PYTHON_SOURCES := app tests
+PYTHON_SOURCES := app tests alembic
 
 .PHONY: help bootstrap dev test lint format typecheck test-backend migrate clean-data
 

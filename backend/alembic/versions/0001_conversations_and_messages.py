@@ -8,7 +8,6 @@ Create Date: 2026-11-24 02:45:59.116021
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 
 from alembic import op
 
@@ -35,9 +34,9 @@ def upgrade() -> None:
         sa.Column("content", sa.Text(), nullable=False),
         sa.Column("reasoning", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("task_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("task_id", sa.String(length=64), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
-        sa.Column("model", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("model", sa.String(length=200), nullable=True),
         sa.Column("simulated", sa.Boolean(), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("seq", sa.BigInteger(), sa.Identity(always=False), nullable=False),

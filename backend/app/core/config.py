@@ -35,8 +35,9 @@ class Settings(BaseSettings):
     openai_base_url: AnyUrl | None = None
     openai_model: str = "gpt-5-mini"
     openai_api_style: ApiStyle = ApiStyle.RESPONSES
-    # Reasoning summaries are requested with this effort (Responses API only); unset it for models without reasoning.
-    openai_reasoning_effort: Literal["none", "minimal", "low", "medium", "high"] | None = "low"
+    # Reasoning summaries are requested with this effort (Responses API only); "off" sends no reasoning
+    # parameter at all, for models and servers that do not support it.
+    openai_reasoning_effort: Literal["off", "none", "minimal", "low", "medium", "high"] = "low"
     simulator_url: AnyUrl = AnyUrl("http://127.0.0.1:8090/v1")
 
     # Celery rides on the same Redis unless told otherwise.

@@ -35,8 +35,9 @@ class ChatModel:
     async def _stream_responses(self, turns: list[ChatTurn]) -> AsyncIterator[ModelDelta]:
         messages: ResponseInputParam = [{"role": turn.role, "content": turn.content} for turn in turns]
         reasoning: Reasoning | None = None
-        if self._settings.openai_reasoning_effort is not None:
-            reasoning = {"effort": self._settings.openai_reasoning_effort, "summary": "auto"}
+        effort = self._settings.openai_reasoning_effort
+        if effort != "off":
+            reasoning = {"effort": effort, "summary": "auto"}
         stream = await self._client.responses.create(
             model=self._settings.openai_model,
             input=messages,

@@ -36,7 +36,9 @@ async def test_one_answer_at_a_time_per_conversation(api: httpx.AsyncClient) -> 
 async def test_concurrent_sends_to_one_conversation_start_one_answer(api: httpx.AsyncClient) -> None:
     conversation_id = await create_conversation(api)
     url = f"/conversations/{conversation_id}/messages"
-    responses = await asyncio.gather(*(api.post(url, json={"content": f"[sim tokens=20 tps=20] racing {n}"}) for n in range(5)))
+    responses = await asyncio.gather(
+        *(api.post(url, json={"content": f"[sim tokens=20 tps=20] racing {n}"}) for n in range(5))
+    )
     assert sorted(r.status_code for r in responses) == [202, 409, 409, 409, 409]
 
 
