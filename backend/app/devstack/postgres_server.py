@@ -13,12 +13,11 @@ import signal
 import stat
 import subprocess
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 import asyncpg
 
 from app.devstack.ports import LOOPBACK
+from app.devstack.private_server import PrivateServer
 from app.devstack.processes import ChildProcess
 
 POSTGRES_ROOT = Path("/usr/lib/postgresql")
@@ -55,7 +54,7 @@ def _check_reachable(data_dir: Path, account: pwd.struct_passwd) -> None:
             )
 
 
-class PrivatePostgres:
+class PrivatePostgres(PrivateServer):
     """A PostgreSQL cluster in `data_dir` (created on first start), served on 127.0.0.1:`port` with trust auth.
 
     `durable=False` trades crash safety for speed (no fsync, no full-page writes): for throwaway test clusters only.
@@ -73,13 +72,10 @@ class PrivatePostgres:
     ) -> None:
         if not _DATABASE_NAME.fullmatch(database):
             raise ValueError(f"database name {database!r} must be a plain SQL identifier")
-        self.data_dir = data_dir.absolute()
-        self.port = port
+        super().__init__("PostgreSQL", data_dir.absolute(), port, start_timeout)
         self.database = database
         self._durable = durable
         self._max_connections = max_connections
-        self._start_timeout = start_timeout
-        self._child: ChildProcess | None = None
 
     @property
     def url(self) -> str:
@@ -89,13 +85,8 @@ class PrivatePostgres:
     def log_path(self) -> Path:
         return self.data_dir / "server.log"
 
-    @property
-    def pid(self) -> int | None:
-        return self._child.pid if self._child is not None else None
-
     def start(self) -> None:
-        if self._child is not None:
-            raise RuntimeError("this PostgreSQL is already running")
+        self._refuse_if_running()
         bin_dir = postgres_bin_dir()
         account = pwd.getpwnam(SUPERUSER) if os.geteuid() == 0 else None
         if not (self.data_dir / "PG_VERSION").exists():
@@ -108,28 +99,11 @@ class PrivatePostgres:
             stop_signal=_FAST_SHUTDOWN,
             stop_timeout=30.0,
         )
-        child.start()
-        self._child = child
-        try:
-            child.wait_ready(lambda: self._accepts_connections(bin_dir), self._start_timeout)
-            self._create_database(bin_dir)
-        except BaseException:
-            self.stop()
-            raise
-
-    def stop(self) -> None:
-        if self._child is not None:
-            self._child.stop()
-            self._child = None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.stop()
+        self._launch(
+            child,
+            lambda: self._accepts_connections(bin_dir),
+            finish_setup=lambda: self._create_database(bin_dir),
+        )
 
     def _initdb(self, bin_dir: Path, account: pwd.struct_passwd | None) -> None:
         self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -20,6 +20,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
+from app.devstack.lifecycle import Lifecycle
+
 Readiness = Callable[[], bool]
 
 _READY_POLL_SECONDS = 0.1
@@ -45,7 +47,7 @@ def http_ok(url: str, timeout: float = 2.0) -> Readiness:
     return check
 
 
-class ChildProcess:
+class ChildProcess(Lifecycle):
     """One command run as a child; `stop()` sends `stop_signal` to its group, then SIGKILL after `stop_timeout`."""
 
     def __init__(
@@ -154,15 +156,6 @@ class ChildProcess:
 
     def log_tail(self, lines: int = 20) -> str:
         return "\n".join(self.output().splitlines()[-lines:])
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.stop()
 
     def _started(self) -> subprocess.Popen[bytes]:
         if self._process is None:

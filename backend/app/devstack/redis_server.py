@@ -2,12 +2,11 @@
 
 import shutil
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 import redis
 
 from app.devstack.ports import LOOPBACK
+from app.devstack.private_server import PrivateServer
 from app.devstack.processes import ChildProcess
 
 
@@ -22,18 +21,15 @@ def redis_answers(url: str) -> bool:
         client.close()
 
 
-class PrivateRedis:
+class PrivateRedis(PrivateServer):
     """`redis-server` bound to 127.0.0.1:`port`, its log in `data_dir`/redis.log.
 
     Nothing is persisted unless `appendonly` is set: the streams it carries expire within the hour anyway.
     """
 
     def __init__(self, data_dir: Path, port: int, *, appendonly: bool = False, start_timeout: float = 30.0) -> None:
-        self.data_dir = data_dir
-        self.port = port
+        super().__init__("Redis", data_dir, port, start_timeout)
         self._appendonly = appendonly
-        self._start_timeout = start_timeout
-        self._child: ChildProcess | None = None
 
     @property
     def url(self) -> str:
@@ -43,13 +39,8 @@ class PrivateRedis:
     def log_path(self) -> Path:
         return self.data_dir / "redis.log"
 
-    @property
-    def pid(self) -> int | None:
-        return self._child.pid if self._child is not None else None
-
     def start(self) -> None:
-        if self._child is not None:
-            raise RuntimeError("this Redis is already running")
+        self._refuse_if_running()
         binary = shutil.which("redis-server")
         if binary is None:
             raise FileNotFoundError("redis-server is not on PATH; run scripts/bootstrap.sh (or `make dev`) first")
@@ -63,25 +54,4 @@ class PrivateRedis:
             "--appendonly", "yes" if self._appendonly else "no",
             "--daemonize", "no",
         ]  # fmt: skip
-        child = ChildProcess("redis", argv, log_path=self.log_path)
-        child.start()
-        self._child = child
-        try:
-            child.wait_ready(lambda: redis_answers(self.url), self._start_timeout)
-        except BaseException:
-            self.stop()
-            raise
-
-    def stop(self) -> None:
-        if self._child is not None:
-            self._child.stop()
-            self._child = None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.stop()
+        self._launch(ChildProcess("redis", argv, log_path=self.log_path), lambda: redis_answers(self.url))

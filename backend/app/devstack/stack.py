@@ -8,7 +8,7 @@ import importlib.util
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 from app.core.config import Settings
 from app.devstack.ports import LOOPBACK, free_port, is_port_free
 from app.devstack.postgres_server import PrivatePostgres, postgres_answers
+from app.devstack.private_server import PrivateServer
 from app.devstack.processes import ProcessFailedError, Supervisor, http_ok
 from app.devstack.redis_server import PrivateRedis, redis_answers
 
@@ -87,28 +88,50 @@ def _configured(settings: Settings, field: str) -> str | None:
     return str(getattr(settings, field)) if field in settings.model_fields_set else None
 
 
-def ensure_redis(resources: ExitStack, settings: Settings) -> str:
-    configured = _configured(settings, "redis_url")
-    if configured is not None:
-        if redis_answers(configured):
-            _say(f"Redis: using REDIS_URL {redact(configured)}")
-            return configured
-        _say(f"Redis: REDIS_URL {redact(configured)} does not answer; starting a private Redis instead")
-    server = PrivateRedis(DATA_DIR / "redis", free_port(REDIS_PORT))
-    _say(f"Redis: starting a private server on {server.url} (log: {server.log_path})")
-    resources.enter_context(server)
-    return server.url
+@dataclass(frozen=True)
+class BackingService:
+    """A store the stack needs: taken from the `setting` when that answers, else run as a private server.
+
+    The setting's environment variable is its upper-case name, as pydantic-settings reads it.
+    """
+
+    product: str
+    setting: str
+    answers: Callable[[str], bool]
+    private_server: Callable[[], PrivateServer]
+    files: Callable[[PrivateServer], str]
 
 
-def ensure_postgres(resources: ExitStack, settings: Settings) -> str:
-    configured = _configured(settings, "database_url")
+REDIS = BackingService(
+    "Redis",
+    "redis_url",
+    redis_answers,
+    private_server=lambda: PrivateRedis(DATA_DIR / "redis", free_port(REDIS_PORT)),
+    files=lambda server: f"log: {server.log_path}",
+)
+POSTGRES = BackingService(
+    "PostgreSQL",
+    "database_url",
+    postgres_answers,
+    private_server=lambda: PrivatePostgres(DATA_DIR / "postgres", free_port(POSTGRES_PORT)),
+    files=lambda server: f"data and log: {server.data_dir}",
+)
+
+
+def ensure_service(resources: ExitStack, settings: Settings, service: BackingService) -> str:
+    """The URL of `service`; a private server started for it is entered into `resources`."""
+    configured = _configured(settings, service.setting)
+    variable = service.setting.upper()
     if configured is not None:
-        if postgres_answers(configured):
-            _say(f"PostgreSQL: using DATABASE_URL {redact(configured)}")
+        if service.answers(configured):
+            _say(f"{service.product}: using {variable} {redact(configured)}")
             return configured
-        _say(f"PostgreSQL: DATABASE_URL {redact(configured)} does not answer; starting a private PostgreSQL instead")
-    server = PrivatePostgres(DATA_DIR / "postgres", free_port(POSTGRES_PORT))
-    _say(f"PostgreSQL: starting a private server on {server.url} (data and log: {server.data_dir})")
+        _say(
+            f"{service.product}: {variable} {redact(configured)} does not answer; "
+            f"starting a private {service.product} instead"
+        )
+    server = service.private_server()
+    _say(f"{service.product}: starting a private server on {server.url} ({service.files(server)})")
     resources.enter_context(server)
     return server.url
 
@@ -186,8 +209,8 @@ def _print_ready(api_url: str, simulator_url: str | None) -> None:
 
 def _start_services(resources: ExitStack, settings: Settings) -> Supervisor | None:
     """Start the whole stack; None (after saying why) when parts of it do not exist yet."""
-    redis_url = ensure_redis(resources, settings)
-    database_url = ensure_postgres(resources, settings)
+    redis_url = ensure_service(resources, settings, REDIS)
+    database_url = ensure_service(resources, settings, POSTGRES)
     simulated = settings.simulated
     missing = missing_components(simulated)
     if missing:
@@ -251,42 +274,47 @@ def _start_services(resources: ExitStack, settings: Settings) -> Supervisor | No
     return supervisor
 
 
-def up() -> int:
-    """Run the stack until Ctrl-C / SIGTERM (exit 0) or until a part of it dies (exit 1)."""
+def _run_until_done(work: Callable[[ExitStack], int], *, code_when_stopped: int) -> int:
+    """Run `work` and return its exit code; a stop signal or an expected failure is reported and becomes one too.
+
+    Whatever `work` enters into the ExitStack is stopped, newest first, however it ends.
+    """
     with _stop_signals_raise(), ExitStack() as resources:
         try:
-            supervisor = _start_services(resources, Settings(_env_file=BACKEND_DIR / ".env"))
-            if supervisor is None:
-                return 2
-            dead = supervisor.wait_for_exit()
-            _say(f"{dead.name} exited unexpectedly with code {dead.poll()}; stopping the rest. Its last lines:")
-            print(dead.log_tail(), flush=True)
-            return 1
+            return work(resources)
         except StopSignal as stop:
             _say(f"{stop}: stopping")
-            return 0
+            return code_when_stopped
         # ProcessFailedError and the private servers' setup failures (initdb, psql) are RuntimeErrors.
         except (RuntimeError, OSError) as error:
             _say(f"error: {error}")
             return 1
         finally:
             _ignore_stop_signals()
-    return 0
+
+
+def up() -> int:
+    """Run the stack until Ctrl-C / SIGTERM (exit 0) or until a part of it dies (exit 1)."""
+
+    def serve(resources: ExitStack) -> int:
+        supervisor = _start_services(resources, Settings(_env_file=BACKEND_DIR / ".env"))
+        if supervisor is None:
+            return 2
+        dead = supervisor.wait_for_exit()
+        _say(f"{dead.name} exited unexpectedly with code {dead.poll()}; stopping the rest. Its last lines:")
+        print(dead.log_tail(), flush=True)
+        return 1
+
+    return _run_until_done(serve, code_when_stopped=0)
 
 
 def migrate() -> int:
     """Apply migrations to DATABASE_URL, or to the private PostgreSQL (started just for this)."""
-    with _stop_signals_raise(), ExitStack() as resources:
-        try:
-            database_url = ensure_postgres(resources, Settings(_env_file=BACKEND_DIR / ".env"))
-            env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
-            run_migrations(resources.enter_context(Supervisor(LOG_DIR, echo=True)), env)
-        except StopSignal as stop:
-            _say(f"{stop}: stopping")
-            return 1
-        except (RuntimeError, OSError) as error:
-            _say(f"error: {error}")
-            return 1
-        finally:
-            _ignore_stop_signals()
-    return 0
+
+    def apply_migrations(resources: ExitStack) -> int:
+        database_url = ensure_service(resources, Settings(_env_file=BACKEND_DIR / ".env"), POSTGRES)
+        env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
+        run_migrations(resources.enter_context(Supervisor(LOG_DIR, echo=True)), env)
+        return 0
+
+    return _run_until_done(apply_migrations, code_when_stopped=1)

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from app.devstack import PrivateRedis, free_port, is_port_free, redis_answers
+from app.devstack import PrivateRedis, ProcessFailedError, free_port, is_port_free, redis_answers
 from tests.devstack.liveness import is_alive
 
 
@@ -39,3 +39,11 @@ def test_private_redis_persists_nothing_by_default(tmp_path: Path) -> None:
 def test_private_redis_refuses_to_start_twice(tmp_path: Path) -> None:
     with PrivateRedis(tmp_path, free_port()) as server, pytest.raises(RuntimeError, match="already running"):
         server.start()
+
+
+def test_private_redis_that_is_not_ready_in_time_is_stopped_again(tmp_path: Path) -> None:
+    server = PrivateRedis(tmp_path, free_port(), start_timeout=0)
+    with pytest.raises(ProcessFailedError, match="not ready after"):
+        server.start()
+    assert server.pid is None
+    assert is_port_free(server.port)

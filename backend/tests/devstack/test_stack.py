@@ -1,9 +1,11 @@
 import signal
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
-from app.devstack import stack
+from app.core.config import Settings
+from app.devstack import PrivateRedis, free_port, stack
 from app.devstack.stack import Component, redact
 
 
@@ -50,3 +52,14 @@ def _cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except (FileNotFoundError, ProcessLookupError):
         return ""
+
+
+def test_a_configured_url_that_answers_is_used_as_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(stack, "DATA_DIR", tmp_path / "unused")
+    with PrivateRedis(tmp_path / "redis", free_port()) as redis, ExitStack() as resources:
+        settings = Settings(_env_file=None, redis_url=redis.url)
+        assert stack.ensure_service(resources, settings, stack.REDIS) == redis.url
+    assert capsys.readouterr().out == f"[devstack] Redis: using REDIS_URL {redis.url}\n"
+    assert not (tmp_path / "unused").exists()

@@ -1,0 +1,58 @@
+"""The part that the private Redis and PostgreSQL servers share: each is one child process of ours."""
+
+from abc import abstractmethod
+from collections.abc import Callable
+from pathlib import Path
+
+from app.devstack.lifecycle import Lifecycle
+from app.devstack.processes import ChildProcess, Readiness
+
+
+class PrivateServer(Lifecycle):
+    """A server with its files in `data_dir`, listening on the loopback `port` as one ChildProcess of ours.
+
+    It runs from `start()` until `stop()`; `product` names it in errors.
+    """
+
+    def __init__(self, product: str, data_dir: Path, port: int, start_timeout: float) -> None:
+        self.data_dir = data_dir
+        self.port = port
+        self._product = product
+        self._start_timeout = start_timeout
+        self._child: ChildProcess | None = None
+
+    @property
+    @abstractmethod
+    def url(self) -> str: ...
+
+    @property
+    @abstractmethod
+    def log_path(self) -> Path: ...
+
+    @property
+    def pid(self) -> int | None:
+        return self._child.pid if self._child is not None else None
+
+    def stop(self) -> None:
+        if self._child is not None:
+            self._child.stop()
+            self._child = None
+
+    def _refuse_if_running(self) -> None:
+        if self._child is not None:
+            raise RuntimeError(f"this {self._product} is already running")
+
+    def _launch(self, child: ChildProcess, ready: Readiness, *, finish_setup: Callable[[], None] | None = None) -> None:
+        """Start `child` as this server, wait until `ready`, then run `finish_setup` against the running server.
+
+        Any failure on the way stops the child again: a half set-up server must not outlive the error.
+        """
+        child.start()
+        self._child = child
+        try:
+            child.wait_ready(ready, self._start_timeout)
+            if finish_setup is not None:
+                finish_setup()
+        except BaseException:
+            self.stop()
+            raise
