@@ -1,9 +1,11 @@
 """The FastAPI application: `uvicorn app.main:app`."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from redis.asyncio import Redis
@@ -25,6 +27,14 @@ from app.worker.dispatch import enqueue_generation
 FEED_CAPACITY = 1024
 
 
+async def _end_streams_on_shutdown(shutdown: anyio.Event, hub: StreamHub) -> None:
+    # The server waits for open responses before it shuts the application down, so open streams are
+    # ended here, as soon as the shutdown begins: each ends without a terminal event, and its client
+    # resumes from its last id on another process.
+    await shutdown.wait()
+    hub.close_feeds()
+
+
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -35,18 +45,24 @@ def create_app(settings: Settings) -> FastAPI:
         hub_redis = Redis.from_url(settings.redis_url, retry=Retry(NoBackoff(), retries=0), socket_keepalive=True)
         hub = StreamHub(hub_redis, FEED_CAPACITY)
         await hub.start()
+        store = EventStore(redis, settings.stream_ttl_seconds)
+        shutdown = anyio.Event()
+        ending_streams = asyncio.create_task(_end_streams_on_shutdown(shutdown, hub))
         app.state.api = ApiState(
             settings=settings,
             engine=engine,
             sessions=create_session_factory(engine),
             redis=redis,
             hub=hub,
-            relay=StreamRelay(EventStore(redis, settings.stream_ttl_seconds), hub),
+            store=store,
+            relay=StreamRelay(store, hub),
             enqueue=enqueue_generation,
+            shutdown=shutdown,
         )
         try:
             yield
         finally:
+            ending_streams.cancel()
             await hub.stop()
             await hub_redis.aclose()
             await redis.aclose()

@@ -130,8 +130,16 @@ class Message(MessageBase, table=True):
     error: str | None = Field(default=None, sa_type=sa.Text)
     model: str | None = Field(default=None, max_length=200)
     simulated: bool | None = None
+    # Id of the last stream event that content, reasoning and status reflect; for a finished answer, the
+    # terminal event's id. Lets the API serve the answer from here, with the right ids, once Redis forgot it.
+    stream_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+
+    @property
+    def terminal_seq(self) -> int:
+        """Id of the terminal event of a finished answer (an answer that never streamed still ends with one)."""
+        return max(self.stream_seq, 1)
 
     conversation: Conversation | None = Relationship(back_populates="messages")
 
@@ -139,12 +147,22 @@ class Message(MessageBase, table=True):
 class MessagePublic(MessageBase):
     id: uuid.UUID
     conversation_id: uuid.UUID
+    # Content and reasoning are the answer as of this event: resume the stream after it to continue.
+    stream_seq: int
     created_at: datetime
     updated_at: datetime
 
 
 class ConversationWithMessages(ConversationPublic):
     messages: list[MessagePublic]
+
+
+class StopAccepted(SQLModel):
+    """Answer to a stop request: ``cancelled`` (or another final status) when it is over, ``streaming`` while
+    the worker is stopping it; the stream's terminal event follows either way."""
+
+    task_id: str
+    status: MessageStatus
 
 
 class SendMessageAccepted(SQLModel):

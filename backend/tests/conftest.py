@@ -24,8 +24,14 @@ class Stack:
     redis_url: str
     database_url: str
     simulator_url: str
-    api_url: str
+    # Two API processes, as behind a load balancer: a stream may resume on either.
+    api_urls: tuple[str, str]
     logs: Path
+    env: dict[str, str]
+
+    @property
+    def api_url(self) -> str:
+        return self.api_urls[0]
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +58,7 @@ def _running_services(root: Path) -> Iterator[tuple[str, str]]:
 def stack(services: tuple[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     redis_url, database_url = services
     logs = tmp_path_factory.mktemp("logs")
-    simulator_port, api_port = free_port(), free_port()
+    simulator_port = free_port()
     simulator_url = f"http://127.0.0.1:{simulator_port}"
     env = {
         **os.environ,
@@ -64,6 +70,7 @@ def stack(services: tuple[str, str], tmp_path_factory: pytest.TempPathFactory) -
         "SIM_TOKENS_PER_SECOND": "0",
         "SIM_TTFT_MS": "0",
         "SIM_REASONING_TOKENS": "4",
+        "CHECKPOINT_SECONDS": "1",
     }
     env.pop("OPENAI_API_KEY", None)
     python = sys.executable
@@ -94,24 +101,26 @@ def stack(services: tuple[str, str], tmp_path_factory: pytest.TempPathFactory) -
             cwd=BACKEND_DIR,
             env=env,
         )
-        supervisor.start(
-            "api",
-            [
-                python,
-                "-m",
-                "uvicorn",
-                "app.main:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(api_port),
-                "--no-access-log",
-            ],
-            cwd=BACKEND_DIR,
-            env=env,
-            ready=http_ok(f"http://127.0.0.1:{api_port}/readyz"),
-        )
-        yield Stack(redis_url, database_url, simulator_url, f"http://127.0.0.1:{api_port}", logs)
+        api_urls = (start_api(supervisor, "api-1", env), start_api(supervisor, "api-2", env))
+        yield Stack(redis_url, database_url, simulator_url, api_urls, logs, env)
+
+
+def start_api(supervisor: Supervisor, name: str, env: dict[str, str]) -> str:
+    """An API process on a free port, ready when it answers /readyz; stopped with the supervisor."""
+    port = free_port()
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "app.main:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+    ]
+    supervisor.start(name, argv, cwd=BACKEND_DIR, env=env, ready=http_ok(f"http://127.0.0.1:{port}/readyz"))
+    return f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="session")

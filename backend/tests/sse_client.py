@@ -53,4 +53,11 @@ async def read_stream(
 
 
 def assemble(events: list[SseEvent], field: str = "content") -> str:
-    return "".join(event.data.get(field, "") for event in events if field in event.data)
+    """The text a client shows after these events: deltas append, a snapshot replaces."""
+    text = ""
+    for event in events:
+        if "snapshot" in event.data:
+            text = event.data["snapshot"][field]
+        else:
+            text += event.data.get(field, "")
+    return text

@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -11,6 +12,7 @@ from app.api.state import ApiState
 from app.core.config import Settings
 from app.services.messages import Enqueue
 from app.streaming.relay import StreamRelay
+from app.streaming.store import EventStore
 
 
 def get_state(request: Request) -> ApiState:
@@ -38,6 +40,14 @@ def get_relay(state: StateDep) -> StreamRelay:
     return state.relay
 
 
+def get_store(state: StateDep) -> EventStore:
+    return state.store
+
+
+def get_shutdown(state: StateDep) -> anyio.Event:
+    return state.shutdown
+
+
 def get_enqueue(state: StateDep) -> Enqueue:
     return state.enqueue
 
@@ -47,4 +57,6 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 SessionFactoryDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 RelayDep = Annotated[StreamRelay, Depends(get_relay)]
+StoreDep = Annotated[EventStore, Depends(get_store)]
+ShutdownDep = Annotated[anyio.Event, Depends(get_shutdown)]
 EnqueueDep = Annotated[Enqueue, Depends(get_enqueue)]

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+import anyio
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -10,6 +11,7 @@ from app.core.config import Settings
 from app.services.messages import Enqueue
 from app.streaming.hub import StreamHub
 from app.streaming.relay import StreamRelay
+from app.streaming.store import EventStore
 
 
 @dataclass(frozen=True)
@@ -19,5 +21,8 @@ class ApiState:
     sessions: async_sessionmaker[AsyncSession]
     redis: Redis
     hub: StreamHub
+    store: EventStore
     relay: StreamRelay
     enqueue: Enqueue
+    # Set when the server starts shutting down; open streams then end, resumably.
+    shutdown: anyio.Event

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
 
     # Streaming.
     stream_ttl_seconds: int = Field(default=DEFAULT_STREAM_TTL_SECONDS, gt=0)
+    # An answer in progress is saved to PostgreSQL this often, bounding what losing Redis can cost.
+    checkpoint_seconds: float = Field(default=3.0, gt=0)
 
     # API.
     cors_origins: Annotated[list[str], NoDecode, BeforeValidator(_split_csv)] = ["http://localhost:3000"]

@@ -11,9 +11,10 @@ PREFIX = "chat"
 def stream_events_key(task_id: str) -> str:
     """Redis Stream of one generation's events.
 
-    Entry ids are ``0-<seq>`` (``XADD key 0-*``), so ``seq`` is a gapless 1, 2, 3, … counter kept by
-    Redis itself; it is the SSE ``id:`` clients resume from. Fields: ``k`` (event kind) and ``d``
-    (the JSON object sent as SSE ``data:``).
+    Entry ids are ``0-<seq>``: ``seq`` is 1, 2, 3, … numbered by the generation's single writer and
+    enforced by Redis (an id not above the last one is refused, so a second writer cannot interleave);
+    it is the SSE ``id:`` clients resume from. Fields: ``k`` (event kind) and ``d`` (the JSON object
+    sent as SSE ``data:``).
     """
     return f"{PREFIX}:stream:{task_id}:events"
 
@@ -23,6 +24,19 @@ def stream_channel(task_id: str) -> str:
     atomically with the stream append so that the channel and the stream can never disagree."""
     return f"{PREFIX}:stream:{task_id}:live"
 
+
+def cancel_flag_key(task_id: str) -> str:
+    """Set when a viewer asks to stop a generation; the append script reports it to the worker with every
+    event, so a cancellation is noticed within one chunk even if the worker missed the broadcast."""
+    return f"{PREFIX}:stream:{task_id}:cancel"
+
+
+# Broadcast of task ids to stop: every worker process listens and cancels the generation if it runs it,
+# at once, even while the model is silent (waiting for a first token, or stalled).
+CANCEL_CHANNEL = f"{PREFIX}:cancel"
+
+# How long a cancellation request is remembered; longer than any generation runs.
+CANCEL_FLAG_TTL_SECONDS = 3600
 
 # An API process keeps this channel subscribed for its whole life, so its single pub/sub
 # connection exists (and is health-checked) even while no stream is being watched.

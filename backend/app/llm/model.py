@@ -1,6 +1,6 @@
 """Streams one answer from the configured API style as content and reasoning deltas."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from openai import AsyncOpenAI
 from openai.types.chat import ChatCompletionMessageParam
@@ -27,12 +27,12 @@ class ChatModel:
     def label(self) -> str:
         return self._settings.openai_model
 
-    def stream(self, turns: list[ChatTurn]) -> AsyncIterator[ModelDelta]:
+    def stream(self, turns: list[ChatTurn]) -> AsyncGenerator[ModelDelta]:
         if self._settings.openai_api_style is ApiStyle.CHAT_COMPLETIONS:
             return self._stream_chat_completions(turns)
         return self._stream_responses(turns)
 
-    async def _stream_responses(self, turns: list[ChatTurn]) -> AsyncIterator[ModelDelta]:
+    async def _stream_responses(self, turns: list[ChatTurn]) -> AsyncGenerator[ModelDelta]:
         messages: ResponseInputParam = [{"role": turn.role, "content": turn.content} for turn in turns]
         reasoning: Reasoning | None = None
         effort = self._settings.openai_reasoning_effort
@@ -57,7 +57,7 @@ class ChatModel:
                     failure = event.response.error
                     raise ModelStreamError(failure.message if failure else "the model reported a failure")
 
-    async def _stream_chat_completions(self, turns: list[ChatTurn]) -> AsyncIterator[ModelDelta]:
+    async def _stream_chat_completions(self, turns: list[ChatTurn]) -> AsyncGenerator[ModelDelta]:
         messages: list[ChatCompletionMessageParam] = [
             {"role": turn.role, "content": turn.content}  # type: ignore[misc]
             for turn in turns

@@ -1,24 +1,40 @@
 """One assistant answer, start to finish: stream the model into Redis, then persist, then announce the end.
 
-The order at the end matters: the final message is committed to PostgreSQL before the terminal event
-is published, so a client that sees ``done`` and reloads the conversation always finds the answer.
+The order at the end matters: the final message is committed to PostgreSQL before the terminal event is
+published, so a client that sees the end of the stream and reloads the conversation finds the answer.
+While the answer streams, it is also checkpointed to PostgreSQL every few seconds.
 """
 
+import asyncio
 import logging
+import time
 import uuid
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+from dataclasses import dataclass
 
 import openai
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.config import Settings
+from app.llm.deltas import ChatTurn, ModelDelta
 from app.llm.model import ChatModel, ModelStreamError
 from app.models import Message, MessageStatus, utcnow
 from app.services import history
-from app.streaming.events import EventKind, content_data, done_data, error_data, reasoning_data
+from app.services.cancellation import CancellationRegistry, RunningGeneration
+from app.streaming.answer_stream import AnswerStream
 from app.streaming.store import EventStore
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    status: MessageStatus
+    error: str | None = None
 
 
 class GenerationService:
@@ -27,61 +43,116 @@ class GenerationService:
         sessions: async_sessionmaker[AsyncSession],
         store: EventStore,
         model: ChatModel,
+        cancellations: CancellationRegistry,
         settings: Settings,
     ) -> None:
         self._sessions = sessions
         self._store = store
         self._model = model
+        self._cancellations = cancellations
         self._settings = settings
 
     async def generate(self, message_id: uuid.UUID) -> None:
-        async with self._sessions() as session:
-            message = await session.get(Message, message_id)
-            if message is None or message.status is not MessageStatus.PENDING or message.task_id is None:
-                # Deleted meanwhile, or a duplicate delivery of a task already taken: nothing to do.
-                logger.info("generation %s skipped: message missing or not pending", message_id)
-                return
-            task_id = message.task_id
-            turns = await history.turns_before(session, message)
-            message.status = MessageStatus.STREAMING
-            message.model = self._model.label
-            message.simulated = self._settings.simulated
-            message.updated_at = utcnow()
-            await session.commit()
+        claimed = await self._claim(message_id)
+        if claimed is None:
+            # Deleted, cancelled before it started, or a duplicate delivery of a task already taken.
+            logger.info("generation of message %s skipped: no longer pending", message_id)
+            return
+        task_id, turns = claimed
+        answer = AnswerStream(self._store, task_id)
+        with self._cancellations.watch(task_id) as running:
+            outcome = await self._stream(answer, turns, running, message_id)
+        recorded_terminal_seq = await self._persist(message_id, answer, outcome, final=True)
+        if outcome.status is MessageStatus.FAILED:
+            await answer.fail(outcome.error or "the answer failed")
+        else:
+            await answer.finish(outcome.status.value)
+        if answer.seq != recorded_terminal_seq:
+            await self._record_terminal_seq(message_id, answer.seq)
 
-        content: list[str] = []
-        reasoning: list[str] = []
+    async def _claim(self, message_id: uuid.UUID) -> tuple[str, list[ChatTurn]] | None:
+        """Move the message from pending to streaming, atomically, and read the history it answers."""
+        async with self._sessions() as session:
+            claimed = await session.exec(
+                update(Message)
+                .where(col(Message.id) == message_id, col(Message.status) == MessageStatus.PENDING)
+                .values(
+                    status=MessageStatus.STREAMING,
+                    model=self._model.label,
+                    simulated=self._settings.simulated,
+                    updated_at=utcnow(),
+                )
+                .returning(col(Message.task_id))
+            )
+            task_id = claimed.scalar_one_or_none()
+            if task_id is None:
+                return None
+            message = await session.get(Message, message_id)
+            assert message is not None
+            turns = await history.turns_before(session, message)
+            await session.commit()
+            return task_id, turns
+
+    async def _stream(
+        self, answer: AnswerStream, turns: list[ChatTurn], running: RunningGeneration, message_id: uuid.UUID
+    ) -> _Outcome:
+        if await self._store.cancel_requested(answer.task_id):
+            return _Outcome(MessageStatus.CANCELLED)
+        checkpoint_due = time.monotonic() + self._settings.checkpoint_seconds
         try:
-            async for delta in self._model.stream(turns):
-                if delta.kind is EventKind.CONTENT:
-                    content.append(delta.text)
-                    await self._store.append(task_id, EventKind.CONTENT, content_data(delta.text))
-                else:
-                    reasoning.append(delta.text)
-                    await self._store.append(task_id, EventKind.REASONING, reasoning_data(delta.text))
+            async with aclosing(self._model.stream(turns)) as deltas:
+                while (delta := await _next_delta(deltas, running)) is not None:
+                    await answer.add(delta.kind, delta.text)
+                    if answer.cancel_requested or running.requested:
+                        # Leaving the block closes the upstream request.
+                        return _Outcome(MessageStatus.CANCELLED)
+                    if time.monotonic() >= checkpoint_due:
+                        await self._persist(message_id, answer, _Outcome(MessageStatus.STREAMING), final=False)
+                        checkpoint_due = time.monotonic() + self._settings.checkpoint_seconds
+        except asyncio.CancelledError:
+            if not running.requested:
+                raise  # the worker is shutting down, not a user's stop
+            running.task.uncancel()
+            return _Outcome(MessageStatus.CANCELLED)
         except Exception as error:
             reason = _describe(error)
-            logger.warning("generation %s failed: %s", task_id, reason, exc_info=not _is_expected(error))
-            await self._finish(message_id, MessageStatus.FAILED, "".join(content), "".join(reasoning), reason)
-            await self._store.append(task_id, EventKind.ERROR, error_data(reason))
-            return
-        await self._finish(message_id, MessageStatus.COMPLETED, "".join(content), "".join(reasoning), None)
-        await self._store.append(task_id, EventKind.DONE, done_data(MessageStatus.COMPLETED.value))
+            logger.warning("generation %s failed: %s", answer.task_id, reason, exc_info=not _is_expected(error))
+            return _Outcome(MessageStatus.FAILED, reason)
+        return _Outcome(MessageStatus.COMPLETED)
 
-    async def _finish(
-        self, message_id: uuid.UUID, status: MessageStatus, content: str, reasoning: str, error: str | None
-    ) -> None:
+    async def _persist(self, message_id: uuid.UUID, answer: AnswerStream, outcome: _Outcome, *, final: bool) -> int:
+        """Write the answer so far; returns the event id recorded with it: for a final write, the id the
+        terminal event is about to get, for a checkpoint, the last one written."""
+        stream_seq = answer.seq + 1 if final else answer.seq
         async with self._sessions() as session:
-            message = await session.get(Message, message_id)
-            if message is None:
-                logger.info("generation %s finished after its conversation was deleted", message_id)
-                return
-            message.status = status
-            message.content = content
-            message.reasoning = reasoning
-            message.error = error
-            message.updated_at = utcnow()
+            await session.exec(
+                update(Message)
+                .where(col(Message.id) == message_id)
+                .values(
+                    status=outcome.status,
+                    content=answer.content,
+                    reasoning=answer.reasoning,
+                    error=outcome.error,
+                    stream_seq=stream_seq,
+                    updated_at=utcnow(),
+                )
+            )
             await session.commit()
+        return stream_seq
+
+    async def _record_terminal_seq(self, message_id: uuid.UUID, seq: int) -> None:
+        """The terminal event moved (Redis had lost the stream, so a snapshot went first): keep the row exact."""
+        async with self._sessions() as session:
+            await session.exec(update(Message).where(col(Message.id) == message_id).values(stream_seq=seq))
+            await session.commit()
+
+
+async def _next_delta(deltas: AsyncGenerator[ModelDelta], running: RunningGeneration) -> ModelDelta | None:
+    running.interruptible = True
+    try:
+        return await anext(deltas, None)
+    finally:
+        running.interruptible = False
 
 
 def _is_expected(error: Exception) -> bool:

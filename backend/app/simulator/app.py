@@ -1,7 +1,7 @@
 """The simulator's HTTP application: OpenAI's generation endpoints plus the `/_sim` endpoints tests inspect it with."""
 
 from collections.abc import Iterator
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -15,7 +15,7 @@ from app.simulator.errors import ApiError, api_error_handler, invalid_url_handle
 from app.simulator.pacing import PacedFrame, TokenSchedule, paced
 from app.simulator.profile import DirectiveError, SimulationProfile, resolve_profile, without_directives
 from app.simulator.prompt import Prompt, chat_prompt, responses_prompt
-from app.simulator.recorder import RequestLog
+from app.simulator.recorder import RequestLog, set_outcome, tracking_outcome
 from app.simulator.responses_api import ResponsesRequest, SimulatedResponse
 from app.simulator.text import answer_tokens, reasoning_summary_tokens
 
@@ -44,40 +44,41 @@ def _plan(prompt: Prompt, defaults: SimulationProfile, *, param: str) -> tuple[S
     return profile, without_directives(prompt.last_user_text)
 
 
-async def _deliver(simulation: _Simulation, profile: SimulationProfile, *, stream: bool) -> Response:
+async def _deliver(
+    simulation: _Simulation, profile: SimulationProfile, entry: dict[str, Any], *, stream: bool
+) -> Response:
     schedule = TokenSchedule(profile)
     if stream:
-        return StreamingResponse(
-            paced(simulation.frames(), schedule), media_type="text/event-stream", headers=_SSE_HEADERS
-        )
+        body = tracking_outcome(paced(simulation.frames(), schedule), entry)
+        return StreamingResponse(body, media_type="text/event-stream", headers=_SSE_HEADERS)
     await schedule.wait_for_last(simulation.token_count)
+    set_outcome(entry, "completed")
     return JsonResponse(simulation.final_object())
 
 
 def create_app(defaults: SimulationProfile, *, request_log_size: int = 200) -> Starlette:
     request_log = RequestLog(request_log_size)
 
-    async def read_body(request: Request) -> JsonObject:
+    async def read_body(request: Request) -> tuple[JsonObject, dict[str, Any]]:
         body = json_object(await request.body())
-        request_log.record(request.url.path, body)
-        return body
+        return body, request_log.record(request.url.path, body)
 
     async def create_response(request: Request) -> Response:
-        body = await read_body(request)
+        body, entry = await read_body(request)
         options = ResponsesRequest.from_body(body)
         prompt = responses_prompt(body)
         profile, seed = _plan(prompt, defaults, param="input")
         summary = reasoning_summary_tokens(seed, profile.reasoning_tokens) if options.wants_reasoning_summary else None
         simulation = SimulatedResponse(options, prompt.input_tokens, answer_tokens(seed, profile.tokens), summary)
-        return await _deliver(simulation, profile, stream=options.stream)
+        return await _deliver(simulation, profile, entry, stream=options.stream)
 
     async def create_chat_completion(request: Request) -> Response:
-        body = await read_body(request)
+        body, entry = await read_body(request)
         options = ChatCompletionsRequest.from_body(body)
         prompt = chat_prompt(body)
         profile, seed = _plan(prompt, defaults, param="messages")
         simulation = SimulatedCompletion(options, prompt.input_tokens, answer_tokens(seed, profile.tokens))
-        return await _deliver(simulation, profile, stream=options.stream)
+        return await _deliver(simulation, profile, entry, stream=options.stream)
 
     async def list_models(_request: Request) -> Response:
         models = [

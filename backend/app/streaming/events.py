@@ -10,6 +10,8 @@ import orjson
 class EventKind(StrEnum):
     CONTENT = "content"
     REASONING = "reasoning"
+    # The whole answer so far, replacing what the viewer has: sent when the events in between are gone.
+    SNAPSHOT = "snapshot"
     DONE = "done"
     ERROR = "error"
 
@@ -57,6 +59,10 @@ def content_data(text: str) -> bytes:
 
 def reasoning_data(text: str) -> bytes:
     return encode_data({"reasoning": text})
+
+
+def snapshot_data(content: str, reasoning: str) -> bytes:
+    return encode_data({"snapshot": {"content": content, "reasoning": reasoning}})
 
 
 def done_data(status: str) -> bytes:

@@ -51,6 +51,7 @@ class StreamHub:
         self._pubsub: PubSub | None = None
         self._connected = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._closing = False
 
     @property
     def channel_count(self) -> int:
@@ -73,9 +74,17 @@ class StreamHub:
         self._drop_everything()
         await self._disconnect()
 
+    def close_feeds(self) -> None:
+        """End every live feed, now and from now on: the server is shutting down and viewers should
+        resume on another process."""
+        self._closing = True
+        self._drop_everything()
+
     @asynccontextmanager
     async def subscribe(self, task_id: str) -> AsyncIterator[Feed]:
         """Yield a feed of the task's live events once Redis has confirmed the subscription."""
+        if self._closing:
+            raise HubUnavailableError("the server is shutting down")
         name = redis_keys.stream_channel(task_id)
         channel = self._channels.get(name)
         if channel is None:

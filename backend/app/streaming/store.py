@@ -1,5 +1,6 @@
 """The Redis side of a generation's events: append (worker) and read by cursor (API)."""
 
+from enum import Enum
 from typing import Any, cast
 
 from redis.asyncio import Redis
@@ -7,15 +8,18 @@ from redis.asyncio import Redis
 from app.core import redis_keys
 from app.streaming.events import EventKind, StreamEvent, decode_stream_entry
 
-# Appending, refreshing the TTL and announcing happen in one atomic script: one round trip per event,
-# and subscribers can never see an event that is not yet readable from the stream (nor the reverse),
+# One atomic script per event, so one round trip: refuse to silently restart a stream Redis lost, append
+# under the writer's own sequence number, refresh the TTL, announce, and report a pending cancellation.
+# Subscribers can never be told of an event that is not yet readable from the stream (nor the reverse),
 # which is what makes "subscribe, then read the backlog" gap-free.
 _APPEND_SCRIPT = """
-local id = redis.call('XADD', KEYS[1], '0-*', 'k', ARGV[2], 'd', ARGV[3])
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-local seq = string.sub(id, 3)
-redis.call('PUBLISH', ARGV[1], seq .. ' ' .. ARGV[2] .. ' ' .. ARGV[3])
-return tonumber(seq)
+if ARGV[6] == '0' and redis.call('EXISTS', KEYS[1]) == 0 then
+  return -1
+end
+redis.call('XADD', KEYS[1], '0-' .. ARGV[2], 'k', ARGV[3], 'd', ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+redis.call('PUBLISH', ARGV[1], ARGV[2] .. ' ' .. ARGV[3] .. ' ' .. ARGV[4])
+return redis.call('EXISTS', KEYS[2])
 """
 
 _Entries = list[tuple[bytes, dict[bytes, bytes]]]
@@ -24,25 +28,43 @@ _Entries = list[tuple[bytes, dict[bytes, bytes]]]
 READ_BATCH = 512
 
 
+class AppendResult(Enum):
+    APPENDED = 0
+    # Appended, and a viewer has asked to stop this generation.
+    CANCEL_REQUESTED = 1
+    # Not appended: the stream should already exist but Redis no longer has it (restart, eviction).
+    STREAM_LOST = -1
+
+
 class EventStore:
-    def __init__(self, redis: "Redis", ttl_seconds: int) -> None:
+    def __init__(self, redis: Redis, ttl_seconds: int) -> None:
         self._redis = redis
         self._ttl_seconds = ttl_seconds
         self._append = redis.register_script(_APPEND_SCRIPT)
 
-    async def append(self, task_id: str, kind: EventKind, data: bytes) -> int:
-        """Store and announce one event; returns its sequence number (1, 2, 3, …)."""
-        keys = [redis_keys.stream_events_key(task_id)]
-        args: list[Any] = [redis_keys.stream_channel(task_id), kind.value, data, self._ttl_seconds]
-        seq: int = await self._append(keys=keys, args=args)
-        return seq
+    async def append(
+        self, task_id: str, seq: int, kind: EventKind, data: bytes, *, may_start_stream: bool = False
+    ) -> AppendResult:
+        """Store and announce event ``seq``. Only the first event (or a snapshot that rebuilds a lost stream)
+        may create the stream; any other append to a missing stream reports STREAM_LOST instead."""
+        keys = [redis_keys.stream_events_key(task_id), redis_keys.cancel_flag_key(task_id)]
+        creates = "1" if may_start_stream or seq == 1 else "0"
+        args: list[Any] = [redis_keys.stream_channel(task_id), seq, kind.value, data, self._ttl_seconds, creates]
+        return AppendResult(await self._append(keys=keys, args=args))
+
+    async def request_cancel(self, task_id: str) -> None:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.set(redis_keys.cancel_flag_key(task_id), 1, ex=redis_keys.CANCEL_FLAG_TTL_SECONDS)
+            pipe.publish(redis_keys.CANCEL_CHANNEL, task_id)
+            await pipe.execute()
+
+    async def cancel_requested(self, task_id: str) -> bool:
+        return bool(await self._redis.exists(redis_keys.cancel_flag_key(task_id)))
 
     async def read_after(self, task_id: str, after: int, limit: int = READ_BATCH) -> list[StreamEvent]:
         """Events with ``seq > after`` in order, at most ``limit`` of them."""
-        entries = cast(
-            "_Entries",
-            await self._redis.xrange(redis_keys.stream_events_key(task_id), min=f"(0-{after}", max="+", count=limit),
-        )
+        key = redis_keys.stream_events_key(task_id)
+        entries = cast("_Entries", await self._redis.xrange(key, min=f"(0-{after}", max="+", count=limit))
         return [decode_stream_entry(entry_id, fields) for entry_id, fields in entries]
 
     async def last_event(self, task_id: str) -> StreamEvent | None:

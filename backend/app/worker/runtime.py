@@ -17,8 +17,10 @@ from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory
 from app.llm.client import create_client
 from app.llm.model import ChatModel
+from app.services.cancellation import CancellationRegistry
 from app.services.generation import GenerationService
 from app.streaming.store import EventStore
+from app.worker.cancel_listener import CancelListener
 
 T = TypeVar("T")
 
@@ -31,6 +33,7 @@ class WorkerRuntime:
         self._thread.start()
         self._redis: Redis | None = None
         self._engine: AsyncEngine | None = None
+        self._cancel_listener: CancelListener | None = None
         self.generation = self.run(self._open())
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
@@ -48,9 +51,15 @@ class WorkerRuntime:
         self._engine = create_engine(self._settings)
         model = ChatModel(create_client(self._settings), self._settings)
         store = EventStore(self._redis, self._settings.stream_ttl_seconds)
-        return GenerationService(create_session_factory(self._engine), store, model, self._settings)
+        cancellations = CancellationRegistry()
+        self._cancel_listener = CancelListener(self._redis, cancellations)
+        await self._cancel_listener.start()
+        sessions = create_session_factory(self._engine)
+        return GenerationService(sessions, store, model, cancellations, self._settings)
 
     async def _close(self) -> None:
+        if self._cancel_listener is not None:
+            await self._cancel_listener.stop()
         if self._redis is not None:
             await self._redis.aclose()
         if self._engine is not None:

@@ -203,3 +203,20 @@ async def test_many_concurrent_streams_all_complete(http: httpx.AsyncClient) -> 
         assert isinstance(completed, ResponseCompletedEvent)
         texts.add(completed.response.output_text)
     assert len(texts) == 1
+
+
+async def test_each_request_records_whether_it_was_read_to_the_end(http: httpx.AsyncClient) -> None:
+    await http.delete("/_sim/requests")
+    body = {"model": "gpt-5-mini", "stream": True}
+    finished = await http.post("/v1/responses", json={**body, "input": "[sim tokens=3 tps=0] whole"})
+    assert finished.status_code == httpx.codes.OK
+    async with http.stream("POST", "/v1/responses", json={**body, "input": "[sim tokens=50 tps=20] cut"}) as cut:
+        async for _ in cut.aiter_bytes():
+            break  # hang up after the first bytes
+
+    for _ in range(100):
+        outcomes = [entry["outcome"] for entry in (await http.get("/_sim/requests")).json()["requests"]]
+        if outcomes[-1] != "in_progress":
+            break
+        await asyncio.sleep(0.05)
+    assert outcomes == ["completed", "disconnected"]

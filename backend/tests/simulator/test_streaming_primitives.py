@@ -55,6 +55,7 @@ def test_the_request_log_keeps_the_newest_entries() -> None:
     for number in range(3):
         log.record("/v1/responses", {"n": number})
 
-    assert log.entries() == [{"path": "/v1/responses", "body": {"n": 1}}, {"path": "/v1/responses", "body": {"n": 2}}]
+    assert [entry["body"] for entry in log.entries()] == [{"n": 1}, {"n": 2}]
+    assert {entry["outcome"] for entry in log.entries()} == {"in_progress"}
     log.clear()
     assert log.entries() == []

@@ -24,7 +24,7 @@ async def test_one_connection_serves_every_viewer_and_channel(hub: StreamHub, st
         assert hub.channel_count == 20
         assert await _pubsub_connections(redis) == before
         for task in tasks:
-            await store.append(task, EventKind.CONTENT, content_data("hello"))
+            await store.append(task, 1, EventKind.CONTENT, content_data("hello"))
     assert all(viewer.result() == 1 for viewer in viewers)
     assert hub.channel_count == 0
 
@@ -39,8 +39,8 @@ async def _watch_one(hub: StreamHub, store: EventStore, task_id: str) -> int:
 async def test_a_slow_viewer_is_bounded_and_told_to_resync(hub: StreamHub, store: EventStore) -> None:
     task_id = str(uuid.uuid4())
     async with hub.subscribe(task_id) as feed:
-        for n in range(20):  # the fixture's feeds hold 8
-            await store.append(task_id, EventKind.CONTENT, content_data(str(n)))
+        for seq in range(1, 21):  # the fixture's feeds hold 8
+            await store.append(task_id, seq, EventKind.CONTENT, content_data(str(seq)))
         await asyncio.sleep(0.2)
         assert await feed.next() is FeedSignal.RESYNC
 
@@ -52,9 +52,10 @@ async def test_losing_redis_ends_feeds_and_the_hub_recovers(hub: StreamHub, stor
         assert await asyncio.wait_for(feed.next(), 5) is FeedSignal.CLOSED
 
     for _ in range(50):  # the hub reconnects by itself
+        later_task = str(uuid.uuid4())
         try:
-            async with asyncio.timeout(1), hub.subscribe(task_id) as feed:
-                await store.append(task_id, EventKind.CONTENT, content_data("after"))
+            async with asyncio.timeout(1), hub.subscribe(later_task) as feed:
+                await store.append(later_task, 1, EventKind.CONTENT, content_data("after"))
                 event = await feed.next()
                 assert not isinstance(event, FeedSignal)
                 return

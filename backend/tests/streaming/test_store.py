@@ -1,22 +1,22 @@
 import uuid
 
+import pytest
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from app.core import redis_keys
 from app.streaming.events import EventKind, content_data, decode_live_message, done_data
-from app.streaming.store import READ_BATCH, EventStore
+from app.streaming.store import READ_BATCH, AppendResult, EventStore
 
 
-async def test_sequence_numbers_are_gapless_from_one(store: EventStore) -> None:
-    task_id = str(uuid.uuid4())
-    seqs = [await store.append(task_id, EventKind.CONTENT, content_data(str(n))) for n in range(5)]
-    assert seqs == [1, 2, 3, 4, 5]
+async def _append_contents(store: EventStore, task_id: str, count: int) -> None:
+    for seq in range(1, count + 1):
+        assert await store.append(task_id, seq, EventKind.CONTENT, content_data(str(seq - 1))) is AppendResult.APPENDED
 
 
 async def test_read_after_returns_the_rest_in_order_and_in_slices(store: EventStore) -> None:
     task_id = str(uuid.uuid4())
-    for n in range(READ_BATCH + 10):
-        await store.append(task_id, EventKind.CONTENT, content_data(str(n)))
+    await _append_contents(store, task_id, READ_BATCH + 10)
     first = await store.read_after(task_id, 0)
     assert [e.seq for e in first] == list(range(1, READ_BATCH + 1))
     rest = await store.read_after(task_id, first[-1].seq)
@@ -25,12 +25,19 @@ async def test_read_after_returns_the_rest_in_order_and_in_slices(store: EventSt
     assert (await store.read_after(task_id, 3, limit=1))[0].data == content_data("3")
 
 
+async def test_ids_only_go_up_so_a_second_writer_is_refused(store: EventStore) -> None:
+    task_id = str(uuid.uuid4())
+    await _append_contents(store, task_id, 3)
+    with pytest.raises(ResponseError):
+        await store.append(task_id, 3, EventKind.CONTENT, content_data("again"))
+
+
 async def test_append_sets_the_ttl_and_announces_atomically(store: EventStore, redis: Redis) -> None:
     task_id = str(uuid.uuid4())
     pubsub = redis.pubsub()
     await pubsub.subscribe(redis_keys.stream_channel(task_id))
     await pubsub.get_message(timeout=1)  # subscription confirmation
-    await store.append(task_id, EventKind.DONE, done_data("completed"))
+    await store.append(task_id, 1, EventKind.DONE, done_data("completed"))
 
     message = await pubsub.get_message(timeout=1)
     assert message is not None
@@ -40,11 +47,30 @@ async def test_append_sets_the_ttl_and_announces_atomically(store: EventStore, r
     await pubsub.aclose()  # type: ignore[no-untyped-call]
 
 
+async def test_a_lost_stream_is_reported_not_silently_restarted(store: EventStore, redis: Redis) -> None:
+    task_id = str(uuid.uuid4())
+    await _append_contents(store, task_id, 2)
+    await redis.delete(redis_keys.stream_events_key(task_id))
+    assert await store.append(task_id, 3, EventKind.CONTENT, content_data("x")) is AppendResult.STREAM_LOST
+    assert await store.last_event(task_id) is None
+    result = await store.append(task_id, 3, EventKind.CONTENT, content_data("x"), may_start_stream=True)
+    assert result is AppendResult.APPENDED
+
+
+async def test_a_cancel_request_comes_back_with_the_next_append(store: EventStore) -> None:
+    task_id = str(uuid.uuid4())
+    await _append_contents(store, task_id, 1)
+    assert not await store.cancel_requested(task_id)
+    await store.request_cancel(task_id)
+    assert await store.cancel_requested(task_id)
+    assert await store.append(task_id, 2, EventKind.CONTENT, content_data("x")) is AppendResult.CANCEL_REQUESTED
+
+
 async def test_last_event(store: EventStore) -> None:
     task_id = str(uuid.uuid4())
     assert await store.last_event(task_id) is None
-    await store.append(task_id, EventKind.CONTENT, content_data("a"))
-    await store.append(task_id, EventKind.DONE, done_data("completed"))
+    await store.append(task_id, 1, EventKind.CONTENT, content_data("a"))
+    await store.append(task_id, 2, EventKind.DONE, done_data("completed"))
     last = await store.last_event(task_id)
     assert last is not None
     assert (last.seq, last.is_terminal) == (2, True)

@@ -1,17 +1,24 @@
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, status
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
 from sse_starlette import EventSourceResponse
 
-from app.api.deps import RelayDep, SessionFactoryDep
+from app.api.deps import RelayDep, SessionDep, SessionFactoryDep, ShutdownDep, StoreDep
+from app.models import StopAccepted
 from app.services import messages
 from app.services.persisted_answer import persisted_answer
+from app.services.stop_request import request_stop
+from app.streaming.hub import HubUnavailableError
 from app.streaming.relay import StreamInterruptedError
 
-router = APIRouter(tags=["stream"])
+router = APIRouter(prefix="/stream", tags=["stream"])
 
 PING_SECONDS = 15
+# A client that takes no bytes for this long is dropped; it can resume with its last id.
+SEND_TIMEOUT_SECONDS = 30
+# On shutdown, how long open streams get to end themselves cleanly before they are cut.
+SHUTDOWN_GRACE_SECONDS = 2
 # Sent first: how long a browser EventSource waits before reconnecting after the stream drops.
 RECONNECT_HINT = b"retry: 1000\n\n"
 
@@ -19,10 +26,11 @@ TaskId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_
 
 
 @router.get(
-    "/stream/{task_id}",
+    "/{task_id}",
     response_class=EventSourceResponse,
     responses={
         200: {"description": "Server-Sent Events; each `data:` is a JSON object, each `id:` the event's sequence"},
+        204: {"description": "The client already has every event, the terminal one included"},
         404: {"description": "No such task"},
     },
 )
@@ -30,26 +38,50 @@ async def stream(
     task_id: TaskId,
     sessions: SessionFactoryDep,
     relay: RelayDep,
+    shutdown: ShutdownDep,
     after: Annotated[int | None, Query(ge=0, description="Resume after this event id")] = None,
     last_event_id: Annotated[str | None, Header(description="Standard SSE resume header")] = None,
-) -> EventSourceResponse:
-    """Stream a generation's events after a cursor: `{"content"}`, `{"reasoning"}`, then `{"done"}` or `{"error"}`."""
+) -> Response:
+    """Stream a generation's events after a cursor: `{"content"}`, `{"reasoning"}`, `{"snapshot"}`, then
+    `{"done"}` or `{"error"}`."""
     cursor = _cursor(after, last_event_id)
+    # A short session: a stream may stay open for minutes and must not hold a pooled connection.
     async with sessions() as session:
-        await messages.find_by_task(session, task_id)
+        message = await messages.find_by_task(session, task_id)
+    if message.status.is_terminal and cursor >= message.terminal_seq:
+        # 204 also tells a browser EventSource to stop reconnecting.
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     async def body() -> AsyncIterator[bytes]:
         yield RECONNECT_HINT
         try:
             async for event in relay.events_after(task_id, cursor, lambda: persisted_answer(sessions, task_id)):
                 yield b"id: %d\ndata: %b\n\n" % (event.seq, event.data)
-        except StreamInterruptedError:
+        except (StreamInterruptedError, HubUnavailableError):
             # No terminal event was sent, so the client knows to resume from its last id.
             return
 
     return EventSourceResponse(
-        body(), ping=PING_SECONDS, sep="\n", headers={"X-Accel-Buffering": "no"}, send_timeout=30
+        body(),
+        ping=PING_SECONDS,
+        sep="\n",
+        headers={"X-Accel-Buffering": "no"},
+        send_timeout=SEND_TIMEOUT_SECONDS,
+        shutdown_event=shutdown,
+        shutdown_grace_period=SHUTDOWN_GRACE_SECONDS,
     )
+
+
+@router.post(
+    "/{task_id}/cancel",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=StopAccepted,
+    responses={404: {"description": "No such task"}},
+)
+async def cancel(task_id: TaskId, session: SessionDep, store: StoreDep) -> StopAccepted:
+    """Stop generating (not just this connection): the partial answer is kept with status `cancelled`, and
+    every viewer's stream ends with `{"done": true, "status": "cancelled"}`. Safe to repeat."""
+    return StopAccepted(task_id=task_id, status=await request_stop(session, store, task_id))
 
 
 def _cursor(after: int | None, last_event_id: str | None) -> int:
