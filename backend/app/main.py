@@ -16,6 +16,7 @@ from app.api.body_limit import BodyLimitMiddleware
 from app.api.errors import install_error_handlers
 from app.api.routes import conversations, health, messages, stream
 from app.api.state import ApiState
+from app.core import redis_keys
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory
 from app.streaming.hub import StreamHub
@@ -39,10 +40,15 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
-        redis = Redis.from_url(settings.redis_url)
+        redis = Redis.from_url(settings.redis_url, client_name=redis_keys.API_CONNECTION_NAME)
         # The hub's own connection must not reconnect silently behind its back: messages published
         # while it was away would be lost unnoticed. It reconnects itself and tells its viewers.
-        hub_redis = Redis.from_url(settings.redis_url, retry=Retry(NoBackoff(), retries=0), socket_keepalive=True)
+        hub_redis = Redis.from_url(
+            settings.redis_url,
+            retry=Retry(NoBackoff(), retries=0),
+            socket_keepalive=True,
+            client_name=redis_keys.API_HUB_CONNECTION_NAME,
+        )
         hub = StreamHub(hub_redis, FEED_CAPACITY)
         await hub.start()
         store = EventStore(redis, settings.stream_ttl_seconds)

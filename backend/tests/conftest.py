@@ -2,7 +2,6 @@
 and a uvicorn API process, all on free loopback ports, started once per test session."""
 
 import os
-import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,13 +9,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app.devstack.components import run_migrations, start_api, start_simulator, start_worker
 from app.devstack.ports import free_port
 from app.devstack.postgres_server import PrivatePostgres
-from app.devstack.processes import Supervisor, http_ok
+from app.devstack.processes import Supervisor
 from app.devstack.redis_server import PrivateRedis
 from app.devstack.scratch import scratch_dir
-
-BACKEND_DIR = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -71,56 +69,19 @@ def stack(services: tuple[str, str], tmp_path_factory: pytest.TempPathFactory) -
         "SIM_TTFT_MS": "0",
         "SIM_REASONING_TOKENS": "4",
         "CHECKPOINT_SECONDS": "1",
+        "SSE_PING_SECONDS": "0.5",
     }
     env.pop("OPENAI_API_KEY", None)
-    python = sys.executable
     with Supervisor(logs) as supervisor:
-        supervisor.run("migrate", [python, "-m", "alembic", "upgrade", "head"], cwd=BACKEND_DIR, env=env, timeout=120)
-        supervisor.start(
-            "simulator",
-            [python, "-m", "app.simulator", "--host", "127.0.0.1", "--port", str(simulator_port)],
-            cwd=BACKEND_DIR,
-            env=env,
-            ready=http_ok(f"{simulator_url}/healthz"),
-        )
-        supervisor.start(
-            "worker",
-            [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "app.worker.celery_app",
-                "worker",
-                "--pool=threads",
-                "--concurrency=32",
-                "--loglevel=INFO",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=BACKEND_DIR,
-            env=env,
-        )
-        api_urls = (start_api(supervisor, "api-1", env), start_api(supervisor, "api-2", env))
+        run_migrations(supervisor, env)
+        start_simulator(supervisor, env, simulator_port)
+        start_worker(supervisor, env, concurrency=32)
+        api_urls = (start_test_api(supervisor, "api-1", env), start_test_api(supervisor, "api-2", env))
         yield Stack(redis_url, database_url, simulator_url, api_urls, logs, env)
 
 
-def start_api(supervisor: Supervisor, name: str, env: dict[str, str]) -> str:
-    """An API process on a free port, ready when it answers /readyz; stopped with the supervisor."""
-    port = free_port()
-    argv = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "app.main:app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-access-log",
-    ]
-    supervisor.start(name, argv, cwd=BACKEND_DIR, env=env, ready=http_ok(f"http://127.0.0.1:{port}/readyz"))
-    return f"http://127.0.0.1:{port}"
+def start_test_api(supervisor: Supervisor, name: str, env: dict[str, str]) -> str:
+    return start_api(supervisor, env, free_port(), name=name, access_log=False)
 
 
 @pytest.fixture(scope="session")

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
 
     # Streaming.
     stream_ttl_seconds: int = Field(default=DEFAULT_STREAM_TTL_SECONDS, gt=0)
+    # Comment lines sent on idle streams so proxies and browsers keep them open.
+    sse_ping_seconds: float = Field(default=15.0, gt=0)
     # An answer in progress is saved to PostgreSQL this often, bounding what losing Redis can cost.
     checkpoint_seconds: float = Field(default=3.0, gt=0)
 

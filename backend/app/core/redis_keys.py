@@ -42,5 +42,10 @@ CANCEL_FLAG_TTL_SECONDS = 3600
 # connection exists (and is health-checked) even while no stream is being watched.
 HUB_CONTROL_CHANNEL = f"{PREFIX}:hub:control"
 
+# Connection names (CLIENT SETNAME), so CLIENT LIST tells operators which process holds what.
+API_CONNECTION_NAME = f"{PREFIX}-api"
+API_HUB_CONNECTION_NAME = f"{PREFIX}-api-hub"
+WORKER_CONNECTION_NAME = f"{PREFIX}-worker"
+
 # Events expire this long after the last write; the settings value STREAM_TTL_SECONDS overrides it.
 DEFAULT_STREAM_TTL_SECONDS = 3600

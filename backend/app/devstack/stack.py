@@ -7,7 +7,6 @@ Redis and PostgreSQL come from REDIS_URL / DATABASE_URL when those answer, else 
 import importlib.util
 import os
 import signal
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -16,14 +15,14 @@ from types import FrameType
 from urllib.parse import urlsplit, urlunsplit
 
 from app.core.config import Settings
+from app.devstack.components import BACKEND_DIR, run_migrations, start_api, start_simulator, start_worker
 from app.devstack.ports import LOOPBACK, free_port, is_port_free
 from app.devstack.postgres_server import PrivatePostgres, postgres_answers
 from app.devstack.private_server import PrivateServer
-from app.devstack.processes import ProcessFailedError, Supervisor, http_ok
+from app.devstack.processes import ProcessFailedError, Supervisor
 from app.devstack.redis_server import PrivateRedis, redis_answers
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-BACKEND_DIR = REPO_ROOT / "backend"
+REPO_ROOT = BACKEND_DIR.parent
 DATA_DIR = REPO_ROOT / ".data"
 LOG_DIR = DATA_DIR / "logs"
 
@@ -31,10 +30,6 @@ LOG_DIR = DATA_DIR / "logs"
 REDIS_PORT = 6390
 POSTGRES_PORT = 5440
 SIMULATOR_PORT = 8090
-
-_MIGRATION_TIMEOUT_SECONDS = 300.0
-# Celery logs this line once the worker consumes; it serves nothing we could poll instead.
-_WORKER_READY_TEXT = " ready."
 
 
 class StopSignal(KeyboardInterrupt):
@@ -136,17 +131,6 @@ def ensure_service(resources: ExitStack, settings: Settings, service: BackingSer
     return server.url
 
 
-def run_migrations(supervisor: Supervisor, env: dict[str, str]) -> None:
-    _say("migrations: alembic upgrade head")
-    supervisor.run(
-        "migrate",
-        [sys.executable, "-m", "alembic", "upgrade", "head"],
-        cwd=BACKEND_DIR,
-        env=env,
-        timeout=_MIGRATION_TIMEOUT_SECONDS,
-    )
-
-
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -226,6 +210,7 @@ def _start_services(resources: ExitStack, settings: Settings) -> Supervisor | No
 
     supervisor = resources.enter_context(Supervisor(LOG_DIR, echo=True))
     env = _child_env(redis_url, database_url)
+    _say("migrations: alembic upgrade head")
     run_migrations(supervisor, env)
 
     simulator_url = None
@@ -233,40 +218,17 @@ def _start_services(resources: ExitStack, settings: Settings) -> Supervisor | No
         port = free_port(SIMULATOR_PORT)
         simulator_url = f"http://{LOOPBACK}:{port}/v1"
         _say(f"simulator: OPENAI_API_KEY is not set, so answers come from the simulator at {simulator_url}")
-        supervisor.start(
-            "simulator",
-            [sys.executable, "-m", "app.simulator", "--host", LOOPBACK, "--port", str(port)],
-            cwd=BACKEND_DIR,
-            env=env,
-            ready=http_ok(f"http://{LOOPBACK}:{port}/healthz"),
-        )
+        start_simulator(supervisor, env, port)
         env["SIMULATOR_URL"] = simulator_url
     else:
         _say(f"LLM: OpenAI, model {settings.openai_model}")
 
     concurrency = os.environ.get("WORKER_CONCURRENCY", "64")
     _say(f"worker: celery, {concurrency} threads")
-    worker = supervisor.start(
-        "worker",
-        [
-            sys.executable, "-m", "celery", "-A", "app.worker.celery_app", "worker",
-            "--pool=threads", f"--concurrency={concurrency}", "--loglevel=INFO",
-        ],
-        cwd=BACKEND_DIR,
-        env=env,
-    )  # fmt: skip
-    worker.wait_ready(lambda: _WORKER_READY_TEXT in worker.output(), timeout=60.0)
+    start_worker(supervisor, env, int(concurrency))
 
-    # A wildcard address is for listening; clients reach it through the loopback.
-    api_url = f"http://{LOOPBACK if api_host in ('0.0.0.0', '::') else api_host}:{api_port}"
     _say(f"API: uvicorn on {api_host}:{api_port}")
-    supervisor.start(
-        "api",
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", api_host, "--port", str(api_port)],
-        cwd=BACKEND_DIR,
-        env=env,
-        ready=http_ok(f"{api_url}/healthz"),
-    )
+    api_url = start_api(supervisor, env, api_port, host=api_host)
 
     # Frontend slot: a later task starts `next start` on port 3000 here, with the API URL in its env.
 

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.core import redis_keys
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory
 from app.llm.client import create_client
@@ -47,7 +48,7 @@ class WorkerRuntime:
 
     async def _open(self) -> GenerationService:
         # Created on the loop they will be used from: asyncpg and redis connections are loop-bound.
-        self._redis = Redis.from_url(self._settings.redis_url)
+        self._redis = Redis.from_url(self._settings.redis_url, client_name=redis_keys.WORKER_CONNECTION_NAME)
         self._engine = create_engine(self._settings)
         model = ChatModel(create_client(self._settings), self._settings)
         store = EventStore(self._redis, self._settings.stream_ttl_seconds)

@@ -7,7 +7,7 @@ import httpx
 
 from app.devstack.processes import Supervisor
 from tests.api_client import create_conversation, get_conversation, send_message
-from tests.conftest import Stack, start_api
+from tests.conftest import Stack, start_test_api
 from tests.sse_client import SseEvent, assemble, iter_events, read_stream
 
 
@@ -15,7 +15,7 @@ async def test_shutdown_ends_streams_without_a_terminal_event_and_they_resume_el
     stack: Stack, tmp_path: Path
 ) -> None:
     with Supervisor(tmp_path) as supervisor:
-        leaving_url = start_api(supervisor, "api-leaving", stack.env)
+        leaving_url = start_test_api(supervisor, "api-leaving", stack.env)
         async with httpx.AsyncClient(base_url=leaving_url, timeout=30) as leaving:
             conversation_id = await create_conversation(leaving)
             accepted = await send_message(leaving, conversation_id, "[sim tokens=200 tps=40 reasoning_tokens=0]")

@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
 from sse_starlette import EventSourceResponse
 
-from app.api.deps import RelayDep, SessionDep, SessionFactoryDep, ShutdownDep, StoreDep
+from app.api.deps import RelayDep, SessionDep, SessionFactoryDep, SettingsDep, ShutdownDep, StoreDep
 from app.models import StopAccepted
 from app.services import messages
 from app.services.persisted_answer import persisted_answer
@@ -14,7 +14,6 @@ from app.streaming.relay import StreamInterruptedError
 
 router = APIRouter(prefix="/stream", tags=["stream"])
 
-PING_SECONDS = 15
 # A client that takes no bytes for this long is dropped; it can resume with its last id.
 SEND_TIMEOUT_SECONDS = 30
 # On shutdown, how long open streams get to end themselves cleanly before they are cut.
@@ -39,6 +38,7 @@ async def stream(
     sessions: SessionFactoryDep,
     relay: RelayDep,
     shutdown: ShutdownDep,
+    settings: SettingsDep,
     after: Annotated[int | None, Query(ge=0, description="Resume after this event id")] = None,
     last_event_id: Annotated[str | None, Header(description="Standard SSE resume header")] = None,
 ) -> Response:
@@ -63,7 +63,7 @@ async def stream(
 
     return EventSourceResponse(
         body(),
-        ping=PING_SECONDS,
+        ping=settings.sse_ping_seconds,
         sep="\n",
         headers={"X-Accel-Buffering": "no"},
         send_timeout=SEND_TIMEOUT_SECONDS,

@@ -1,0 +1,55 @@
+"""The application's own processes, started the same way by `make dev`, the tests and the benchmarks."""
+
+import sys
+from pathlib import Path
+
+from app.devstack.ports import LOOPBACK
+from app.devstack.processes import ChildProcess, Supervisor, http_ok
+
+BACKEND_DIR = Path(__file__).resolve().parents[2]
+
+_MIGRATION_TIMEOUT_SECONDS = 300.0
+# Celery prints "celery@<host> ready." once it consumes from the queue.
+_WORKER_READY_TEXT = " ready."
+
+
+def run_migrations(supervisor: Supervisor, env: dict[str, str]) -> None:
+    argv = [sys.executable, "-m", "alembic", "upgrade", "head"]
+    supervisor.run("migrate", argv, cwd=BACKEND_DIR, env=env, timeout=_MIGRATION_TIMEOUT_SECONDS)
+
+
+def start_simulator(supervisor: Supervisor, env: dict[str, str], port: int, *extra_args: str) -> str:
+    """The OpenAI-compatible simulator; returns its base URL for the SDK (…/v1)."""
+    argv = [sys.executable, "-m", "app.simulator", "--host", LOOPBACK, "--port", str(port), *extra_args]
+    supervisor.start("simulator", argv, cwd=BACKEND_DIR, env=env, ready=http_ok(f"http://{LOOPBACK}:{port}/healthz"))
+    return f"http://{LOOPBACK}:{port}/v1"
+
+
+def start_worker(supervisor: Supervisor, env: dict[str, str], concurrency: int, name: str = "worker") -> ChildProcess:
+    """A Celery worker running `concurrency` generations at once; returns once it consumes tasks."""
+    argv = [
+        sys.executable, "-m", "celery", "-A", "app.worker.celery_app", "worker",
+        "--pool=threads", f"--concurrency={concurrency}", "--loglevel=INFO", "--without-gossip", "--without-mingle",
+    ]  # fmt: skip
+    worker = supervisor.start(name, argv, cwd=BACKEND_DIR, env=env)
+    worker.wait_ready(lambda: _WORKER_READY_TEXT in worker.output(), timeout=60.0)
+    return worker
+
+
+def start_api(
+    supervisor: Supervisor,
+    env: dict[str, str],
+    port: int,
+    *,
+    host: str = LOOPBACK,
+    name: str = "api",
+    access_log: bool = True,
+) -> str:
+    """A uvicorn API process; returns its URL once it answers /healthz."""
+    argv = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", host, "--port", str(port)]
+    if not access_log:
+        argv.append("--no-access-log")
+    # A wildcard address is for listening; clients reach it through the loopback.
+    url = f"http://{LOOPBACK if host in ('0.0.0.0', '::') else host}:{port}"
+    supervisor.start(name, argv, cwd=BACKEND_DIR, env=env, ready=http_ok(f"{url}/healthz"))
+    return url
