@@ -8,9 +8,9 @@ ROOT := $(CURDIR)
 UV := $(ROOT)/.tools/bin/uv
 # --frozen: run exactly what uv.lock pins, never re-resolve.
 BACKEND_RUN := cd $(ROOT)/backend && $(UV) run --frozen
-PYTHON_SOURCES := app tests alembic
+PYTHON_SOURCES := app tests alembic benchmarks
 
-.PHONY: help bootstrap dev test lint format typecheck test-backend migrate clean-data
+.PHONY: help bootstrap dev test lint format typecheck test-backend migrate clean-data bench-connections
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -27,7 +27,10 @@ test: bootstrap ## Every check: lint, typecheck, backend tests
 	@$(MAKE) --no-print-directory -k BOOTSTRAPPED=1 lint typecheck test-backend
 
 # Slot: a later task adds test-frontend (and the browser tests) to `test` above.
-# Slot: a later task adds `bench` here.
+# Slot: a later task adds `bench` (the full load benchmark) here.
+
+bench-connections: bootstrap ## Redis connections and memory of one API process at 10, 100 and 1,000 viewers
+	$(BACKEND_RUN) python -m benchmarks.viewer_connections
 
 lint: bootstrap ## ruff check and ruff format --check
 	$(BACKEND_RUN) ruff check $(PYTHON_SOURCES)

@@ -19,6 +19,7 @@ from app.api.state import ApiState
 from app.core import redis_keys
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory
+from app.core.redis_client import create_redis
 from app.streaming.hub import StreamHub
 from app.streaming.relay import StreamRelay
 from app.streaming.store import EventStore
@@ -40,7 +41,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
-        redis = Redis.from_url(settings.redis_url, client_name=redis_keys.API_CONNECTION_NAME)
+        redis = create_redis(settings, redis_keys.API_CONNECTION_NAME)
         # The hub's own connection must not reconnect silently behind its back: messages published
         # while it was away would be lost unnoticed. It reconnects itself and tells its viewers.
         hub_redis = Redis.from_url(

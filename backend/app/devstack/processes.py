@@ -200,6 +200,10 @@ class Supervisor:
     def log_path(self, name: str) -> Path:
         return self.log_dir / f"{name}.log"
 
+    def child(self, name: str) -> ChildProcess:
+        """The running child started under `name`."""
+        return next(child for child in self._children if child.name == name)
+
     def start(
         self,
         name: str,

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.core import redis_keys
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory
+from app.core.redis_client import create_redis
 from app.llm.client import create_client
 from app.llm.model import ChatModel
 from app.services.cancellation import CancellationRegistry
@@ -48,7 +49,7 @@ class WorkerRuntime:
 
     async def _open(self) -> GenerationService:
         # Created on the loop they will be used from: asyncpg and redis connections are loop-bound.
-        self._redis = Redis.from_url(self._settings.redis_url, client_name=redis_keys.WORKER_CONNECTION_NAME)
+        self._redis = create_redis(self._settings, redis_keys.WORKER_CONNECTION_NAME)
         self._engine = create_engine(self._settings)
         model = ChatModel(create_client(self._settings), self._settings)
         store = EventStore(self._redis, self._settings.stream_ttl_seconds)

@@ -1,0 +1,23 @@
+"""Redis clients for the API and the worker: named, and on a bounded pool.
+
+Bounded, because a burst (a thousand viewers attaching at once, each reading its backlog) would otherwise
+open a connection per concurrent command; with a blocking pool the burst waits a moment for a free
+connection instead, and a process holds at most REDIS_POOL_SIZE connections however many viewers it serves.
+"""
+
+from redis.asyncio import BlockingConnectionPool, Redis
+
+from app.core.config import Settings
+
+# How long a command may wait for a free pooled connection before it fails.
+_POOL_WAIT_SECONDS = 10
+
+
+def create_redis(settings: Settings, client_name: str) -> Redis:
+    pool = BlockingConnectionPool.from_url(
+        settings.redis_url,
+        max_connections=settings.redis_pool_size,
+        timeout=_POOL_WAIT_SECONDS,
+        client_name=client_name,
+    )
+    return Redis.from_pool(pool)
