@@ -70,6 +70,8 @@ def stack(services: tuple[str, str], tmp_path_factory: pytest.TempPathFactory) -
         "SIM_REASONING_TOKENS": "4",
         "CHECKPOINT_SECONDS": "1",
         "SSE_PING_SECONDS": "0.5",
+        # Small, so that a long test conversation really gets trimmed.
+        "HISTORY_TOKEN_BUDGET": "600",
     }
     env.pop("OPENAI_API_KEY", None)
     with Supervisor(logs) as supervisor:

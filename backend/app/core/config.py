@@ -40,6 +40,19 @@ class Settings(BaseSettings):
     openai_reasoning_effort: Literal["off", "none", "minimal", "low", "medium", "high"] = "low"
     simulator_url: AnyUrl = AnyUrl("http://127.0.0.1:8090/v1")
 
+    # What the model is told first, and how many tokens of conversation it is shown at most (system
+    # prompt included; the newest turns are kept, see app/services/history.py).
+    system_prompt: str = "You are a helpful assistant. Answer in Markdown when it helps."
+    history_token_budget: int = Field(default=8000, gt=0)
+
+    # Upstream faults: retries (429, 5xx, timeouts, refused connections, with exponential backoff that
+    # honours Retry-After) happen before the first token only; once streaming, silence for
+    # UPSTREAM_STALL_SECONDS or a whole answer longer than MAX_ANSWER_SECONDS ends the answer as failed.
+    openai_max_retries: int = Field(default=3, ge=0)
+    upstream_connect_seconds: float = Field(default=10.0, gt=0)
+    upstream_stall_seconds: float = Field(default=60.0, gt=0)
+    max_answer_seconds: float = Field(default=900.0, gt=0)
+
     # Celery rides on the same Redis unless told otherwise.
     celery_broker_url: str | None = None
 

@@ -9,6 +9,7 @@ from app.devstack.processes import ChildProcess, Supervisor, http_ok
 BACKEND_DIR = Path(__file__).resolve().parents[2]
 
 _MIGRATION_TIMEOUT_SECONDS = 300.0
+KEEP_ALIVE_SECONDS = 75
 # Celery prints "celery@<host> ready." once it consumes from the queue.
 _WORKER_READY_TEXT = " ready."
 
@@ -47,6 +48,9 @@ def start_api(
 ) -> str:
     """A uvicorn API process; returns its URL once it answers /healthz."""
     argv = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", host, "--port", str(port)]
+    # Longer than a load balancer's idle timeout (uvicorn's 5 s default is not): a client or proxy that
+    # reuses an idle connection must not race the server closing it.
+    argv += ["--timeout-keep-alive", str(KEEP_ALIVE_SECONDS)]
     if not access_log:
         argv.append("--no-access-log")
     # A wildcard address is for listening; clients reach it through the loopback.

@@ -1,15 +1,31 @@
-"""Builds the official OpenAI client from Settings: a real endpoint with a key, else the simulator."""
+"""Builds the official OpenAI client from Settings: a real endpoint with a key, else the simulator.
 
+Retries are the SDK's own: 408, 409, 429, 5xx, timeouts and refused connections, with exponential
+backoff that honours Retry-After. For a stream they cover only the request that opens it, that is,
+everything before the first token. The read timeout is what detects a stream that went silent.
+"""
+
+import httpx2
 from openai import AsyncOpenAI
 
 from app.core.config import Settings
 
 # The simulator ignores the key, but the SDK insists on one.
 SIMULATOR_API_KEY = "simulator"
+_WRITE_SECONDS = 30.0
 
 
 def create_client(settings: Settings) -> AsyncOpenAI:
+    timeout = httpx2.Timeout(
+        connect=settings.upstream_connect_seconds,
+        read=settings.upstream_stall_seconds,
+        write=_WRITE_SECONDS,
+        pool=settings.upstream_connect_seconds,
+    )
+    base_url: str | None
     if settings.openai_api_key is None:
-        return AsyncOpenAI(api_key=SIMULATOR_API_KEY, base_url=str(settings.simulator_url), max_retries=0)
-    base_url = str(settings.openai_base_url) if settings.openai_base_url else None
-    return AsyncOpenAI(api_key=settings.openai_api_key.get_secret_value(), base_url=base_url, max_retries=0)
+        api_key, base_url = SIMULATOR_API_KEY, str(settings.simulator_url)
+    else:
+        api_key = settings.openai_api_key.get_secret_value()
+        base_url = str(settings.openai_base_url) if settings.openai_base_url else None
+    return AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=settings.openai_max_retries, timeout=timeout)

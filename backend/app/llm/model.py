@@ -27,20 +27,33 @@ class ChatModel:
     def label(self) -> str:
         return self._settings.openai_model
 
+    async def complete(self, turns: list[ChatTurn], max_tokens: int) -> str:
+        """A short answer in one piece, without reasoning (for titles and similar chores)."""
+        if self._settings.openai_api_style is ApiStyle.CHAT_COMPLETIONS:
+            completion = await self._client.chat.completions.create(
+                model=self._settings.openai_model, messages=_chat_messages(turns), max_tokens=max_tokens
+            )
+            if not completion.choices:
+                return ""
+            return completion.choices[0].message.content or ""
+        response = await self._client.responses.create(
+            model=self._settings.openai_model, input=_responses_input(turns), max_output_tokens=max_tokens, store=False
+        )
+        return response.output_text
+
     def stream(self, turns: list[ChatTurn]) -> AsyncGenerator[ModelDelta]:
         if self._settings.openai_api_style is ApiStyle.CHAT_COMPLETIONS:
             return self._stream_chat_completions(turns)
         return self._stream_responses(turns)
 
     async def _stream_responses(self, turns: list[ChatTurn]) -> AsyncGenerator[ModelDelta]:
-        messages: ResponseInputParam = [{"role": turn.role, "content": turn.content} for turn in turns]
         reasoning: Reasoning | None = None
         effort = self._settings.openai_reasoning_effort
         if effort != "off":
             reasoning = {"effort": effort, "summary": "auto"}
         stream = await self._client.responses.create(
             model=self._settings.openai_model,
-            input=messages,
+            input=_responses_input(turns),
             reasoning=reasoning,
             stream=True,
             store=False,
@@ -58,18 +71,22 @@ class ChatModel:
                     raise ModelStreamError(failure.message if failure else "the model reported a failure")
 
     async def _stream_chat_completions(self, turns: list[ChatTurn]) -> AsyncGenerator[ModelDelta]:
-        messages: list[ChatCompletionMessageParam] = [
-            {"role": turn.role, "content": turn.content}  # type: ignore[misc]
-            for turn in turns
-        ]
         stream = await self._client.chat.completions.create(
-            model=self._settings.openai_model, messages=messages, stream=True
+            model=self._settings.openai_model, messages=_chat_messages(turns), stream=True
         )
         async with stream:
             async for chunk in stream:
                 for choice in chunk.choices:
                     if choice.delta.content:
                         yield ModelDelta(EventKind.CONTENT, choice.delta.content)
+
+
+def _responses_input(turns: list[ChatTurn]) -> ResponseInputParam:
+    return [{"role": turn.role, "content": turn.content} for turn in turns]
+
+
+def _chat_messages(turns: list[ChatTurn]) -> list[ChatCompletionMessageParam]:
+    return [{"role": turn.role, "content": turn.content} for turn in turns]  # type: ignore[misc]
 
 
 class ModelStreamError(Exception):

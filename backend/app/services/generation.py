@@ -9,10 +9,11 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
 
+import httpx2
 import openai
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -22,13 +23,25 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.config import Settings
 from app.llm.deltas import ChatTurn, ModelDelta
 from app.llm.model import ChatModel, ModelStreamError
-from app.models import Message, MessageStatus, utcnow
+from app.models import Conversation, Message, MessageStatus, utcnow
 from app.services import history
 from app.services.cancellation import CancellationRegistry, RunningGeneration
 from app.streaming.answer_stream import AnswerStream
 from app.streaming.store import EventStore
 
 logger = logging.getLogger(__name__)
+
+
+# Asks for a title for the conversation, in the background.
+RequestTitle = Callable[[uuid.UUID], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class _Claim:
+    task_id: str
+    conversation_id: uuid.UUID
+    untitled: bool
+    turns: list[ChatTurn]
 
 
 @dataclass(frozen=True)
@@ -45,23 +58,24 @@ class GenerationService:
         model: ChatModel,
         cancellations: CancellationRegistry,
         settings: Settings,
+        request_title: RequestTitle,
     ) -> None:
         self._sessions = sessions
         self._store = store
         self._model = model
         self._cancellations = cancellations
         self._settings = settings
+        self._request_title = request_title
 
     async def generate(self, message_id: uuid.UUID) -> None:
-        claimed = await self._claim(message_id)
-        if claimed is None:
+        claim = await self._claim(message_id)
+        if claim is None:
             # Deleted, cancelled before it started, or a duplicate delivery of a task already taken.
             logger.info("generation of message %s skipped: no longer pending", message_id)
             return
-        task_id, turns = claimed
-        answer = AnswerStream(self._store, task_id)
-        with self._cancellations.watch(task_id) as running:
-            outcome = await self._stream(answer, turns, running, message_id)
+        answer = AnswerStream(self._store, claim.task_id)
+        with self._cancellations.watch(claim.task_id) as running:
+            outcome = await self._stream(answer, claim.turns, running, message_id)
         recorded_terminal_seq = await self._persist(message_id, answer, outcome, final=True)
         if outcome.status is MessageStatus.FAILED:
             await answer.fail(outcome.error or "the answer failed")
@@ -69,8 +83,10 @@ class GenerationService:
             await answer.finish(outcome.status.value)
         if answer.seq != recorded_terminal_seq:
             await self._record_terminal_seq(message_id, answer.seq)
+        if claim.untitled and outcome.status is MessageStatus.COMPLETED:
+            await self._request_title(claim.conversation_id)
 
-    async def _claim(self, message_id: uuid.UUID) -> tuple[str, list[ChatTurn]] | None:
+    async def _claim(self, message_id: uuid.UUID) -> _Claim | None:
         """Move the message from pending to streaming, atomically, and read the history it answers."""
         async with self._sessions() as session:
             claimed = await session.exec(
@@ -88,10 +104,14 @@ class GenerationService:
             if task_id is None:
                 return None
             message = await session.get(Message, message_id)
+            conversation = await session.get(Conversation, message.conversation_id) if message else None
             assert message is not None
-            turns = await history.turns_before(session, message)
+            assert conversation is not None
+            turns = await history.turns_before(
+                session, message, self._settings.system_prompt, self._settings.history_token_budget
+            )
             await session.commit()
-            return task_id, turns
+            return _Claim(task_id, conversation.id, conversation.title is None, turns)
 
     async def _stream(
         self, answer: AnswerStream, turns: list[ChatTurn], running: RunningGeneration, message_id: uuid.UUID
@@ -100,7 +120,10 @@ class GenerationService:
             return _Outcome(MessageStatus.CANCELLED)
         checkpoint_due = time.monotonic() + self._settings.checkpoint_seconds
         try:
-            async with aclosing(self._model.stream(turns)) as deltas:
+            async with (
+                asyncio.timeout(self._settings.max_answer_seconds),
+                aclosing(self._model.stream(turns)) as deltas,
+            ):
                 while (delta := await _next_delta(deltas, running)) is not None:
                     await answer.add(delta.kind, delta.text)
                     if answer.cancel_requested or running.requested:
@@ -115,7 +138,7 @@ class GenerationService:
             running.task.uncancel()
             return _Outcome(MessageStatus.CANCELLED)
         except Exception as error:
-            reason = _describe(error)
+            reason = _describe(error, self._settings)
             logger.warning("generation %s failed: %s", answer.task_id, reason, exc_info=not _is_expected(error))
             return _Outcome(MessageStatus.FAILED, reason)
         return _Outcome(MessageStatus.COMPLETED)
@@ -156,15 +179,21 @@ async def _next_delta(deltas: AsyncGenerator[ModelDelta], running: RunningGenera
 
 
 def _is_expected(error: Exception) -> bool:
-    return isinstance(error, openai.APIError | ModelStreamError)
+    return isinstance(error, openai.APIError | ModelStreamError | httpx2.HTTPError | TimeoutError)
 
 
-def _describe(error: Exception) -> str:
+def _describe(error: Exception, settings: Settings) -> str:
     """A message fit for the user: the model's own words when it gave any, never a stack trace."""
     if isinstance(error, openai.APIStatusError):
         return f"the model service answered {error.status_code}: {error.message}"
-    if isinstance(error, openai.APIConnectionError):
+    if isinstance(error, openai.APITimeoutError | httpx2.TimeoutException):
+        return f"the model service stopped responding (nothing for {settings.upstream_stall_seconds:g} s)"
+    if isinstance(error, openai.APIConnectionError | httpx2.ConnectError):
         return "could not reach the model service"
+    if isinstance(error, httpx2.HTTPError):
+        return "the connection to the model service broke off mid-answer"
+    if isinstance(error, TimeoutError):
+        return f"the answer took longer than the {settings.max_answer_seconds:g} s allowed"
     if isinstance(error, openai.APIError | ModelStreamError):
         return f"the model failed: {error}"
     return "the answer failed because of an internal error"

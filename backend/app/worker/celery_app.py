@@ -1,12 +1,11 @@
 """The Celery application: Redis broker, no result backend (results travel through Redis streams)."""
 
-from typing import Any
-
 from celery import Celery
-from celery.signals import worker_process_shutdown, worker_shutdown
 
 from app.core.config import get_settings
-from app.worker.runtime import close_runtime
+
+GENERATE_ANSWER = "chat.generate_answer"
+TITLE_CONVERSATION = "chat.title_conversation"
 
 celery_app = Celery("chat", broker=get_settings().broker_url, include=["app.worker.tasks"])
 celery_app.conf.update(
@@ -17,9 +16,3 @@ celery_app.conf.update(
     task_serializer="json",
     accept_content=["json"],
 )
-
-
-@worker_shutdown.connect
-@worker_process_shutdown.connect
-def _close_runtime(**_: Any) -> None:
-    close_runtime()

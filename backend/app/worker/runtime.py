@@ -21,8 +21,10 @@ from app.llm.client import create_client
 from app.llm.model import ChatModel
 from app.services.cancellation import CancellationRegistry
 from app.services.generation import GenerationService
+from app.services.titles import TitleService
 from app.streaming.store import EventStore
 from app.worker.cancel_listener import CancelListener
+from app.worker.dispatch import enqueue_title
 
 T = TypeVar("T")
 
@@ -36,7 +38,7 @@ class WorkerRuntime:
         self._redis: Redis | None = None
         self._engine: AsyncEngine | None = None
         self._cancel_listener: CancelListener | None = None
-        self.generation = self.run(self._open())
+        self.generation, self.titles = self.run(self._open())
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine on the runtime's loop from any thread and wait for its result."""
@@ -47,7 +49,7 @@ class WorkerRuntime:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
 
-    async def _open(self) -> GenerationService:
+    async def _open(self) -> tuple[GenerationService, TitleService]:
         # Created on the loop they will be used from: asyncpg and redis connections are loop-bound.
         self._redis = create_redis(self._settings, redis_keys.WORKER_CONNECTION_NAME)
         self._engine = create_engine(self._settings)
@@ -57,7 +59,8 @@ class WorkerRuntime:
         self._cancel_listener = CancelListener(self._redis, cancellations)
         await self._cancel_listener.start()
         sessions = create_session_factory(self._engine)
-        return GenerationService(sessions, store, model, cancellations, self._settings)
+        generation = GenerationService(sessions, store, model, cancellations, self._settings, enqueue_title)
+        return generation, TitleService(sessions, model)
 
     async def _close(self) -> None:
         if self._cancel_listener is not None:

@@ -66,10 +66,10 @@ async def test_random_disconnects_across_two_api_processes_lose_and_repeat_nothi
         ]
         results = await asyncio.gather(*followers)
 
-        cycles = sum(cycles for _, cycles in results)
-        events = sum(len(events) for events, _ in results)
-        print(f"{cycles} connect/disconnect cycles, {events} events, over {ANSWERS} answers and 2 API processes")
-        assert cycles >= 300, "hundreds of disconnect/reconnect cycles"
+        total_cycles = sum(cycles for _, cycles in results)
+        total_events = sum(len(events) for events, _ in results)
+        print(f"{total_cycles} connect/disconnect cycles, {total_events} events, {ANSWERS} answers, 2 API processes")
+        assert total_cycles >= 300, "hundreds of disconnect/reconnect cycles"
         for (conversation_id, _), (events, _) in zip(answers, results, strict=True):
             answer = (await get_conversation(first, conversation_id))["messages"][-1]
             assert answer["status"] == "completed"
