@@ -2,7 +2,7 @@
 
 from collections.abc import AsyncGenerator
 
-from openai import AsyncOpenAI
+from openai import AsyncOpenAI, Omit, omit
 from openai.types.chat import ChatCompletionMessageParam
 from openai.types.responses import (
     ResponseErrorEvent,
@@ -47,10 +47,9 @@ class ChatModel:
         return self._stream_responses(turns)
 
     async def _stream_responses(self, turns: list[ChatTurn]) -> AsyncGenerator[ModelDelta]:
-        reasoning: Reasoning | None = None
+        # "off" leaves the parameter out entirely (not null), for servers that do not know it.
         effort = self._settings.openai_reasoning_effort
-        if effort != "off":
-            reasoning = {"effort": effort, "summary": "auto"}
+        reasoning: Reasoning | Omit = omit if effort == "off" else {"effort": effort, "summary": "auto"}
         stream = await self._client.responses.create(
             model=self._settings.openai_model,
             input=_responses_input(turns),

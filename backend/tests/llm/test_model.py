@@ -1,0 +1,66 @@
+"""The worker's model adapter over the real `openai` SDK, against the simulator, for both API styles."""
+
+from typing import Any
+
+import httpx
+
+from app.core.config import ApiStyle
+from app.llm.deltas import ChatTurn, ModelDelta
+from app.llm.model import ChatModel
+from app.streaming.events import EventKind
+from tests.llm.conftest import ModelFactory
+
+
+async def _collect(model: ChatModel, text: str) -> list[ModelDelta]:
+    return [delta async for delta in model.stream([ChatTurn("system", "Be brief."), ChatTurn("user", text)])]
+
+
+async def _recorded(simulator: httpx.AsyncClient, text: str) -> dict[str, Any]:
+    requests = (await simulator.get("/_sim/requests")).json()["requests"]
+    entry: dict[str, Any] = next(r for r in reversed(requests) if text in str(r["body"]))
+    return entry
+
+
+async def test_responses_api_streams_reasoning_then_content(
+    make_model: ModelFactory, simulator: httpx.AsyncClient
+) -> None:
+    text = "[sim tokens=7 reasoning_tokens=3] responses with reasoning"
+    deltas = await _collect(make_model(openai_reasoning_effort="medium"), text)
+    kinds = [delta.kind for delta in deltas]
+    assert kinds == [EventKind.REASONING] * 3 + [EventKind.CONTENT] * 7
+    request = await _recorded(simulator, text)
+    assert request["path"] == "/v1/responses"
+    assert request["body"]["reasoning"] == {"effort": "medium", "summary": "auto"}
+    assert request["body"]["stream"] is True
+
+
+async def test_responses_api_without_reasoning(make_model: ModelFactory, simulator: httpx.AsyncClient) -> None:
+    text = "[sim tokens=5 reasoning_tokens=3] responses without reasoning"
+    deltas = await _collect(make_model(openai_reasoning_effort="off"), text)
+    assert [delta.kind for delta in deltas] == [EventKind.CONTENT] * 5
+    assert "reasoning" not in (await _recorded(simulator, text))["body"]
+
+
+async def test_chat_completions_for_compatible_servers(make_model: ModelFactory, simulator: httpx.AsyncClient) -> None:
+    text = "[sim tokens=6] chat completions"
+    model = make_model(openai_api_style=ApiStyle.CHAT_COMPLETIONS, openai_model="llama3.2")
+    deltas = await _collect(model, text)
+    assert [delta.kind for delta in deltas] == [EventKind.CONTENT] * 6
+    request = await _recorded(simulator, text)
+    assert request["path"] == "/v1/chat/completions"
+    assert request["body"]["model"] == "llama3.2"
+    assert request["body"]["messages"][0] == {"role": "system", "content": "Be brief."}
+
+
+async def test_the_same_input_gives_the_same_text_in_both_styles(make_model: ModelFactory) -> None:
+    text = "[sim tokens=9 reasoning_tokens=0] same words"
+    via_responses = "".join(d.text for d in await _collect(make_model(openai_reasoning_effort="off"), text))
+    via_chat = "".join(d.text for d in await _collect(make_model(openai_api_style=ApiStyle.CHAT_COMPLETIONS), text))
+    assert via_responses == via_chat
+    assert via_responses
+
+
+async def test_complete_returns_one_piece_in_both_styles(make_model: ModelFactory) -> None:
+    turns = [ChatTurn("user", "[sim tokens=4 tps=0] name this")]
+    for style in ApiStyle:
+        assert (await make_model(openai_api_style=style).complete(turns, max_tokens=10)).strip()
