@@ -1,12 +1,14 @@
 """Runs the simulator as a uvicorn server: `python -m app.simulator --port 8090 --tokens 200`; see `--help`."""
 
 import argparse
+import logging
 import os
 from collections.abc import Sequence
 
 import uvicorn
 
 from app.simulator.app import create_app
+from app.simulator.interruptions import without_deliberate_cuts
 from app.simulator.profile import SimulationProfile, non_negative_number, token_count
 
 # Thousands of clients may connect at once in benchmarks; the kernel's default accept queue would refuse some.
@@ -62,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         ttft_ms=args.ttft_ms,
         reasoning_tokens=args.reasoning_tokens,
     )
+    logging.getLogger("uvicorn.error").addFilter(without_deliberate_cuts)
     uvicorn.run(
         create_app(profile),
         host=args.host,

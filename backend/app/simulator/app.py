@@ -12,10 +12,18 @@ from app.simulator.body import JsonObject, json_object
 from app.simulator.chat_completions import ChatCompletionsRequest, SimulatedCompletion
 from app.simulator.encoding import JsonResponse
 from app.simulator.errors import ApiError, api_error_handler, invalid_url_handler
-from app.simulator.pacing import PacedFrame, TokenSchedule, paced
-from app.simulator.profile import DirectiveError, SimulationProfile, resolve_profile, without_directives
+from app.simulator.failures import AttemptCounter, injected_failure
+from app.simulator.interruptions import half_then_cut, paced_with_interruptions, stall, until_disconnected
+from app.simulator.pacing import PacedFrame, TokenSchedule
+from app.simulator.profile import (
+    DirectiveError,
+    FaultProfile,
+    SimulationProfile,
+    resolve_profile,
+    without_directives,
+)
 from app.simulator.prompt import Prompt, chat_prompt, responses_prompt
-from app.simulator.recorder import RequestLog, set_outcome, tracking_outcome
+from app.simulator.recorder import RequestLog, set_outcome, tracking_failure, tracking_outcome
 from app.simulator.responses_api import ResponsesRequest, SimulatedResponse
 from app.simulator.text import answer_tokens, reasoning_summary_tokens
 
@@ -24,6 +32,8 @@ ADVERTISED_MODELS: Final = ("gpt-5-mini",)
 
 _MODELS_CREATED_AT: Final = 1_700_000_000  # fixed, so the listing never changes between runs
 _SSE_HEADERS: Final = {"Cache-Control": "no-cache"}
+# nginx's status for a client that hung up first; nobody receives it, but a handler has to return something.
+_CLIENT_CLOSED_REQUEST: Final = 499
 
 
 class _Simulation(Protocol):
@@ -45,40 +55,72 @@ def _plan(prompt: Prompt, defaults: SimulationProfile, *, param: str) -> tuple[S
 
 
 async def _deliver(
-    simulation: _Simulation, profile: SimulationProfile, entry: dict[str, Any], *, stream: bool
+    simulation: _Simulation, profile: SimulationProfile, request: Request, entry: dict[str, Any], *, stream: bool
 ) -> Response:
     schedule = TokenSchedule(profile)
     if stream:
-        body = tracking_outcome(paced(simulation.frames(), schedule), entry)
+        body = tracking_outcome(paced_with_interruptions(simulation.frames(), schedule, profile.faults), entry)
         return StreamingResponse(body, media_type="text/event-stream", headers=_SSE_HEADERS)
+    return await _deliver_whole(simulation, schedule, profile.faults, request, entry)
+
+
+async def _deliver_whole(
+    simulation: _Simulation, schedule: TokenSchedule, faults: FaultProfile, request: Request, entry: dict[str, Any]
+) -> Response:
+    """A non-streamed answer, sent once its last token is due; interruptions.py says what stalls and cuts do to it."""
+    if faults.stall_after is not None:
+        if faults.stall_ms is None:
+            await until_disconnected(request)
+            set_outcome(entry, "disconnected")
+            return Response(status_code=_CLIENT_CLOSED_REQUEST)
+        await stall(schedule, faults.stall_ms)
     await schedule.wait_for_last(simulation.token_count)
+    if faults.cut_after is not None:
+        body = tracking_outcome(half_then_cut(simulation.final_object()), entry)
+        return StreamingResponse(body, media_type="application/json")
     set_outcome(entry, "completed")
     return JsonResponse(simulation.final_object())
 
 
-def create_app(defaults: SimulationProfile, *, request_log_size: int = 200) -> Starlette:
+def create_app(
+    defaults: SimulationProfile, *, request_log_size: int = 200, remembered_prompts: int = 10_000
+) -> Starlette:
+    """`remembered_prompts` bounds how many prompts' attempts are counted for `fail_times`."""
     request_log = RequestLog(request_log_size)
+    attempts = AttemptCounter(remembered_prompts)
 
     async def read_body(request: Request) -> tuple[JsonObject, dict[str, Any]]:
         body = json_object(await request.body())
         return body, request_log.record(request.url.path, body)
 
+    def fail_if_asked(prompt: Prompt, faults: FaultProfile, model: str) -> None:
+        """Raises the failure a `fail` directive asks for, unless this prompt has already failed `fail_times` times."""
+        if faults.fail_status is None:
+            return
+        attempt = attempts.next_attempt(prompt.last_user_text)
+        if faults.fail_times is None or attempt <= faults.fail_times:
+            raise injected_failure(faults.fail_status, model=model, retry_after=faults.retry_after)
+
     async def create_response(request: Request) -> Response:
         body, entry = await read_body(request)
-        options = ResponsesRequest.from_body(body)
-        prompt = responses_prompt(body)
-        profile, seed = _plan(prompt, defaults, param="input")
+        with tracking_failure(entry):
+            options = ResponsesRequest.from_body(body)
+            prompt = responses_prompt(body)
+            profile, seed = _plan(prompt, defaults, param="input")
+            fail_if_asked(prompt, profile.faults, options.model)
         summary = reasoning_summary_tokens(seed, profile.reasoning_tokens) if options.wants_reasoning_summary else None
         simulation = SimulatedResponse(options, prompt.input_tokens, answer_tokens(seed, profile.tokens), summary)
-        return await _deliver(simulation, profile, entry, stream=options.stream)
+        return await _deliver(simulation, profile, request, entry, stream=options.stream)
 
     async def create_chat_completion(request: Request) -> Response:
         body, entry = await read_body(request)
-        options = ChatCompletionsRequest.from_body(body)
-        prompt = chat_prompt(body)
-        profile, seed = _plan(prompt, defaults, param="messages")
+        with tracking_failure(entry):
+            options = ChatCompletionsRequest.from_body(body)
+            prompt = chat_prompt(body)
+            profile, seed = _plan(prompt, defaults, param="messages")
+            fail_if_asked(prompt, profile.faults, options.model)
         simulation = SimulatedCompletion(options, prompt.input_tokens, answer_tokens(seed, profile.tokens))
-        return await _deliver(simulation, profile, entry, stream=options.stream)
+        return await _deliver(simulation, profile, request, entry, stream=options.stream)
 
     async def list_models(_request: Request) -> Response:
         models = [

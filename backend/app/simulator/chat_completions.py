@@ -50,14 +50,14 @@ class SimulatedCompletion:
 
     def frames(self) -> Iterator[PacedFrame]:
         # The role chunk travels with the first token, as the real API sends it once generation has started.
-        yield 0, self._chunk({"role": "assistant", "content": "", "refusal": None})
+        yield PacedFrame(0, self._chunk({"role": "assistant", "content": "", "refusal": None}))
         content = FrameTemplate(self._chunk({"content": HOLE}))
         for index, token in enumerate(self.answer):
-            yield index, content.fill(token)
-        yield None, self._chunk({}, finish_reason="stop")
+            yield PacedFrame(index, content.fill(token), is_answer_delta=True)
+        yield PacedFrame(None, self._chunk({}, finish_reason="stop"))
         if self.request.include_usage:
-            yield None, sse_data(self._envelope("chat.completion.chunk", []) | {"usage": self._usage()})
-        yield None, SSE_DONE
+            yield PacedFrame(None, sse_data(self._envelope("chat.completion.chunk", []) | {"usage": self._usage()}))
+        yield PacedFrame(None, SSE_DONE)
 
     def _envelope(self, object_type: str, choices: list[JsonObject]) -> JsonObject:
         return {

@@ -1,5 +1,7 @@
 """Errors in the OpenAI API's shape, so SDK clients raise the same exception classes they would against the real API."""
 
+from collections.abc import Mapping
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,6 +18,7 @@ class ApiError(Exception):
         error_type: str = "invalid_request_error",
         param: str | None = None,
         code: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status_code = status_code
@@ -23,10 +26,11 @@ class ApiError(Exception):
         self.error_type = error_type
         self.param = param
         self.code = code
+        self.headers = dict(headers or {})
 
     def to_response(self) -> Response:
         error = {"message": self.message, "type": self.error_type, "param": self.param, "code": self.code}
-        return JsonResponse({"error": error}, status_code=self.status_code)
+        return JsonResponse({"error": error}, status_code=self.status_code, headers=self.headers)
 
 
 async def api_error_handler(_request: Request, exc: Exception) -> Response:

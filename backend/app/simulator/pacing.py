@@ -7,12 +7,19 @@ the event loop is busy: a late wake-up simply finds several tokens due and sends
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterable
-from typing import TypeAlias
+from typing import NamedTuple
 
 from app.simulator.profile import SimulationProfile
 
-PacedFrame: TypeAlias = tuple[int | None, bytes]
-"""An encoded frame and the index of the token it must wait for, or None to go out with whatever precedes it."""
+
+class PacedFrame(NamedTuple):
+    """An encoded frame and the index of the token it must wait for, or None to go out with whatever precedes it.
+    `is_answer_delta` marks the frames carrying one answer token each (not reasoning), which stream faults count.
+    """
+
+    token_index: int | None
+    frame: bytes
+    is_answer_delta: bool = False
 
 
 class TokenSchedule:
@@ -27,6 +34,12 @@ class TokenSchedule:
         if not self._paced:
             return 0.0
         return self._first_token_at + token_index * self._seconds_per_token - time.monotonic()
+
+    def postpone(self, seconds: float) -> None:
+        """Delays every token still to come, so a stream resumes at its own pace after a stall instead of in a
+        burst of the tokens that fell due meanwhile.
+        """
+        self._first_token_at += seconds
 
     async def wait_for(self, token_index: int) -> None:
         delay = self.seconds_until(token_index)
@@ -43,7 +56,7 @@ class TokenSchedule:
 async def paced(frames: Iterable[PacedFrame], schedule: TokenSchedule) -> AsyncIterator[bytes]:
     """Yields the frames as they fall due, batching every frame already due into one chunk."""
     batch: list[bytes] = []
-    for token_index, frame in frames:
+    for token_index, frame, _ in frames:
         if token_index is not None and schedule.seconds_until(token_index) > 0:
             if batch:
                 yield b"".join(batch)

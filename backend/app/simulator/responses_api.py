@@ -49,15 +49,15 @@ class _EventSequence:
         self._numbers = itertools.count()
 
     def event(self, event_type: str, **fields: object) -> PacedFrame:
-        return None, self._encode(event_type, next(self._numbers), fields)
+        return PacedFrame(None, self._encode(event_type, next(self._numbers), fields))
 
     def deltas(
-        self, event_type: str, tokens: Sequence[str], first_token_index: int, **fields: object
+        self, event_type: str, tokens: Sequence[str], first_token_index: int, *, is_answer: bool, **fields: object
     ) -> Iterator[PacedFrame]:
-        """One delta event per token, each due when its token is."""
+        """One delta event per token, each due when its token is; `is_answer` marks answer (not reasoning) tokens."""
         template = FrameTemplate(self._encode(event_type, HOLE, fields | {"delta": HOLE}))
         for offset, token in enumerate(tokens):
-            yield first_token_index + offset, template.fill(token, next(self._numbers))
+            yield PacedFrame(first_token_index + offset, template.fill(token, next(self._numbers)), is_answer)
 
     @staticmethod
     def _encode(event_type: str, sequence_number: object, fields: dict[str, object]) -> bytes:
@@ -159,7 +159,7 @@ class SimulatedResponse:
             location: dict[str, Any] = {"item_id": self.reasoning_id, "output_index": 0, "summary_index": 0}
             text = "".join(summary)
             yield events.event("response.reasoning_summary_part.added", **location, part=_summary_text(""))
-            yield from events.deltas("response.reasoning_summary_text.delta", summary, 0, **location)
+            yield from events.deltas("response.reasoning_summary_text.delta", summary, 0, is_answer=False, **location)
             yield events.event("response.reasoning_summary_text.done", **location, text=text)
             yield events.event("response.reasoning_summary_part.done", **location, part=_summary_text(text))
         item_done = self._reasoning_item(self._summary_parts())
@@ -173,7 +173,9 @@ class SimulatedResponse:
         location: dict[str, Any] = {"item_id": self.message_id, "output_index": output_index, "content_index": 0}
         yield events.event("response.content_part.added", **location, part=_output_text(""))
         first_token_index = len(self.reasoning_summary or ())
-        yield from events.deltas("response.output_text.delta", self.answer, first_token_index, **location, logprobs=[])
+        yield from events.deltas(
+            "response.output_text.delta", self.answer, first_token_index, is_answer=True, **location, logprobs=[]
+        )
         yield events.event("response.output_text.done", **location, text=text, logprobs=[])
         yield events.event("response.content_part.done", **location, part=_output_text(text))
         item_done = self._message_item("completed", [_output_text(text)])

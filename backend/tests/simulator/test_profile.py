@@ -1,6 +1,13 @@
 import pytest
 
-from app.simulator.profile import MAX_TOKENS, DirectiveError, SimulationProfile, resolve_profile, without_directives
+from app.simulator.profile import (
+    MAX_TOKENS,
+    DirectiveError,
+    FaultProfile,
+    SimulationProfile,
+    resolve_profile,
+    without_directives,
+)
 
 DEFAULTS = SimulationProfile(tokens=200, tokens_per_second=50, ttft_ms=200, reasoning_tokens=20)
 
@@ -38,6 +45,22 @@ def test_later_directives_win() -> None:
         "[sim tps=nan]",
         "[sim tps=inf]",
         "[sim ttft_ms=soon]",
+        "[sim fail=418]",
+        "[sim fail=5O3]",
+        "[sim fail=503 fail_times=0]",
+        "[sim fail=503 retry_after=-1]",
+        "[sim fail=503 retry_after=1e3]",
+        "[sim fail=503 retry_after=soon]",
+        "[sim stall_after=two]",
+        "[sim stall_after=2 stall_ms=-5]",
+        "[sim cut_after=1.5]",
+        # Keys that would silently do nothing or contradict each other.
+        "[sim fail_times=2]",
+        "[sim retry_after=1]",
+        "[sim stall_ms=100]",
+        "[sim stall_after=1 cut_after=2]",
+        "[sim tokens=3 cut_after=4]",
+        "[sim tokens=0 stall_after=0]",
     ],
 )
 def test_unknown_keys_and_bad_values_are_rejected(directive: str) -> None:
@@ -47,3 +70,18 @@ def test_unknown_keys_and_bad_values_are_rejected(directive: str) -> None:
 
 def test_the_model_reads_the_message_without_its_directives() -> None:
     assert without_directives("[sim tokens=3] What is a stream? [sim tps=0]") == "What is a stream?"
+
+
+def test_fault_keys_set_the_fault_profile_and_nothing_else() -> None:
+    failing = resolve_profile("Question? [sim fail=429 fail_times=2 retry_after=0.2]", DEFAULTS)
+    stalling = resolve_profile("Question? [sim stall_after=3 stall_ms=250.5]", DEFAULTS)
+    cut = resolve_profile("Question? [sim tokens=5 cut_after=5]", DEFAULTS)
+
+    assert failing.faults == FaultProfile(fail_status=429, fail_times=2, retry_after="0.2")
+    assert failing.tokens == DEFAULTS.tokens
+    assert stalling.faults == FaultProfile(stall_after=3, stall_ms=250.5)
+    assert stalling.faults.interrupts_after == 3
+    assert cut.faults == FaultProfile(cut_after=5)
+    assert cut.faults.interrupts_after == 5
+    assert DEFAULTS.faults == FaultProfile()
+    assert DEFAULTS.faults.interrupts_after is None

@@ -103,7 +103,10 @@ async def test_a_body_that_is_not_a_json_object_is_rejected_with_400(http: httpx
     assert response.json()["error"]["type"] == "invalid_request_error"
 
 
-@pytest.mark.parametrize("directive", ["[sim bogus=1]", "[sim tokens=many]", "[sim tps=-5]", "[sim tokens]"])
+@pytest.mark.parametrize(
+    "directive",
+    ["[sim bogus=1]", "[sim tokens=many]", "[sim tps=-5]", "[sim tokens]", "[sim fail=418]", "[sim fail_times=2]"],
+)
 @pytest.mark.asyncio
 async def test_a_bad_directive_is_a_bad_request_for_the_sdk(openai_client: AsyncOpenAI, directive: str) -> None:
     with pytest.raises(openai.BadRequestError) as raised:

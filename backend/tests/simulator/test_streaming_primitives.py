@@ -29,7 +29,8 @@ async def _collect(frames: list[PacedFrame], profile: SimulationProfile) -> list
 
 @pytest.mark.asyncio
 async def test_an_unpaced_schedule_sends_everything_in_one_write_without_waiting() -> None:
-    frames: list[PacedFrame] = [(None, b"head "), *((index, b"t ") for index in range(50)), (None, b"tail")]
+    tokens = (PacedFrame(index, b"t ") for index in range(50))
+    frames = [PacedFrame(None, b"head "), *tokens, PacedFrame(None, b"tail")]
     started = time.monotonic()
 
     chunks = await _collect(frames, SimulationProfile(tokens_per_second=0, ttft_ms=10_000))
@@ -40,7 +41,13 @@ async def test_an_unpaced_schedule_sends_everything_in_one_write_without_waiting
 
 @pytest.mark.asyncio
 async def test_paced_frames_wait_for_their_token_and_late_ones_are_batched() -> None:
-    frames: list[PacedFrame] = [(None, b"head"), (0, b"a"), (1, b"b"), (2, b"c"), (None, b"tail")]
+    frames = [
+        PacedFrame(None, b"head"),
+        PacedFrame(0, b"a"),
+        PacedFrame(1, b"b"),
+        PacedFrame(2, b"c"),
+        PacedFrame(None, b"tail"),
+    ]
     schedule = TokenSchedule(SimulationProfile(tokens_per_second=20, ttft_ms=50))
     stream = paced(frames, schedule)
 
