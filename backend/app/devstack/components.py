@@ -1,12 +1,14 @@
 """The application's own processes, started the same way by `make dev`, the tests and the benchmarks."""
 
+import shutil
 import sys
 from pathlib import Path
 
 from app.devstack.ports import LOOPBACK
-from app.devstack.processes import ChildProcess, Supervisor, http_ok
+from app.devstack.processes import ChildProcess, ProcessFailedError, Supervisor, http_ok
 
 BACKEND_DIR = Path(__file__).resolve().parents[2]
+FRONTEND_DIR = BACKEND_DIR.parent / "frontend"
 
 _MIGRATION_TIMEOUT_SECONDS = 300.0
 KEEP_ALIVE_SECONDS = 75
@@ -56,4 +58,28 @@ def start_api(
     # A wildcard address is for listening; clients reach it through the loopback.
     url = f"http://{LOOPBACK if host in ('0.0.0.0', '::') else host}:{port}"
     supervisor.start(name, argv, cwd=BACKEND_DIR, env=env, ready=http_ok(f"{url}/healthz"))
+    return url
+
+
+def frontend_built() -> bool:
+    """True once `npm run build` has produced the production build that `start_frontend` serves."""
+    return (FRONTEND_DIR / ".next" / "BUILD_ID").is_file()
+
+
+def start_frontend(
+    supervisor: Supervisor, env: dict[str, str], port: int, api_url: str, *, host: str = LOOPBACK
+) -> str:
+    """`next start` serving the built web app, talking to the API at `api_url`; returns its URL once it answers.
+
+    The browser calls the API directly, so the API's CORS_ORIGINS must allow the returned URL.
+    """
+    next_cli = FRONTEND_DIR / "node_modules" / "next" / "dist" / "bin" / "next"
+    node = shutil.which("node")
+    if node is None or not next_cli.is_file() or not frontend_built():
+        raise ProcessFailedError("the web app is not built: run `npm ci && npm run build` in frontend/ (make dev does)")
+    argv = [node, str(next_cli), "start", "--hostname", host, "--port", str(port)]
+    # The app reads NEXT_PUBLIC_API_URL when a page is requested, so one build serves any API.
+    frontend_env = {**env, "NEXT_PUBLIC_API_URL": api_url, "NEXT_TELEMETRY_DISABLED": "1", "NODE_ENV": "production"}
+    url = f"http://{LOOPBACK if host in ('0.0.0.0', '::') else host}:{port}"
+    supervisor.start("frontend", argv, cwd=FRONTEND_DIR, env=frontend_env, ready=http_ok(f"{url}/"))
     return url

@@ -1,0 +1,50 @@
+import type { Metadata, Viewport } from "next";
+import { connection } from "next/server";
+
+import { AppShell } from "@/components/app-shell";
+import { Providers } from "@/components/providers";
+import { THEME_SCRIPT } from "@/lib/theme";
+
+import "./globals.css";
+
+export const metadata: Metadata = {
+  title: "Resilient Chat",
+  description: "A streaming chat whose answers survive reloads, dropped connections and second tabs.",
+};
+
+export const viewport: Viewport = {
+  width: "device-width",
+  initialScale: 1,
+  themeColor: [
+    { media: "(prefers-color-scheme: light)", color: "#ffffff" },
+    { media: "(prefers-color-scheme: dark)", color: "#18181b" },
+  ],
+};
+
+const DEFAULT_API_URL = "http://127.0.0.1:8000";
+
+/**
+ * The API's URL, read when the page is requested rather than baked in by `next build`, so one build serves any API
+ * (the dev stack on :8000, the browser tests on a free port). A computed name keeps the bundler from inlining it.
+ */
+function apiUrl(): string {
+  const name = ["NEXT", "PUBLIC", "API", "URL"].join("_");
+  return (process.env[name] || DEFAULT_API_URL).replace(/\/+$/, "");
+}
+
+export default async function RootLayout({ children }: Readonly<{ children: React.ReactNode }>) {
+  await connection();
+  return (
+    <html lang="en" suppressHydrationWarning>
+      <head>
+        {/* Applies the saved (or the system's) colour scheme before the first paint. */}
+        <script dangerouslySetInnerHTML={{ __html: THEME_SCRIPT }} />
+      </head>
+      <body className="font-sans">
+        <Providers apiUrl={apiUrl()}>
+          <AppShell>{children}</AppShell>
+        </Providers>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,5 @@
+import { EmptyState } from "@/components/empty-state";
+
+export default function HomePage() {
+  return <EmptyState />;
+}

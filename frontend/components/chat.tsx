@@ -1,0 +1,252 @@
+"use client";
+
+import { useChat } from "@ai-sdk/react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+
+import { useApi } from "@/hooks/use-api";
+import { conversationTitle, useConversations } from "@/hooks/use-conversations";
+import { useSimulated } from "@/hooks/use-readiness";
+import { useScrollToBottom } from "@/hooks/use-scroll-to-bottom";
+import { ApiError } from "@/lib/api/client";
+import { isInProgress, type ConversationWithMessages } from "@/lib/api/types";
+import type { ConnectionState } from "@/lib/chat/follow-task";
+import { answerView, messageText, toChatMessage } from "@/lib/chat/messages";
+import { ApiChatTransport } from "@/lib/chat/transport";
+import type { ChatMessage } from "@/lib/chat/types";
+import { takePendingMessage } from "@/lib/pending-message";
+import { announce, listen } from "@/lib/tab-sync";
+
+import { Composer } from "./composer";
+import { ConnectionStatus } from "./connection-status";
+import { ArrowDownIcon } from "./icons";
+import { Message } from "./message";
+import { PageHeader } from "./page-header";
+
+// After Stop, the server's {"done", "status": "cancelled"} normally arrives at once; if it does not, stop listening.
+const STOP_FALLBACK_MS = 10_000;
+// The server names an untitled conversation shortly after its first answer: look again for the title then.
+const TITLE_LOOKS_MS = [2_000, 6_000, 12_000, 20_000];
+
+/** Whether two message lists show the same thing (ids differ for messages this tab sent: compare what is shown). */
+function sameMessages(local: ChatMessage[], server: ChatMessage[]): boolean {
+  return (
+    local.length === server.length &&
+    local.every((message, index) => {
+      const other = server[index];
+      return (
+        other !== undefined &&
+        message.role === other.role &&
+        message.metadata?.status === other.metadata?.status &&
+        answerView(message).text === answerView(other).text
+      );
+    })
+  );
+}
+
+export function Chat({ conversation }: { conversation: ConversationWithMessages }) {
+  const api = useApi();
+  const { conversations, refresh } = useConversations();
+  const simulatedByDefault = useSimulated();
+  const conversationId = conversation.id;
+  const [connection, setConnection] = useState<ConnectionState>({ phase: "closed" });
+  const [notice, setNotice] = useState<{ text: string; reconnect?: boolean } | null>(null);
+  const [stopping, setStopping] = useState(false);
+
+  // One transport per chat: it knows the task being followed, which Stop needs. (`refresh` is stable.)
+  const [transport] = useState(
+    () =>
+      new ApiChatTransport(api, {
+        onConnection: setConnection,
+        onAnswerStarted: (answer) => {
+          announce({ type: "answer-started", ...answer });
+          void refresh();
+        },
+        onAnswerFinished: () => {
+          void refresh();
+          if (!conversation.title) for (const delay of TITLE_LOOKS_MS) setTimeout(() => void refresh(), delay);
+        },
+      }),
+  );
+
+  const initialMessages = useMemo(() => conversation.messages.map(toChatMessage), [conversation]);
+  const lastStored = conversation.messages.at(-1);
+  const answerInProgress = lastStored?.role === "assistant" && isInProgress(lastStored.status);
+
+  const chat = useChat<ChatMessage>({
+    id: conversationId,
+    messages: initialMessages,
+    transport,
+    // Reloaded (or opened in another tab) while an answer streams: show its checkpoint and follow it live.
+    resume: answerInProgress,
+    experimental_throttle: 40,
+    onError: (error) => {
+      const text =
+        error instanceof ApiError && error.status === 409
+          ? "An answer is still being generated in this conversation; it is shown below."
+          : error.message;
+      setNotice({ text });
+      void syncFromServer();
+    },
+  });
+  const { messages, status, sendMessage, setMessages, resumeStream, stop } = chat;
+  const busy = status === "submitted" || status === "streaming";
+
+  const latest = useRef({ busy, messages });
+  useEffect(() => {
+    latest.current = { busy, messages };
+  });
+
+  /** Replace what this tab shows with what the server has, and follow an answer still in progress. */
+  const syncFromServer = useCallback(async () => {
+    let fresh: ConversationWithMessages;
+    try {
+      fresh = await api.getConversation(conversationId);
+    } catch {
+      return;
+    }
+    if (latest.current.busy) return;
+    const serverMessages = fresh.messages.map(toChatMessage);
+    if (!sameMessages(latest.current.messages, serverMessages)) setMessages(serverMessages);
+    const last = fresh.messages.at(-1);
+    if (last?.role === "assistant" && isInProgress(last.status)) void resumeStream();
+  }, [api, conversationId, setMessages, resumeStream]);
+
+  // Another tab of this browser started an answer here, or this tab comes back into view: catch up.
+  useEffect(() => {
+    const stopListening = listen((message) => {
+      if (message.type === "answer-started" && message.conversationId === conversationId && !latest.current.busy) {
+        void syncFromServer();
+      }
+    });
+    const onVisible = () => {
+      if (document.visibilityState === "visible" && !latest.current.busy) void syncFromServer();
+    };
+    document.addEventListener("visibilitychange", onVisible);
+    return () => {
+      stopListening();
+      document.removeEventListener("visibilitychange", onVisible);
+    };
+  }, [conversationId, syncFromServer]);
+
+  const { container, content, atBottom, scrollToBottom } = useScrollToBottom<HTMLDivElement>();
+
+  const sendText = useCallback(
+    (text: string) => {
+      void sendMessage({ text });
+      scrollToBottom("instant");
+    },
+    [scrollToBottom, sendMessage],
+  );
+
+  const send = useCallback(
+    (text: string) => {
+      setNotice(null);
+      setStopping(false);
+      sendText(text);
+    },
+    [sendText],
+  );
+
+  // A first message typed on the home page is sent once this conversation is open.
+  const pendingTaken = useRef(false);
+  useEffect(() => {
+    if (pendingTaken.current) return;
+    pendingTaken.current = true;
+    const pending = takePendingMessage(conversationId);
+    if (pending) sendText(pending);
+  }, [conversationId, sendText]);
+
+  const retry = useCallback(() => {
+    const lastUser = [...latest.current.messages].reverse().find((message) => message.role === "user");
+    if (lastUser) send(messageText(lastUser));
+  }, [send]);
+
+  async function stopAnswer() {
+    setStopping(true);
+    try {
+      await transport.stop();
+    } catch (error) {
+      setStopping(false);
+      setNotice({ text: (error as Error).message });
+      return;
+    }
+    setTimeout(() => {
+      if (!latest.current.busy) return;
+      void stop().then(() => syncFromServer());
+    }, STOP_FALLBACK_MS);
+  }
+
+  const listed = conversations.find((item) => item.id === conversationId);
+  const title = conversationTitle(listed ?? conversation);
+  const last = messages.at(-1);
+  const lastInProgress = last?.role === "assistant" && isInProgress(last.metadata?.status);
+  const waitingForAccept = busy && last?.role === "user";
+
+  return (
+    <>
+      <PageHeader title={title}>
+        <ConnectionStatus state={busy ? connection : { phase: "closed" }} />
+      </PageHeader>
+      <div className="relative flex min-h-0 flex-1 flex-col">
+        <div ref={container} className="min-h-0 flex-1 overflow-y-auto" data-testid="messages" tabIndex={-1}>
+          <div ref={content} className="mx-auto flex w-full max-w-3xl flex-col gap-6 px-4 py-6">
+            {messages.length === 0 && (
+              <p className="py-16 text-center text-sm text-muted-foreground" data-testid="conversation-empty">
+                Send a message to start the conversation.
+              </p>
+            )}
+            {messages.map((message, index) => (
+              <Message
+                key={message.id}
+                message={message}
+                simulatedByDefault={simulatedByDefault}
+                canRetry={
+                  !busy &&
+                  index === messages.length - 1 &&
+                  (message.metadata?.status === "failed" || message.metadata?.status === "cancelled")
+                }
+                onRetry={retry}
+              />
+            ))}
+            {waitingForAccept && (
+              <div className="flex h-6 items-center gap-1" aria-label="Sending" data-testid="answer-pending">
+                <span className="typing-dot h-1.5 w-1.5 rounded-full bg-muted-foreground" />
+                <span className="typing-dot h-1.5 w-1.5 rounded-full bg-muted-foreground" />
+                <span className="typing-dot h-1.5 w-1.5 rounded-full bg-muted-foreground" />
+              </div>
+            )}
+          </div>
+        </div>
+        {!atBottom && (
+          <button
+            type="button"
+            onClick={() => scrollToBottom()}
+            className="absolute bottom-28 left-1/2 z-10 inline-flex -translate-x-1/2 items-center gap-1 rounded-full border bg-card px-3 py-1 text-xs shadow-md hover:bg-muted sm:bottom-32"
+            data-testid="scroll-to-bottom"
+          >
+            <ArrowDownIcon size={14} />
+            Latest
+          </button>
+        )}
+        {notice && (
+          <div
+            role="alert"
+            className="mx-auto mb-2 flex w-full max-w-3xl items-center gap-2 px-4 text-sm text-danger"
+            data-testid="chat-notice"
+          >
+            <span className="flex-1">{notice.text}</span>
+            {!busy && lastInProgress && (
+              <button type="button" className="underline" onClick={() => void resumeStream()}>
+                Reconnect
+              </button>
+            )}
+            <button type="button" className="text-muted-foreground underline" onClick={() => setNotice(null)}>
+              Dismiss
+            </button>
+          </div>
+        )}
+        <Composer busy={busy} stopping={stopping && busy} onSend={send} onStop={() => void stopAnswer()} />
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,108 @@
+"use client";
+
+import { useRef, useState } from "react";
+
+import { SendIcon, StopIcon } from "./icons";
+
+const MAX_HEIGHT_PX = 200;
+
+/** The message box: Enter sends, Shift+Enter starts a new line; while an answer streams, Stop replaces Send. */
+export function Composer({
+  onSend,
+  onStop,
+  busy,
+  stopping = false,
+  placeholder = "Send a message…",
+}: {
+  onSend: (text: string) => void;
+  onStop?: () => void;
+  /** An answer is on its way: sending waits, stopping is possible. */
+  busy: boolean;
+  stopping?: boolean;
+  placeholder?: string;
+}) {
+  const [text, setText] = useState("");
+  const textarea = useRef<HTMLTextAreaElement>(null);
+  const canSend = text.trim().length > 0 && !busy;
+
+  function resize() {
+    const element = textarea.current;
+    if (!element) return;
+    element.style.height = "auto";
+    element.style.height = `${Math.min(element.scrollHeight, MAX_HEIGHT_PX)}px`;
+  }
+
+  function send() {
+    if (!canSend) return;
+    onSend(text.trim());
+    setText("");
+    requestAnimationFrame(() => {
+      resize();
+      textarea.current?.focus();
+    });
+  }
+
+  return (
+    <form
+      className="mx-auto w-full max-w-3xl px-3 pb-3 sm:px-4 sm:pb-4"
+      onSubmit={(event) => {
+        event.preventDefault();
+        send();
+      }}
+    >
+      <div className="flex items-end gap-2 rounded-2xl border bg-card p-2 shadow-sm focus-within:border-accent">
+        <label htmlFor="composer-input" className="sr-only">
+          Message
+        </label>
+        <textarea
+          id="composer-input"
+          ref={textarea}
+          value={text}
+          rows={1}
+          placeholder={placeholder}
+          onChange={(event) => {
+            setText(event.target.value);
+            resize();
+          }}
+          onKeyDown={(event) => {
+            // Enter sends; Shift+Enter is a new line; Enter that confirms an IME composition is not a send.
+            if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
+              event.preventDefault();
+              send();
+            }
+          }}
+          className="max-h-[200px] min-h-[40px] flex-1 resize-none bg-transparent px-2 py-2 text-sm outline-none placeholder:text-muted-foreground"
+          data-testid="composer-input"
+          aria-describedby="composer-hint"
+        />
+        {busy && onStop ? (
+          <button
+            type="button"
+            onClick={onStop}
+            disabled={stopping}
+            className="inline-flex h-9 w-9 shrink-0 items-center justify-center rounded-full bg-primary text-primary-foreground hover:opacity-90 disabled:opacity-50"
+            aria-label={stopping ? "Stopping the answer" : "Stop the answer"}
+            title="Stop"
+            data-testid="stop-button"
+          >
+            <StopIcon size={14} />
+          </button>
+        ) : (
+          <button
+            type="submit"
+            disabled={!canSend}
+            className="inline-flex h-9 w-9 shrink-0 items-center justify-center rounded-full bg-primary text-primary-foreground hover:opacity-90 disabled:opacity-30"
+            aria-label="Send message"
+            title="Send (Enter)"
+            data-testid="send-button"
+          >
+            <SendIcon />
+          </button>
+        )}
+      </div>
+      <p id="composer-hint" className="mt-1.5 hidden text-center text-xs text-muted-foreground sm:block">
+        Enter to send, Shift+Enter for a new line.
+      </p>
+    </form>
+  );
+}

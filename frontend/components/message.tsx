@@ -1,0 +1,114 @@
+"use client";
+
+import { memo } from "react";
+
+import { isInProgress } from "@/lib/api/types";
+import { answerView } from "@/lib/chat/messages";
+import type { ChatMessage } from "@/lib/chat/types";
+
+import { CopyButton } from "./copy-button";
+import { RetryIcon } from "./icons";
+import { Markdown } from "./markdown";
+import { MessageReasoning } from "./message-reasoning";
+
+function PendingDots() {
+  return (
+    <div className="flex h-6 items-center gap-1" aria-label="Waiting for the answer" data-testid="answer-pending">
+      <span className="typing-dot h-1.5 w-1.5 rounded-full bg-muted-foreground" />
+      <span className="typing-dot h-1.5 w-1.5 rounded-full bg-muted-foreground" />
+      <span className="typing-dot h-1.5 w-1.5 rounded-full bg-muted-foreground" />
+    </div>
+  );
+}
+
+export const Message = memo(function Message({
+  message,
+  canRetry,
+  simulatedByDefault,
+  onRetry,
+}: {
+  message: ChatMessage;
+  /** This failed or stopped answer is the last one: offer to send its question again. */
+  canRetry: boolean;
+  /** What to say about simulation while the stored message does not say it yet (it is still streaming). */
+  simulatedByDefault: boolean | null;
+  onRetry: () => void;
+}) {
+  const view = answerView(message);
+  const status = message.metadata?.status;
+
+  if (message.role === "user") {
+    return (
+      <div className="group flex flex-col items-end gap-1" data-testid="message-user" data-message-id={message.id}>
+        <div className="max-w-[85%] rounded-2xl rounded-br-md bg-muted px-4 py-2 text-[0.95rem] whitespace-pre-wrap break-words">
+          {view.text}
+        </div>
+        <div className="opacity-100 transition-opacity md:opacity-0 md:group-focus-within:opacity-100 md:group-hover:opacity-100">
+          <CopyButton text={view.text} label="Copy message" />
+        </div>
+      </div>
+    );
+  }
+
+  const inProgress = isInProgress(status);
+  const simulated = message.metadata?.simulated ?? simulatedByDefault;
+  const empty = !view.text && !view.reasoning;
+
+  return (
+    <article
+      className="group flex flex-col"
+      data-testid="message-assistant"
+      data-message-id={message.id}
+      data-status={status ?? "unknown"}
+      aria-busy={inProgress}
+    >
+      {view.reasoning && <MessageReasoning text={view.reasoning} thinking={inProgress && !view.text} />}
+      {inProgress && empty && <PendingDots />}
+      {view.text && (
+        <div data-testid="message-content">
+          <Markdown text={view.text} streaming={inProgress} />
+        </div>
+      )}
+      {status === "cancelled" && (
+        <p className="mt-2 text-xs font-medium text-muted-foreground" data-testid="answer-stopped">
+          ■ Stopped{view.text ? "; the answer so far is kept." : " before the answer began."}
+        </p>
+      )}
+      {status === "failed" && (
+        <div
+          role="alert"
+          className="mt-2 rounded-lg border border-danger/40 bg-danger/10 px-3 py-2 text-sm text-danger"
+          data-testid="answer-error"
+        >
+          <span className="font-medium">The answer failed:</span> {message.metadata?.error || "unknown error"}
+        </div>
+      )}
+      <div className="mt-1 flex min-h-7 flex-wrap items-center gap-1">
+        {!inProgress && view.text && <CopyButton text={view.text} label="Copy answer" testId="copy-answer" />}
+        {canRetry && (
+          <button
+            type="button"
+            onClick={onRetry}
+            className="inline-flex items-center gap-1 rounded-md px-1.5 py-1 text-xs font-medium text-muted-foreground hover:bg-muted hover:text-foreground"
+            data-testid="retry-button"
+          >
+            <RetryIcon size={14} />
+            Retry
+          </button>
+        )}
+        {simulated && (
+          <span
+            className="ml-auto rounded-full border border-warning/40 px-2 py-0.5 text-[0.7rem] font-medium text-warning"
+            title="This answer came from the bundled simulator, not a real model (no OPENAI_API_KEY is set)."
+            data-testid="simulated-label"
+          >
+            Simulated answer
+          </span>
+        )}
+        {!simulated && message.metadata?.model && !inProgress && (
+          <span className="ml-auto text-[0.7rem] text-muted-foreground">{message.metadata.model}</span>
+        )}
+      </div>
+    </article>
+  );
+});

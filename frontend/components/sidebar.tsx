@@ -1,0 +1,134 @@
+"use client";
+
+import { usePathname, useRouter } from "next/navigation";
+import { useState } from "react";
+
+import { useConversations } from "@/hooks/use-conversations";
+import { useSimulated } from "@/hooks/use-readiness";
+
+import { ChatIcon, CloseIcon, PlusIcon } from "./icons";
+import { SidebarItem } from "./sidebar-item";
+import { ThemeToggle } from "./theme-toggle";
+
+export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void }) {
+  const router = useRouter();
+  const pathname = usePathname();
+  const { conversations, count, loaded, error, create, loadMore, refresh } = useConversations();
+  const simulated = useSimulated();
+  const [creating, setCreating] = useState(false);
+  const [createError, setCreateError] = useState<string | null>(null);
+  const activeId = pathname.startsWith("/c/") ? decodeURIComponent(pathname.slice(3)) : null;
+
+  async function newConversation() {
+    setCreating(true);
+    setCreateError(null);
+    try {
+      const conversation = await create();
+      onClose();
+      router.push(`/c/${conversation.id}`);
+    } catch (failure) {
+      setCreateError((failure as Error).message);
+    } finally {
+      setCreating(false);
+    }
+  }
+
+  return (
+    <>
+      {/* The drawer's backdrop on narrow screens. */}
+      <div
+        className={`fixed inset-0 z-30 bg-black/40 md:hidden ${open ? "" : "hidden"}`}
+        onClick={onClose}
+        aria-hidden="true"
+      />
+      <nav
+        aria-label="Conversations"
+        data-testid="sidebar"
+        data-open={open}
+        className={`fixed inset-y-0 left-0 z-40 flex w-72 max-w-[85vw] flex-col border-r bg-sidebar transition-transform md:static md:z-auto md:translate-x-0 ${
+          open ? "translate-x-0" : "-translate-x-full"
+        }`}
+        onKeyDown={(event) => {
+          if (event.key === "Escape" && open) onClose();
+        }}
+      >
+        <div className="flex items-center justify-between gap-2 px-3 pt-3">
+          <div className="flex items-center gap-2 px-1 text-sm font-semibold">
+            <ChatIcon className="text-accent" />
+            Resilient Chat
+          </div>
+          <button
+            type="button"
+            onClick={onClose}
+            className="rounded-lg p-1.5 text-muted-foreground hover:bg-muted md:hidden"
+            aria-label="Close the conversation list"
+          >
+            <CloseIcon />
+          </button>
+        </div>
+        <div className="p-3">
+          <button
+            type="button"
+            onClick={() => void newConversation()}
+            disabled={creating}
+            className="flex w-full items-center justify-center gap-2 rounded-lg bg-primary px-3 py-2 text-sm font-medium text-primary-foreground hover:opacity-90 disabled:opacity-60"
+            data-testid="new-conversation"
+          >
+            <PlusIcon />
+            New Conversation
+          </button>
+          {createError && (
+            <p role="alert" className="mt-2 text-xs text-danger">
+              {createError}
+            </p>
+          )}
+        </div>
+        <div className="min-h-0 flex-1 overflow-y-auto px-2 pb-2">
+          {!loaded && <p className="px-2 py-1 text-sm text-muted-foreground">Loading…</p>}
+          {loaded && error && (
+            <div role="alert" className="px-2 py-1 text-sm text-danger">
+              {error}{" "}
+              <button type="button" className="underline" onClick={() => void refresh()}>
+                Try again
+              </button>
+            </div>
+          )}
+          {loaded && !error && conversations.length === 0 && (
+            <p className="px-2 py-1 text-sm text-muted-foreground">No conversations yet.</p>
+          )}
+          <ul className="flex flex-col gap-0.5" data-testid="conversation-list">
+            {conversations.map((conversation) => (
+              <SidebarItem
+                key={conversation.id}
+                conversation={conversation}
+                active={conversation.id === activeId}
+                onNavigate={onClose}
+              />
+            ))}
+          </ul>
+          {conversations.length < count && conversations.length < 100 && (
+            <button
+              type="button"
+              onClick={() => void loadMore()}
+              className="mt-1 w-full rounded-lg px-2 py-1.5 text-left text-sm text-muted-foreground hover:bg-muted"
+            >
+              Show more
+            </button>
+          )}
+        </div>
+        <div className="flex items-center justify-between gap-2 border-t px-3 py-2">
+          <ThemeToggle />
+          {simulated && (
+            <span
+              className="rounded-full bg-warning/15 px-2 py-0.5 text-xs font-medium text-warning"
+              title="No OPENAI_API_KEY is set: the bundled simulator answers."
+              data-testid="simulated-badge"
+            >
+              Simulated
+            </span>
+          )}
+        </div>
+      </nav>
+    </>
+  );
+}

@@ -1,0 +1,18 @@
+"use client";
+
+import { createContext, useContext, useMemo } from "react";
+
+import { createApi, type Api } from "@/lib/api/client";
+
+const ApiContext = createContext<Api | null>(null);
+
+export function ApiProvider({ apiUrl, children }: { apiUrl: string; children: React.ReactNode }) {
+  const api = useMemo(() => createApi(apiUrl), [apiUrl]);
+  return <ApiContext.Provider value={api}>{children}</ApiContext.Provider>;
+}
+
+export function useApi(): Api {
+  const api = useContext(ApiContext);
+  if (!api) throw new Error("useApi needs an ApiProvider");
+  return api;
+}

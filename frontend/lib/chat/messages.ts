@@ -1,0 +1,52 @@
+// Converting the API's messages into UI messages, and reading a UI message back as the answer it shows.
+import type { ApiMessage } from "@/lib/api/types";
+
+import type { ChatMessage, ChatMetadata } from "./types";
+
+export function metadataOf(message: ApiMessage): ChatMetadata {
+  return {
+    status: message.status,
+    error: message.error ?? null,
+    taskId: message.task_id ?? null,
+    simulated: message.simulated ?? null,
+    model: message.model ?? null,
+  };
+}
+
+export function toChatMessage(message: ApiMessage): ChatMessage {
+  const parts: ChatMessage["parts"] = [];
+  if (message.reasoning) parts.push({ type: "reasoning", text: message.reasoning, state: "done" });
+  if (message.content || message.role === "user") parts.push({ type: "text", text: message.content, state: "done" });
+  return { id: message.id, role: message.role, parts, metadata: metadataOf(message) };
+}
+
+export type AnswerView = {
+  text: string;
+  reasoning: string;
+  /** Text or reasoning is still arriving. */
+  textStreaming: boolean;
+  reasoningStreaming: boolean;
+};
+
+/** What a message shows: the text and reasoning parts after the last snapshot marker (earlier ones are replaced). */
+export function answerView(message: ChatMessage): AnswerView {
+  let start = 0;
+  message.parts.forEach((part, index) => {
+    if (part.type === "data-snapshot") start = index + 1;
+  });
+  const view: AnswerView = { text: "", reasoning: "", textStreaming: false, reasoningStreaming: false };
+  for (const part of message.parts.slice(start)) {
+    if (part.type === "text") {
+      view.text += part.text;
+      view.textStreaming ||= part.state === "streaming";
+    } else if (part.type === "reasoning") {
+      view.reasoning += part.text;
+      view.reasoningStreaming ||= part.state === "streaming";
+    }
+  }
+  return view;
+}
+
+export function messageText(message: ChatMessage): string {
+  return answerView(message).text;
+}

@@ -1,0 +1,24 @@
+// The AI SDK UI message as this app uses it: our API's message fields ride along as metadata.
+import type { UIMessage, UIMessageChunk } from "ai";
+
+import type { MessageStatus } from "@/lib/api/types";
+
+export type ChatMetadata = {
+  /** The API's status of the message: pending, streaming, completed, failed or cancelled. */
+  status?: MessageStatus;
+  error?: string | null;
+  taskId?: string | null;
+  simulated?: boolean | null;
+  model?: string | null;
+};
+
+export type ChatDataParts = {
+  /**
+   * A marker: the parts after it replace everything before it. A `{"snapshot"}` event replaces the text so far,
+   * and UI message chunks can only append, so a snapshot is sent as this marker followed by fresh parts.
+   */
+  snapshot: { seq: number };
+};
+
+export type ChatMessage = UIMessage<ChatMetadata, ChatDataParts>;
+export type ChatChunk = UIMessageChunk<ChatMetadata, ChatDataParts>;
