@@ -72,6 +72,9 @@ def stack(services: tuple[str, str], tmp_path_factory: pytest.TempPathFactory) -
         "SSE_PING_SECONDS": "0.5",
         # Small, so that a long test conversation really gets trimmed.
         "HISTORY_TOKEN_BUDGET": "600",
+        # Short, so that upstream stalls and retries play out within a test.
+        "UPSTREAM_STALL_SECONDS": "2",
+        "OPENAI_MAX_RETRIES": "2",
     }
     env.pop("OPENAI_API_KEY", None)
     with Supervisor(logs) as supervisor:

@@ -1,7 +1,12 @@
 """Streams one answer from the configured API style as content and reasoning deltas."""
 
+import asyncio
+import random
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 
+import httpx2
+import openai
 from openai import AsyncOpenAI, Omit, omit
 from openai.types.chat import ChatCompletionMessageParam
 from openai.types.responses import (
@@ -41,7 +46,26 @@ class ChatModel:
         )
         return response.output_text
 
-    def stream(self, turns: list[ChatTurn]) -> AsyncGenerator[ModelDelta]:
+    async def stream(self, turns: list[ChatTurn]) -> AsyncGenerator[ModelDelta]:
+        """The answer as deltas. Failures before the first delta are retried with backoff (the SDK retries
+        the opening request itself; this also covers a stream that opened and then went silent or broke
+        before saying anything). Once a delta has been yielded, a failure is the caller's."""
+        retries = 0
+        while True:
+            started = False
+            try:
+                async with aclosing(self._open_stream(turns)) as deltas:
+                    async for delta in deltas:
+                        started = True
+                        yield delta
+                return
+            except _TRANSIENT_BEFORE_FIRST_TOKEN:
+                if started or retries >= self._settings.openai_max_retries:
+                    raise
+                retries += 1
+                await asyncio.sleep(backoff_seconds(retries))
+
+    def _open_stream(self, turns: list[ChatTurn]) -> AsyncGenerator[ModelDelta]:
         if self._settings.openai_api_style is ApiStyle.CHAT_COMPLETIONS:
             return self._stream_chat_completions(turns)
         return self._stream_responses(turns)
@@ -78,6 +102,16 @@ class ChatModel:
                 for choice in chunk.choices:
                     if choice.delta.content:
                         yield ModelDelta(EventKind.CONTENT, choice.delta.content)
+
+
+# What can go wrong with a stream that opened fine but has not produced its first delta yet.
+_TRANSIENT_BEFORE_FIRST_TOKEN = (openai.APIConnectionError, httpx2.TransportError)
+
+
+def backoff_seconds(retry: int) -> float:
+    """Exponential with jitter, as the SDK's own retries: 0.5 s, 1 s, 2 s, … capped at 8 s."""
+    cap: float = min(0.5 * 2.0 ** (retry - 1), 8.0)
+    return cap * random.uniform(0.75, 1.0)
 
 
 def _responses_input(turns: list[ChatTurn]) -> ResponseInputParam:

@@ -121,9 +121,9 @@ async def test_bad_stream_requests_are_json_4xx(api: httpx.AsyncClient) -> None:
 
 
 async def test_idle_streams_are_kept_alive_and_never_buffered(api: httpx.AsyncClient) -> None:
-    """The test stack pings every 0.5 s (SSE_PING_SECONDS); the first token takes 2 s."""
+    """The test stack pings every 0.5 s (SSE_PING_SECONDS); the first token takes 1.5 s."""
     conversation_id = await create_conversation(api)
-    accepted = await send_message(api, conversation_id, "[sim ttft_ms=2000 tps=10 tokens=2 reasoning_tokens=0]")
+    accepted = await send_message(api, conversation_id, "[sim ttft_ms=1500 tps=10 tokens=2 reasoning_tokens=0]")
     lines_before_data = []
     async with api.stream("GET", f"/stream/{accepted['task_id']}") as response:
         assert response.headers["x-accel-buffering"] == "no"
