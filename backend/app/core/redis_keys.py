@@ -13,14 +13,14 @@ def stream_events_key(task_id: str) -> str:
 
     Entry ids are ``0-<seq>``: ``seq`` is 1, 2, 3, … numbered by the generation's single writer and
     enforced by Redis (an id not above the last one is refused, so a second writer cannot interleave);
-    it is the SSE ``id:`` clients resume from. Fields: ``k`` (event kind) and ``d`` (the JSON object
-    sent as SSE ``data:``).
+    it is the SSE ``id:`` clients resume from. Fields: ``k`` (event kind), ``t`` (append time, µs since
+    the epoch) and ``d`` (the JSON object sent as SSE ``data:``).
     """
     return f"{PREFIX}:stream:{task_id}:events"
 
 
 def stream_channel(task_id: str) -> str:
-    """Pub/sub channel announcing each event of a generation as ``<seq> <kind> <json>``, published
+    """Pub/sub channel announcing each event of a generation as ``<seq> <kind> <t> <json>``, published
     atomically with the stream append so that the channel and the stream can never disagree."""
     return f"{PREFIX}:stream:{task_id}:live"
 

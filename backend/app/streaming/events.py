@@ -28,6 +28,9 @@ class StreamEvent:
     seq: int
     kind: EventKind
     data: bytes
+    # Wall-clock time of the append, in microseconds since the epoch (0 for events rebuilt from
+    # PostgreSQL); clients may ask for it to measure delivery latency.
+    appended_us: int = 0
 
     @property
     def is_terminal(self) -> bool:
@@ -39,14 +42,22 @@ def encode_data(payload: dict[str, Any]) -> bytes:
 
 
 def decode_live_message(message: bytes) -> StreamEvent:
-    """Parse ``<seq> <kind> <json>``, the pub/sub form written by the append script."""
-    seq, kind, data = message.split(b" ", 2)
-    return StreamEvent(int(seq), EventKind(kind.decode()), data)
+    """Parse ``<seq> <kind> <appended_us> <json>``, the pub/sub form written by the append script."""
+    seq, kind, appended_us, data = message.split(b" ", 3)
+    return StreamEvent(int(seq), EventKind(kind.decode()), data, int(appended_us))
 
 
 def decode_stream_entry(entry_id: bytes, fields: dict[bytes, bytes]) -> StreamEvent:
-    """Parse one ``XRANGE`` entry: id ``0-<seq>``, fields ``k`` (kind) and ``d`` (data)."""
-    return StreamEvent(int(entry_id.partition(b"-")[2]), EventKind(fields[b"k"].decode()), fields[b"d"])
+    """Parse one ``XRANGE`` entry: id ``0-<seq>``, fields ``k`` (kind), ``d`` (data), ``t`` (appended_us)."""
+    seq = int(entry_id.partition(b"-")[2])
+    return StreamEvent(seq, EventKind(fields[b"k"].decode()), fields[b"d"], int(fields[b"t"]))
+
+
+def with_append_time(event: StreamEvent) -> bytes:
+    """The event's data with ``"t": <appended_us>`` added, for clients measuring delivery latency."""
+    if not event.appended_us:
+        return event.data
+    return b'%b,"t":%d}' % (event.data[:-1], event.appended_us)
 
 
 # The JSON objects clients receive as SSE ``data:``; the worker and the persisted-answer fallback

@@ -1,5 +1,6 @@
 """The Redis side of a generation's events: append (worker) and read by cursor (API)."""
 
+import time
 from enum import Enum
 from typing import Any, cast
 
@@ -16,9 +17,9 @@ _APPEND_SCRIPT = """
 if ARGV[6] == '0' and redis.call('EXISTS', KEYS[1]) == 0 then
   return -1
 end
-redis.call('XADD', KEYS[1], '0-' .. ARGV[2], 'k', ARGV[3], 'd', ARGV[4])
+redis.call('XADD', KEYS[1], '0-' .. ARGV[2], 'k', ARGV[3], 't', ARGV[7], 'd', ARGV[4])
 redis.call('EXPIRE', KEYS[1], ARGV[5])
-redis.call('PUBLISH', ARGV[1], ARGV[2] .. ' ' .. ARGV[3] .. ' ' .. ARGV[4])
+redis.call('PUBLISH', ARGV[1], ARGV[2] .. ' ' .. ARGV[3] .. ' ' .. ARGV[7] .. ' ' .. ARGV[4])
 return redis.call('EXISTS', KEYS[2])
 """
 
@@ -49,7 +50,16 @@ class EventStore:
         may create the stream; any other append to a missing stream reports STREAM_LOST instead."""
         keys = [redis_keys.stream_events_key(task_id), redis_keys.cancel_flag_key(task_id)]
         creates = "1" if may_start_stream or seq == 1 else "0"
-        args: list[Any] = [redis_keys.stream_channel(task_id), seq, kind.value, data, self._ttl_seconds, creates]
+        appended_us = time.time_ns() // 1000
+        args: list[Any] = [
+            redis_keys.stream_channel(task_id),
+            seq,
+            kind.value,
+            data,
+            self._ttl_seconds,
+            creates,
+            appended_us,
+        ]
         return AppendResult(await self._append(keys=keys, args=args))
 
     async def request_cancel(self, task_id: str) -> None:

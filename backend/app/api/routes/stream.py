@@ -9,6 +9,7 @@ from app.models import StopAccepted
 from app.services import messages
 from app.services.persisted_answer import persisted_answer
 from app.services.stop_request import request_stop
+from app.streaming.events import with_append_time
 from app.streaming.hub import HubUnavailableError
 from app.streaming.relay import StreamInterruptedError
 
@@ -40,6 +41,9 @@ async def stream(
     shutdown: ShutdownDep,
     settings: SettingsDep,
     after: Annotated[int | None, Query(ge=0, description="Resume after this event id")] = None,
+    timing: Annotated[
+        bool, Query(description='Add "t", the event\'s append time in µs since the epoch, to each data object')
+    ] = False,
     last_event_id: Annotated[str | None, Header(description="Standard SSE resume header")] = None,
 ) -> Response:
     """Stream a generation's events after a cursor: `{"content"}`, `{"reasoning"}`, `{"snapshot"}`, then
@@ -56,7 +60,8 @@ async def stream(
         yield RECONNECT_HINT
         try:
             async for event in relay.events_after(task_id, cursor, lambda: persisted_answer(sessions, task_id)):
-                yield b"id: %d\ndata: %b\n\n" % (event.seq, event.data)
+                data = with_append_time(event) if timing else event.data
+                yield b"id: %d\ndata: %b\n\n" % (event.seq, data)
         except (StreamInterruptedError, HubUnavailableError):
             # No terminal event was sent, so the client knows to resume from its last id.
             return

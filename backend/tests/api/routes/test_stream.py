@@ -1,4 +1,5 @@
 import asyncio
+import time
 
 import httpx
 from redis.asyncio import Redis
@@ -133,3 +134,20 @@ async def test_idle_streams_are_kept_alive_and_never_buffered(api: httpx.AsyncCl
                 break
             lines_before_data.append(line)
     assert any(line.startswith(":") for line in lines_before_data), lines_before_data
+
+
+async def test_timing_adds_the_append_time_of_each_event(api: httpx.AsyncClient) -> None:
+    conversation_id = await create_conversation(api)
+    accepted = await send_message(api, conversation_id, "[sim tokens=5 tps=100 reasoning_tokens=0]")
+    before_us = time.time_ns() // 1000
+    timed = []
+    async with api.stream("GET", f"/stream/{accepted['task_id']}", params={"timing": "1"}) as response:
+        async for event in iter_events(response):
+            timed.append((event, time.time_ns() // 1000))
+            if event.is_terminal:
+                break
+    for event, received_us in timed:
+        assert before_us <= event.data["t"] <= received_us
+    plain = await read_stream(api, accepted["task_id"])
+    assert [{k: v for k, v in e.data.items() if k != "t"} for e, _ in timed] == [e.data for e in plain]
+    assert all("t" not in e.data for e in plain)
