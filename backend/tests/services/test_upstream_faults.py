@@ -24,7 +24,12 @@ async def _answer(api: httpx.AsyncClient, text: str) -> tuple[list[SseEvent], di
 async def _attempts(simulator: httpx.AsyncClient, marker: str) -> list[dict[str, Any]]:
     """The streamed answer requests for the message carrying ``marker`` (not the title request that quotes it)."""
     requests: list[dict[str, Any]] = (await simulator.get("/_sim/requests")).json()["requests"]
-    return [r for r in requests if r["body"].get("stream") is True and marker in str(r["body"]["input"][-1])]
+    return [r for r in requests if r["body"].get("stream") is True and marker in _last_message(r["body"])]
+
+
+def _last_message(body: dict[str, Any]) -> str:
+    messages = body.get("input") or body.get("messages") or [""]
+    return str(messages[-1])
 
 
 async def test_rate_limits_and_server_errors_are_retried_before_the_first_token(
