@@ -10,16 +10,13 @@ import openai
 from openai import AsyncOpenAI, Omit, omit
 from openai.types.chat import ChatCompletionMessageParam
 from openai.types.responses import (
-    ResponseErrorEvent,
-    ResponseFailedEvent,
     ResponseInputParam,
-    ResponseReasoningSummaryTextDeltaEvent,
-    ResponseTextDeltaEvent,
 )
 from openai.types.shared_params import Reasoning
 
 from app.core.config import ApiStyle, Settings
 from app.llm.deltas import ChatTurn, ModelDelta
+from app.llm.sse_lines import json_payloads
 from app.streaming.events import EventKind
 
 
@@ -74,34 +71,40 @@ class ChatModel:
         # "off" leaves the parameter out entirely (not null), for servers that do not know it.
         effort = self._settings.openai_reasoning_effort
         reasoning: Reasoning | Omit = omit if effort == "off" else {"effort": effort, "summary": "auto"}
-        stream = await self._client.responses.create(
+        # The raw streaming response: the SDK builds, sends and retries the request and maps error
+        # statuses to its exceptions; the events themselves are parsed in app.llm.sse_lines (per-token cost).
+        async with self._client.responses.with_streaming_response.create(
             model=self._settings.openai_model,
             input=_responses_input(turns),
             reasoning=reasoning,
             stream=True,
             store=False,
-        )
-        async with stream:
-            async for event in stream:
-                if isinstance(event, ResponseTextDeltaEvent):
-                    yield ModelDelta(EventKind.CONTENT, event.delta)
-                elif isinstance(event, ResponseReasoningSummaryTextDeltaEvent):
-                    yield ModelDelta(EventKind.REASONING, event.delta)
-                elif isinstance(event, ResponseErrorEvent):
-                    raise ModelStreamError(event.message)
-                elif isinstance(event, ResponseFailedEvent):
-                    failure = event.response.error
-                    raise ModelStreamError(failure.message if failure else "the model reported a failure")
+        ) as response:
+            async for event in json_payloads(response.iter_lines()):
+                kind = event.get("type")
+                if kind == "response.output_text.delta":
+                    yield ModelDelta(EventKind.CONTENT, event["delta"])
+                elif kind == "response.reasoning_summary_text.delta":
+                    yield ModelDelta(EventKind.REASONING, event["delta"])
+                elif kind == "error":
+                    raise ModelStreamError(str(event.get("message") or "the model reported an error"))
+                elif kind == "response.failed":
+                    failure = (event.get("response") or {}).get("error") or {}
+                    raise ModelStreamError(str(failure.get("message") or "the model reported a failure"))
 
     async def _stream_chat_completions(self, turns: list[ChatTurn]) -> AsyncGenerator[ModelDelta]:
-        stream = await self._client.chat.completions.create(
+        async with self._client.chat.completions.with_streaming_response.create(
             model=self._settings.openai_model, messages=_chat_messages(turns), stream=True
-        )
-        async with stream:
-            async for chunk in stream:
-                for choice in chunk.choices:
-                    if choice.delta.content:
-                        yield ModelDelta(EventKind.CONTENT, choice.delta.content)
+        ) as response:
+            async for chunk in json_payloads(response.iter_lines()):
+                for choice in chunk.get("choices") or ():
+                    text = (choice.get("delta") or {}).get("content")
+                    if text:
+                        yield ModelDelta(EventKind.CONTENT, text)
+
+
+class ModelStreamError(Exception):
+    """The model reported a failure inside an otherwise healthy stream."""
 
 
 # What can go wrong with a stream that opened fine but has not produced its first delta yet.
@@ -120,7 +123,3 @@ def _responses_input(turns: list[ChatTurn]) -> ResponseInputParam:
 
 def _chat_messages(turns: list[ChatTurn]) -> list[ChatCompletionMessageParam]:
     return [{"role": turn.role, "content": turn.content} for turn in turns]  # type: ignore[misc]
-
-
-class ModelStreamError(Exception):
-    """The model reported a failure inside an otherwise healthy stream."""
