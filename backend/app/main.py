@@ -71,6 +71,7 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             ending_streams.cancel()
             await hub.stop()
+            await store.close()
             await hub_redis.aclose()
             await redis.aclose()
             await engine.dispose()

@@ -2,11 +2,12 @@
 
 import time
 from enum import Enum
-from typing import Any, cast
+from typing import cast
 
 from redis.asyncio import Redis
 
 from app.core import redis_keys
+from app.streaming.append_batcher import ScriptBatcher
 from app.streaming.events import EventKind, StreamEvent, decode_stream_entry
 
 # One atomic script per event, so one round trip: refuse to silently restart a stream Redis lost, append
@@ -41,17 +42,18 @@ class EventStore:
     def __init__(self, redis: Redis, ttl_seconds: int) -> None:
         self._redis = redis
         self._ttl_seconds = ttl_seconds
-        self._append = redis.register_script(_APPEND_SCRIPT)
+        self._append = ScriptBatcher(redis, _APPEND_SCRIPT, key_count=2)
 
     async def append(
         self, task_id: str, seq: int, kind: EventKind, data: bytes, *, may_start_stream: bool = False
     ) -> AppendResult:
         """Store and announce event ``seq``. Only the first event (or a snapshot that rebuilds a lost stream)
         may create the stream; any other append to a missing stream reports STREAM_LOST instead."""
-        keys = [redis_keys.stream_events_key(task_id), redis_keys.cancel_flag_key(task_id)]
         creates = "1" if may_start_stream or seq == 1 else "0"
         appended_us = time.time_ns() // 1000
-        args: list[Any] = [
+        keys_and_args = (
+            redis_keys.stream_events_key(task_id),
+            redis_keys.cancel_flag_key(task_id),
             redis_keys.stream_channel(task_id),
             seq,
             kind.value,
@@ -59,8 +61,11 @@ class EventStore:
             self._ttl_seconds,
             creates,
             appended_us,
-        ]
-        return AppendResult(await self._append(keys=keys, args=args))
+        )
+        return AppendResult(await self._append.call(keys_and_args))
+
+    async def close(self) -> None:
+        await self._append.close()
 
     async def request_cancel(self, task_id: str) -> None:
         async with self._redis.pipeline(transaction=False) as pipe:

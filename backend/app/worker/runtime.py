@@ -38,6 +38,7 @@ class WorkerRuntime:
         self._redis: Redis | None = None
         self._engine: AsyncEngine | None = None
         self._cancel_listener: CancelListener | None = None
+        self._store: EventStore | None = None
         self.generation, self.titles = self.run(self._open())
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
@@ -54,7 +55,7 @@ class WorkerRuntime:
         self._redis = create_redis(self._settings, redis_keys.WORKER_CONNECTION_NAME)
         self._engine = create_engine(self._settings)
         model = ChatModel(create_client(self._settings), self._settings)
-        store = EventStore(self._redis, self._settings.stream_ttl_seconds)
+        store = self._store = EventStore(self._redis, self._settings.stream_ttl_seconds)
         cancellations = CancellationRegistry()
         self._cancel_listener = CancelListener(self._redis, cancellations)
         await self._cancel_listener.start()
@@ -65,6 +66,8 @@ class WorkerRuntime:
     async def _close(self) -> None:
         if self._cancel_listener is not None:
             await self._cancel_listener.stop()
+        if self._store is not None:
+            await self._store.close()
         if self._redis is not None:
             await self._redis.aclose()
         if self._engine is not None:

@@ -27,7 +27,9 @@ async def sessions(stack: Stack) -> AsyncIterator[async_sessionmaker[AsyncSessio
 @pytest.fixture
 async def store(stack: Stack) -> AsyncIterator[EventStore]:
     redis = Redis.from_url(stack.redis_url)
-    yield EventStore(redis, ttl_seconds=60)
+    store = EventStore(redis, ttl_seconds=60)
+    yield store
+    await store.close()
     await redis.aclose()
 
 

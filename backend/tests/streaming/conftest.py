@@ -17,8 +17,10 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
 
 
 @pytest.fixture
-def store(redis: Redis) -> EventStore:
-    return EventStore(redis, ttl_seconds=60)
+async def store(redis: Redis) -> AsyncIterator[EventStore]:
+    store = EventStore(redis, ttl_seconds=60)
+    yield store
+    await store.close()
 
 
 @pytest.fixture

@@ -81,4 +81,5 @@ async def test_after_the_ttl_a_finished_answer_comes_from_the_persisted_copy(hub
 
     relay = StreamRelay(store, hub)
     resumed = [event async for event in relay.events_after(answer.task_id, 2, from_database)]
+    await store.close()
     assert resumed == persisted
