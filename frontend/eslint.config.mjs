@@ -17,5 +17,10 @@ export default defineConfig([
     files: ["e2e/**", "scripts/**", "playwright.config.ts"],
     rules: { "no-console": "off" },
   },
+  {
+    // Playwright fixtures call their `use` argument, which is not React's `use`.
+    files: ["e2e/**"],
+    rules: { "react-hooks/rules-of-hooks": "off" },
+  },
   globalIgnores([".next/**", "out/**", "build/**", "next-env.d.ts", "test-results/**", "playwright-report/**"]),
 ]);

@@ -40,7 +40,10 @@ export function ChatPage({ conversationId }: { conversationId: string }) {
   return (
     <>
       <PageHeader title={loaded.kind === "missing" ? "Not found" : ""} />
-      <div className="flex flex-1 flex-col items-center justify-center gap-3 p-8 text-center text-sm" data-testid="chat-loading">
+      <div
+        className="flex flex-1 flex-col items-center justify-center gap-3 p-8 text-center text-sm"
+        data-testid="chat-loading"
+      >
         {loaded.kind === "loading" && <p className="text-muted-foreground">Loading the conversation…</p>}
         {loaded.kind === "missing" && (
           <>

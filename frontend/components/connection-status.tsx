@@ -34,7 +34,13 @@ export function ConnectionStatus({ state }: { state: ConnectionState }) {
   const online = useOnline();
   const shown = describe(state, online);
   return (
-    <div role="status" aria-live="polite" className="flex items-center" data-testid="connection-status" data-state={shown?.state ?? "idle"}>
+    <div
+      role="status"
+      aria-live="polite"
+      className="flex items-center"
+      data-testid="connection-status"
+      data-state={shown?.state ?? "idle"}
+    >
       {shown && (
         <span className="inline-flex items-center gap-1.5 rounded-full border px-2 py-0.5 text-xs text-muted-foreground">
           <span className={`h-2 w-2 rounded-full ${DOT[shown.tone]}`} aria-hidden="true" />

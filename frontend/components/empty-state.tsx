@@ -34,15 +34,18 @@ export function EmptyState() {
     <>
       <PageHeader title="Resilient Chat" />
       <div className="flex min-h-0 flex-1 flex-col">
-        <div className="flex flex-1 flex-col items-center justify-center gap-4 p-6 text-center" data-testid="empty-state">
+        <div
+          className="flex flex-1 flex-col items-center justify-center gap-4 p-6 text-center"
+          data-testid="empty-state"
+        >
           <div className="rounded-2xl bg-accent/10 p-3 text-accent">
             <ChatIcon size={28} />
           </div>
           <div>
             <h2 className="text-xl font-semibold">Ask anything</h2>
             <p className="mt-1 max-w-md text-sm text-muted-foreground">
-              Answers keep generating on the server: reload, close the tab or lose the network, and the answer picks
-              up exactly where it was.
+              Answers keep generating on the server: reload, close the tab or lose the network, and the answer picks up
+              exactly where it was.
             </p>
           </div>
           <button
@@ -61,7 +64,11 @@ export function EmptyState() {
             </p>
           )}
         </div>
-        <Composer busy={busy} onSend={(text) => void start(text)} placeholder="Type a message to start a conversation…" />
+        <Composer
+          busy={busy}
+          onSend={(text) => void start(text)}
+          placeholder="Type a message to start a conversation…"
+        />
       </div>
     </>
   );

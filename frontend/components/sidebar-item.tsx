@@ -135,15 +135,17 @@ export function SidebarItem({
           {error}
         </p>
       )}
-      <ConfirmDialog
-        open={confirming}
-        title="Delete this conversation?"
-        description={`“${title}” and all its messages will be deleted. This cannot be undone.`}
-        confirmLabel="Delete"
-        busy={busy}
-        onConfirm={() => void confirmDelete()}
-        onCancel={() => setConfirming(false)}
-      />
+      {confirming && (
+        <ConfirmDialog
+          open={confirming}
+          title="Delete this conversation?"
+          description={`“${title}” and all its messages will be deleted. This cannot be undone.`}
+          confirmLabel="Delete"
+          busy={busy}
+          onConfirm={() => void confirmDelete()}
+          onCancel={() => setConfirming(false)}
+        />
+      )}
     </li>
   );
 }

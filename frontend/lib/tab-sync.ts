@@ -2,8 +2,7 @@
 // answers started in a conversation another tab shows, so that tab follows the answer live.
 
 export type TabMessage =
-  | { type: "conversations-changed" }
-  | { type: "answer-started"; conversationId: string; taskId: string };
+  { type: "conversations-changed" } | { type: "answer-started"; conversationId: string; taskId: string };
 
 const CHANNEL = "resilient-chat";
 

@@ -16,8 +16,7 @@ export function readThemeChoice(): ThemeChoice {
 }
 
 export function applyTheme(choice: ThemeChoice): void {
-  const dark =
-    choice === "dark" || (choice === "system" && window.matchMedia("(prefers-color-scheme: dark)").matches);
+  const dark = choice === "dark" || (choice === "system" && window.matchMedia("(prefers-color-scheme: dark)").matches);
   document.documentElement.classList.toggle("dark", dark);
   try {
     if (choice === "system") localStorage.removeItem(THEME_STORAGE_KEY);

@@ -1,17 +1,25 @@
 """`python -m app.devstack.e2e`: a throwaway stack for the browser tests, with the built web app in front of it.
 
 Private Redis and PostgreSQL in a scratch directory, migrations, the simulator, a Celery worker, the API and
-`next start`, all on free loopback ports. Once everything answers, the URLs are written as JSON to `--ready-file`
-(and printed); the stack runs until SIGTERM or SIGINT and then stops everything, newest first.
+`next start`, all on free loopback ports. The web app reaches the API through a TCP proxy that a test can cut
+(`POST <control_url>/cut` resets every open connection, as a dropped network does). Once everything answers, the
+URLs are written as JSON to `--ready-file` (and printed); the stack runs until SIGTERM or SIGINT and then stops
+everything, newest first.
 """
 
 import argparse
+import asyncio
+import contextlib
 import json
 import os
 import signal
+import socket
+import struct
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
 
@@ -31,8 +39,103 @@ SIMULATOR_DEFAULTS = {
 }
 
 
+_PIPE_BYTES = 64 * 1024
+
+
 def _say(message: str) -> None:
     print(f"[e2e-stack] {message}", flush=True)
+
+
+class CuttableProxy:
+    """Forwards TCP connections from a loopback port to `target_port`; `cut()` resets all of them at once."""
+
+    def __init__(self, target_port: int) -> None:
+        self._target_port = target_port
+        self._loop = asyncio.new_event_loop()
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._server: asyncio.Server | None = None
+        self.port = 0
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError):
+            while data := await reader.read(_PIPE_BYTES):
+                writer.write(data)
+                await writer.drain()
+        # One side closed (or was reset): close the other the same way.
+        writer.close()
+
+    async def _handle(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection(LOOPBACK, self._target_port)
+        except OSError:
+            client_writer.close()
+            return
+        pair = {client_writer, upstream_writer}
+        self._writers |= pair
+        try:
+            await asyncio.gather(self._pipe(client_reader, upstream_writer), self._pipe(upstream_reader, client_writer))
+        finally:
+            self._writers -= pair
+
+    async def _start(self) -> None:
+        self._server = await asyncio.start_server(self._handle, LOOPBACK, 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    def _reset_all(self) -> None:
+        for writer in list(self._writers):
+            sock = writer.get_extra_info("socket")  # an asyncio TransportSocket, or None once closed
+            if sock is not None:
+                # SO_LINGER 0: close with a RST, as a broken network path looks to the browser.
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            writer.transport.abort()
+
+    def cut(self) -> int:
+        """Reset every open connection; returns how many there were."""
+        count = len(self._writers)
+        self._loop.call_soon_threadsafe(self._reset_all)
+        return count
+
+    @contextmanager
+    def running(self) -> Iterator["CuttableProxy"]:
+        thread = threading.Thread(target=self._loop.run_forever, name="e2e-proxy", daemon=True)
+        thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
+        try:
+            yield self
+        finally:
+            self._loop.call_soon_threadsafe(self._reset_all)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            thread.join(timeout=5)
+
+
+@contextmanager
+def control_server(proxy: CuttableProxy) -> Iterator[str]:
+    """A small HTTP server for the tests: `POST /cut` resets the proxy's connections."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            if self.path != "/cut":
+                self.send_error(404)
+                return
+            body = json.dumps({"cut": proxy.cut()}).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-control", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{LOOPBACK}:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def run(ready_file: Path, log_dir: Path) -> int:
@@ -64,21 +167,33 @@ def run(ready_file: Path, log_dir: Path) -> int:
             }
             # The tests drive the simulator; a real model would make them slow, costly and unpredictable.
             env.pop("OPENAI_API_KEY", None)
+            # An injected upstream failure ([sim fail=500]) fails the answer at once instead of after SDK retries.
+            env["OPENAI_MAX_RETRIES"] = "0"
             run_migrations(supervisor, env)
             simulator_url = start_simulator(supervisor, env, simulator_port)
             start_worker(supervisor, env, concurrency=16)
-            api_url = start_api(supervisor, env, free_port(), access_log=False)
-            frontend_url = start_frontend(supervisor, env, frontend_port, api_url)
-            urls = {"api_url": api_url, "frontend_url": frontend_url, "simulator_url": simulator_url}
-            ready_file.write_text(json.dumps(urls))
-            _say(f"ready: web app {frontend_url}, API {api_url}, logs in {log_dir}")
-            while not stop.wait(0.5):
-                for name in ("simulator", "worker", "api", "frontend"):
-                    child = supervisor.child(name)
-                    if child.poll() is not None:
-                        _say(f"{name} exited with code {child.poll()}; last lines:\n{child.log_tail()}")
-                        return 1
-            _say("stopping")
+            api_port = free_port()
+            api_url = start_api(supervisor, env, api_port, access_log=False)
+            with CuttableProxy(api_port).running() as proxy, control_server(proxy) as control_url:
+                browser_api_url = f"http://{LOOPBACK}:{proxy.port}"
+                frontend_url = start_frontend(supervisor, env, frontend_port, browser_api_url)
+                urls = {
+                    "frontend_url": frontend_url,
+                    # What the web app uses: the API behind the cuttable proxy.
+                    "api_url": browser_api_url,
+                    "direct_api_url": api_url,
+                    "control_url": control_url,
+                    "simulator_url": simulator_url,
+                }
+                ready_file.write_text(json.dumps(urls))
+                _say(f"ready: web app {frontend_url}, API {browser_api_url} (proxied), logs in {log_dir}")
+                while not stop.wait(0.5):
+                    for name in ("simulator", "worker", "api", "frontend"):
+                        child = supervisor.child(name)
+                        if child.poll() is not None:
+                            _say(f"{name} exited with code {child.poll()}; last lines:\n{child.log_tail()}")
+                            return 1
+                _say("stopping")
     return 0
 
 

@@ -75,7 +75,10 @@ export function createApi(baseUrl: string) {
       ),
     renameConversation: (id: string, title: string): Promise<Conversation> =>
       unwrap(
-        client.PATCH("/conversations/{conversation_id}", { params: { path: { conversation_id: id } }, body: { title } }),
+        client.PATCH("/conversations/{conversation_id}", {
+          params: { path: { conversation_id: id } },
+          body: { title },
+        }),
         "rename the conversation",
       ),
     deleteConversation: (id: string): Promise<void> =>

@@ -46,7 +46,10 @@ export class AnswerChunks {
     return [
       ...this.endOpenParts(),
       { type: "message-metadata", messageMetadata: metadata },
-      { type: "finish", finishReason: metadata.status === "failed" ? "error" : metadata.status === "cancelled" ? "other" : "stop" },
+      {
+        type: "finish",
+        finishReason: metadata.status === "failed" ? "error" : metadata.status === "cancelled" ? "other" : "stop",
+      },
     ];
   }
 

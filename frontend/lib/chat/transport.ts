@@ -197,12 +197,20 @@ export class ApiChatTransport implements ChatTransport<ChatMessage> {
   private async storedDetails(answer: Answer): Promise<ChatChunk[]> {
     const stored = await this.storedMessage(answer);
     if (!stored) return [];
-    return [{ type: "message-metadata", messageMetadata: { model: stored.model ?? null, simulated: stored.simulated ?? null } }];
+    return [
+      {
+        type: "message-metadata",
+        messageMetadata: { model: stored.model ?? null, simulated: stored.simulated ?? null },
+      },
+    ];
   }
 
   private async storedEnding(answer: Answer, chunks: AnswerChunks): Promise<ChatChunk[]> {
     const stored = await this.storedMessage(answer);
     if (!stored) return chunks.finish({ status: "failed", error: "The answer could not be loaded." });
-    return [...chunks.replaceWith(stored.content, stored.reasoning, stored.stream_seq), ...chunks.finish(metadataOf(stored))];
+    return [
+      ...chunks.replaceWith(stored.content, stored.reasoning, stored.stream_seq),
+      ...chunks.finish(metadataOf(stored)),
+    ];
   }
 }

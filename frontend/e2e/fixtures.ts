@@ -1,0 +1,122 @@
+// The browser tests' fixtures: the running stack, a direct API client, the chat page object, screenshots, and a
+// check that no page logged a console error the test did not expect.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+import { test as base, expect, type APIRequestContext, type Page } from "@playwright/test";
+
+import type { StackUrls } from "./global-setup";
+import { ChatPage } from "./pages/chat-page";
+
+export type ApiMessage = {
+  id: string;
+  role: "user" | "assistant";
+  content: string;
+  reasoning: string;
+  status: "pending" | "streaming" | "completed" | "failed" | "cancelled";
+  error: string | null;
+  simulated: boolean | null;
+  task_id: string | null;
+  stream_seq: number;
+};
+export type ApiConversation = { id: string; title: string | null; messages: ApiMessage[] };
+
+/** Straight to the API (not through the cuttable proxy the web app uses), for checking what the server stored. */
+export class DirectApi {
+  constructor(
+    private readonly request: APIRequestContext,
+    readonly baseUrl: string,
+  ) {}
+
+  async conversation(id: string): Promise<ApiConversation> {
+    const response = await this.request.get(`${this.baseUrl}/conversations/${id}`);
+    expect(response.status(), `GET /conversations/${id}`).toBe(200);
+    return (await response.json()) as ApiConversation;
+  }
+
+  async status(id: string): Promise<number> {
+    return (await this.request.get(`${this.baseUrl}/conversations/${id}`)).status();
+  }
+
+  async createConversation(title?: string): Promise<ApiConversation> {
+    const response = await this.request.post(`${this.baseUrl}/conversations`, { data: title ? { title } : {} });
+    expect(response.status()).toBe(201);
+    return (await response.json()) as ApiConversation;
+  }
+
+  /** The stored answer once it is final (completed, cancelled or failed). */
+  async finalAnswer(conversationId: string): Promise<ApiMessage> {
+    let last: ApiMessage | undefined;
+    await expect
+      .poll(
+        async () => {
+          last = (await this.conversation(conversationId)).messages.at(-1);
+          return last?.role === "assistant" && !["pending", "streaming"].includes(last.status);
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(true);
+    return last!;
+  }
+}
+
+type Fixtures = {
+  stack: StackUrls;
+  api: DirectApi;
+  chat: ChatPage;
+  /** Console errors matching these are expected in this test (e.g. the failed requests of a dropped network). */
+  allowConsoleErrors: (pattern: RegExp) => void;
+  /** Saves a screenshot under test-results/screenshots/ and attaches it to the report. */
+  snap: (page: Page, name: string) => Promise<void>;
+  consoleGuard: void;
+};
+
+const SCREENSHOTS = join(__dirname, "..", "test-results", "screenshots");
+
+function stackUrls(): StackUrls {
+  const raw = process.env.E2E_STACK;
+  if (!raw) throw new Error("E2E_STACK is not set: the stack is started by e2e/global-setup.ts");
+  return JSON.parse(raw) as StackUrls;
+}
+
+const allowed = new WeakMap<object, RegExp[]>();
+
+export const test = base.extend<Fixtures>({
+  stack: async ({}, use) => use(stackUrls()),
+  baseURL: async ({ stack }, use) => use(stack.frontend_url),
+  permissions: ["clipboard-read", "clipboard-write"],
+  api: async ({ request, stack }, use) => use(new DirectApi(request, stack.direct_api_url)),
+  chat: async ({ page }, use) => use(new ChatPage(page)),
+  allowConsoleErrors: async ({ context }, use) => {
+    allowed.set(context, []);
+    await use((pattern) => allowed.get(context)?.push(pattern));
+  },
+  snap: async ({}, use, testInfo) => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await use(async (page, name) => {
+      const path = join(SCREENSHOTS, `${name}.png`);
+      await page.screenshot({ path });
+      await testInfo.attach(name, { path, contentType: "image/png" });
+    });
+  },
+  consoleGuard: [
+    async ({ context, allowConsoleErrors: _allow }, use) => {
+      const problems: string[] = [];
+      const watch = (page: Page) => {
+        page.on("console", (message) => {
+          if (message.type() === "error") problems.push(`console: ${message.text()}`);
+        });
+        page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+      };
+      context.pages().forEach(watch);
+      context.on("page", watch);
+      await use();
+      const patterns = allowed.get(context) ?? [];
+      const unexpected = problems.filter((problem) => !patterns.some((pattern) => pattern.test(problem)));
+      expect(unexpected, "console errors").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };

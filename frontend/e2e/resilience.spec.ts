@@ -1,0 +1,126 @@
+import { expect, test } from "./fixtures";
+
+// Slow enough to act in the middle of it: about 10 s of answer.
+const SLOW = "[sim tokens=260 tps=25 ttft_ms=0 reasoning_tokens=8]";
+
+test.describe("resilience", () => {
+  test("a reload mid-answer continues where it was, with no text repeated or lost", async ({
+    page,
+    chat,
+    api,
+    snap,
+  }) => {
+    const id = await chat.newConversation();
+    await chat.send(`Tell me a long story about streams ${SLOW}`);
+    await chat.waitForAnswerText(120);
+    const before = await chat.visibleAnswerText();
+
+    const streamRequests: string[] = [];
+    page.on("request", (request) => {
+      if (request.url().includes("/stream/")) streamRequests.push(request.url());
+    });
+    await page.reload();
+    await expect(chat.lastAnswer).toHaveAttribute("data-status", "streaming");
+    await expect(chat.connection).toHaveAttribute("data-state", "live");
+    // What was shown before the reload is shown again at once (from the checkpoint), then the answer goes on.
+    await expect.poll(async () => (await chat.visibleAnswerText()).length).toBeGreaterThanOrEqual(before.length - 40);
+    await snap(page, "05-reloaded-mid-answer");
+
+    await chat.waitForAnswerStatus("completed");
+    const stored = await api.finalAnswer(id);
+    expect(await chat.copiedAnswer()).toBe(stored.content);
+    // Resumed after the checkpoint's event id, not from the start.
+    expect(
+      streamRequests.some((url) => /[?&]after=[1-9]\d*/.test(url)),
+      streamRequests.join("\n"),
+    ).toBe(true);
+    await expect(chat.answers).toHaveCount(1);
+  });
+
+  test("a second tab on the same conversation streams the same answer live", async ({ context, chat, api, snap }) => {
+    const id = await chat.newConversation();
+    await chat.send(`Two viewers, one answer ${SLOW}`);
+    await chat.waitForAnswerText(40);
+
+    const second = await context.newPage();
+    await second.goto(`/c/${id}`);
+    const secondAnswer = second.getByTestId("message-assistant").last();
+    await expect(secondAnswer).toHaveAttribute("data-status", "streaming");
+    await expect(second.getByTestId("connection-status")).toHaveAttribute("data-state", "live");
+    const growing = async () => ((await secondAnswer.getByTestId("message-content").innerText()) ?? "").length;
+    const first = await growing();
+    await expect.poll(growing).toBeGreaterThan(first + 20);
+    await snap(second, "06-second-tab-live");
+
+    await chat.waitForAnswerStatus("completed");
+    await expect(secondAnswer).toHaveAttribute("data-status", "completed", { timeout: 30_000 });
+    const stored = await api.finalAnswer(id);
+    expect(await chat.copiedAnswer()).toBe(stored.content);
+    await secondAnswer.getByTestId("copy-answer").click();
+    expect(await second.evaluate(() => navigator.clipboard.readText())).toBe(stored.content);
+  });
+
+  test("a tab already showing the conversation follows an answer another tab starts", async ({
+    context,
+    chat,
+    api,
+  }) => {
+    const id = await chat.newConversation();
+    const watcher = await context.newPage();
+    await watcher.goto(`/c/${id}`);
+    await expect(watcher.getByTestId("conversation-empty")).toBeVisible();
+
+    await chat.send(`Started elsewhere ${SLOW}`);
+    const watched = watcher.getByTestId("message-assistant").last();
+    await expect(watched).toHaveAttribute("data-status", "streaming");
+    await expect(watcher.getByTestId("message-user")).toHaveCount(1);
+    await expect(watched).toHaveAttribute("data-status", "completed", { timeout: 30_000 });
+    const stored = await api.finalAnswer(id);
+    await watched.getByTestId("copy-answer").click();
+    expect(await watcher.evaluate(() => navigator.clipboard.readText())).toBe(stored.content);
+  });
+
+  test("a dropped network reconnects with backoff and resumes from the last event id", async ({
+    page,
+    context,
+    request,
+    stack,
+    chat,
+    api,
+    snap,
+    allowConsoleErrors,
+  }) => {
+    // The browser reports the requests that fail while the network is down.
+    allowConsoleErrors(/ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_RESET|ERR_CONNECTION_REFUSED|ERR_NETWORK_CHANGED/);
+    const id = await chat.newConversation();
+    const streamRequests: string[] = [];
+    page.on("request", (req) => {
+      if (req.url().includes("/stream/")) streamRequests.push(req.url());
+    });
+    await chat.send(`Survive a network drop ${SLOW}`);
+    await chat.waitForAnswerText(80);
+
+    // The network goes: the browser is offline and every open connection to the API is reset.
+    await context.setOffline(true);
+    const cut = await request.post(`${stack.control_url}/cut`);
+    expect(cut.ok()).toBe(true);
+    await expect(chat.connection).toHaveAttribute("data-state", /offline|reconnecting/);
+    await expect(chat.connection).toContainText(/Offline|Reconnecting/);
+    await snap(page, "07-network-down");
+    await page.waitForTimeout(2_000);
+
+    await context.setOffline(false);
+    await expect(chat.connection).toHaveAttribute("data-state", "live", { timeout: 15_000 });
+    await chat.waitForAnswerStatus("completed");
+    await snap(page, "08-network-back");
+
+    const stored = await api.finalAnswer(id);
+    expect(await chat.copiedAnswer()).toBe(stored.content);
+    // The first request started from the beginning; a later one resumed after an event id.
+    expect(streamRequests[0]).toMatch(/[?&]after=0$/);
+    expect(
+      streamRequests.slice(1).some((url) => /[?&]after=[1-9]\d*$/.test(url)),
+      streamRequests.join("\n"),
+    ).toBe(true);
+  });
+});
