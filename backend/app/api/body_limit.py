@@ -3,6 +3,8 @@
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+_BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 class BodyTooLargeError(Exception):
     pass
@@ -14,7 +16,9 @@ class BodyLimitMiddleware:
         self._max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        # Requests that carry no body pass straight through: a stream's every event is sent through
+        # here, and the wrappers below would cost it a call each.
+        if scope["type"] != "http" or scope["method"] in _BODYLESS_METHODS:
             await self._app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")

@@ -17,7 +17,10 @@ class EventKind(StrEnum):
 
     @property
     def is_terminal(self) -> bool:
-        return self in {EventKind.DONE, EventKind.ERROR}
+        return self in _TERMINAL_KINDS
+
+
+_TERMINAL_KINDS = frozenset({EventKind.DONE, EventKind.ERROR})
 
 
 @dataclass(frozen=True, slots=True)
