@@ -1,0 +1,83 @@
+"""The clients' own bookkeeping: a load test that reports 0 lost events must be able to see a lost one."""
+
+from typing import Any
+
+import pytest
+
+from tests.test_clients.clients import client_module
+
+chat_stream = client_module("chat_stream")
+load_stats = client_module("load_stats")
+
+
+def _event(seq: int, **data: Any) -> Any:
+    return chat_stream.SseEvent(seq, data, 0.0)
+
+
+def _answer(*events: Any) -> Any:
+    answer = chat_stream.Answer()
+    for event in events:
+        answer.apply(event)
+    return answer
+
+
+def test_a_gapless_stream_assembles_its_text_and_breaks_no_rule() -> None:
+    answer = _answer(
+        _event(1, reasoning="Hm"),
+        _event(2, content="Hel"),
+        _event(3, content="lo"),
+        _event(4, done=True, status="completed"),
+    )
+
+    assert (answer.content, answer.reasoning, answer.status) == ("Hello", "Hm", "completed")
+    assert answer.id_problems() == []
+    assert answer.last_id == 4
+
+
+def test_a_missing_id_is_lost_a_repeated_one_duplicated_a_late_one_out_of_order() -> None:
+    answer = _answer(_event(1, content="a"), _event(3, content="c"), _event(3, content="c"), _event(2, content="b"))
+    gap = _answer(_event(1, content="a"), _event(3, content="c"), _event(4, done=True, status="completed"))
+
+    assert (answer.lost, answer.duplicated, answer.out_of_order) == (0, 1, 1)
+    assert answer.content == "acb"  # the duplicate is not applied twice
+    assert gap.lost == 1
+    assert gap.id_problems() == ["1 event(s) lost"]
+
+
+def test_a_snapshot_replaces_the_text_and_covers_the_ids_before_it() -> None:
+    answer = _answer(
+        _event(1, content="a"),
+        _event(9, snapshot={"content": "whole answer", "reasoning": "why"}),
+        _event(10, done=True, status="completed"),
+    )
+
+    assert (answer.content, answer.reasoning, answer.snapshots, answer.lost) == ("whole answer", "why", 1, 0)
+
+
+def test_the_parser_takes_events_split_anywhere_and_skips_comments_and_retry() -> None:
+    wire = (
+        b'retry: 1000\n\n: ping\n\nid: 1\ndata: {"content":"x","t":5}\n\n'
+        b'id: 2\ndata: {"done":true,"status":"completed"}\n\n'
+    )
+    parser = chat_stream.SseParser()
+
+    events = [event for offset in range(0, len(wire), 7) for event in parser.feed(wire[offset : offset + 7])]
+
+    assert [(event.id, event.data) for event in events] == [
+        (1, {"content": "x", "t": 5}),
+        (2, {"done": True, "status": "completed"}),
+    ]
+
+
+def test_delivery_latency_is_receive_time_minus_append_time() -> None:
+    event = chat_stream.SseEvent(1, {"content": "x", "t": 1_000_000}, 1.0125)
+
+    assert event.delivery_latency_ms == pytest.approx(12.5)
+    assert chat_stream.SseEvent(1, {"content": "x"}, 1.0).delivery_latency_ms is None
+
+
+def test_percentiles_are_nearest_rank() -> None:
+    summary = load_stats.distribution([float(n) for n in range(1, 101)])
+
+    assert (summary["p50"], summary["p95"], summary["p99"], summary["max"], summary["count"]) == (50, 95, 99, 100, 100)
+    assert load_stats.distribution([])["p99"] is None

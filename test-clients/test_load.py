@@ -1,0 +1,271 @@
+#!/usr/bin/env python3
+"""Load test client (aiohttp): N users at once, each creating a conversation, sending one message and reading
+its answer's stream with `?timing=1`, then checking the stored answer against what it streamed.
+
+Reports successes and failures (with reasons), time to first chunk, per-chunk delivery latency (receive time
+minus the worker's append time "t", same machine clock), completion time, lost / duplicated / out-of-order
+events (from the gapless ids) and stored-versus-streamed mismatches, and throughput. Exits 0 only when every
+user succeeded. Every request has a timeout and the run has a deadline (--timeout): it always ends by itself.
+
+    python test_load.py --users 100 --tokens 200 --tps 10 [--ramp-seconds 5] [--reconnect-every 50] [--json out.json]
+
+Why aiohttp: this client shares the machine with the server it measures, so its own cost per event matters;
+aiohttp parses HTTP in C and keeps thousands of streaming connections on one event loop cheaply.
+"""
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from tqdm import tqdm
+
+from aio_chat import AioChat, ApiError, Reconnects, new_session
+from chat_stream import Answer, SseEvent, add_common_arguments, persisted_mismatches, sim_directive
+from load_stats import describe, distribution
+
+# Without a progress bar (output not a terminal), a status line this often.
+STATUS_EVERY_SECONDS = 10.0
+# Margin of the default --timeout over the slowest answer's expected duration.
+DEFAULT_TIMEOUT_MARGIN_SECONDS = 60.0
+
+
+@dataclass
+class UserRun:
+    """One user's progress and outcome; filled in as it goes, so a run cut by its deadline still reports."""
+
+    index: int
+    phase: str = "waiting to start"
+    sent_at: float | None = None  # wall clock, like the events' receive times
+    first_chunk_at: float | None = None
+    finished_at: float | None = None
+    chunks: int = 0
+    connections: int = 0
+    stored_mismatch: bool = False
+    answer: Answer = field(default_factory=Answer)
+    failure: str | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.failure is None and self.phase == "done"
+
+
+class LoadRun:
+    def __init__(self, args: argparse.Namespace, api_urls: list[str]) -> None:
+        self.args = args
+        self.api_urls = api_urls
+        self.users = [UserRun(index) for index in range(args.users)]
+        self.latencies_ms: list[float] = []
+        self.open_streams = 0
+        self.peak_open_streams = 0
+        self.message = sim_directive(args) + "Explain how a resumable stream survives a dropped connection."
+        self.reconnects = Reconnects(
+            after=args.reconnect_every or args.reconnect_after, repeat=bool(args.reconnect_every)
+        )
+
+    def start_offset(self, index: int) -> float:
+        """Users start evenly spread over the ramp."""
+        ramp: float = self.args.ramp_seconds
+        return ramp * index / len(self.users)
+
+    async def run_user(self, chat: AioChat, user: UserRun) -> None:
+        await asyncio.sleep(self.start_offset(user.index))
+        try:
+            user.phase = "creating the conversation"
+            conversation_id = await chat.create_conversation(f"load user {user.index}")
+            user.phase = "sending the message"
+            user.sent_at = time.time()
+            task_id = await chat.send_message(conversation_id, self.message)
+            user.phase = "streaming"
+            self.open_streams += 1
+            self.peak_open_streams = max(self.peak_open_streams, self.open_streams)
+            try:
+                user.connections = await chat.follow(
+                    task_id, user.answer, timing=True, reconnects=self.reconnects, on_event=self._recorder(user)
+                )
+            finally:
+                self.open_streams -= 1
+            user.phase = "checking the stored answer"
+            stored = await chat.conversation(conversation_id)
+        except ApiError as error:
+            user.failure = str(error)
+            return
+        except aiohttp.ClientError as error:
+            user.failure = f"{user.phase}: {type(error).__name__}"
+            return
+        except TimeoutError:
+            user.failure = f"{user.phase}: no answer within --request-timeout"
+            return
+        user.phase = "done"
+        user.stored_mismatch = bool(persisted_mismatches(stored, task_id, user.answer))
+        if user.answer.status != "completed":
+            user.failure = f"answer ended {user.answer.status}: {user.answer.error or ''}".rstrip(": ")
+        elif user.answer.id_problems():
+            user.failure = "events lost, duplicated or out of order"
+        elif user.stored_mismatch:
+            user.failure = "stored answer differs from the streamed one"
+
+    def _recorder(self, user: UserRun) -> Callable[[SseEvent], None]:
+        def record(event: SseEvent) -> None:
+            if event.is_text:
+                user.chunks += 1
+                if user.first_chunk_at is None:
+                    user.first_chunk_at = event.received_at
+                latency = event.delivery_latency_ms
+                if latency is not None:
+                    self.latencies_ms.append(latency)
+            if event.is_terminal:
+                user.finished_at = event.received_at
+
+        return record
+
+    def cut_short(self) -> None:
+        """Called at the deadline: whoever has not finished failed, saying where it was."""
+        for user in self.users:
+            if user.phase != "done" and user.failure is None:
+                user.failure = f"run timeout while {user.phase}"
+
+    def report(self, wall_seconds: float) -> dict[str, Any]:
+        users = self.users
+        succeeded = sum(user.succeeded for user in users)
+        sent = [user.sent_at for user in users if user.sent_at is not None]
+        finished = [user.finished_at for user in users if user.finished_at is not None]
+        window = max(finished) - min(sent) if sent and finished else 0.0
+        chunks = sum(user.chunks for user in users)
+        completed = sum(user.answer.status == "completed" for user in users)
+        answer_tokens = (self.args.tokens or 0) + (self.args.reasoning_tokens or 0)
+        return {
+            "config": {key: value for key, value in vars(self.args).items() if key not in {"json", "no_progress"}},
+            "users": len(users),
+            "succeeded": succeeded,
+            "failed": len(users) - succeeded,
+            "failure_reasons": dict(Counter(user.failure for user in users if user.failure).most_common()),
+            "time_to_first_chunk_ms": distribution(
+                [(u.first_chunk_at - u.sent_at) * 1000 for u in users if u.first_chunk_at and u.sent_at]
+            ),
+            "delivery_latency_ms": distribution(self.latencies_ms),
+            "completion_s": distribution([u.finished_at - u.sent_at for u in users if u.finished_at and u.sent_at]),
+            "chunks": chunks,
+            "lost": sum(user.answer.lost for user in users),
+            "duplicated": sum(user.answer.duplicated for user in users),
+            "out_of_order": sum(user.answer.out_of_order for user in users),
+            "snapshots": sum(user.answer.snapshots for user in users),
+            "stored_mismatches": sum(user.stored_mismatch for user in users),
+            "stream_connections": sum(user.connections for user in users),
+            "peak_open_streams": self.peak_open_streams,
+            "throughput": {
+                "window_s": round(window, 3),
+                "chunks_per_s": round(chunks / window, 1) if window else None,
+                # The tokens asked for (one per chunk from the simulator), per completed answer.
+                "tokens_per_s": round(completed * answer_tokens / window, 1) if window and answer_tokens else None,
+            },
+            "wall_s": round(wall_seconds, 3),
+            "client_cpu_s": round(time.process_time(), 3),
+        }
+
+
+async def _watch(run: LoadRun, tasks: list["asyncio.Task[None]"], show_bar: bool) -> None:
+    """A progress bar on a terminal, else a status line every STATUS_EVERY_SECONDS."""
+    started = time.monotonic()
+    with tqdm(total=len(tasks), unit="user", disable=not show_bar, file=sys.stderr) as bar:
+        last_status = started
+        while True:
+            done = sum(task.done() for task in tasks)
+            failed = sum(user.failure is not None for user in run.users)
+            bar.update(done - bar.n)
+            bar.set_postfix(streaming=run.open_streams, failed=failed, refresh=False)
+            now = time.monotonic()
+            if not show_bar and now - last_status >= STATUS_EVERY_SECONDS:
+                last_status = now
+                print(f"{now - started:6.0f} s: {done}/{len(tasks)} users done, {run.open_streams} streaming, "
+                      f"{failed} failed", file=sys.stderr, flush=True)  # fmt: skip
+            if done == len(tasks):
+                return
+            await asyncio.sleep(0.5)
+
+
+async def run_load(args: argparse.Namespace, api_urls: list[str]) -> dict[str, Any]:
+    run = LoadRun(args, api_urls)
+    started = time.monotonic()
+    # Each user holds one stream and briefly one request connection.
+    async with new_session(connections=2 * args.users + 10) as session:
+        chats = [AioChat(session, url, args.request_timeout) for url in api_urls]
+        tasks = [
+            asyncio.create_task(run.run_user(chats[user.index % len(chats)], user)) for user in run.users
+        ]  # round-robin over the API processes, as a load balancer would
+        watcher = asyncio.create_task(_watch(run, tasks, show_bar=not args.no_progress and sys.stderr.isatty()))
+        _, pending = await asyncio.wait(tasks, timeout=args.timeout)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await watcher
+    run.cut_short()
+    return run.report(time.monotonic() - started)
+
+
+def print_report(report: dict[str, Any]) -> None:
+    print(f"\nusers: {report['users']:,}, succeeded {report['succeeded']:,}, failed {report['failed']:,} "
+          f"(peak {report['peak_open_streams']:,} streams open at once)")  # fmt: skip
+    for reason, count in report["failure_reasons"].items():
+        print(f"  {count:>6,}: {reason}")
+    print(describe("time to first chunk", report["time_to_first_chunk_ms"], "ms"))
+    print(describe("delivery latency/chunk", report["delivery_latency_ms"], "ms"))
+    print(describe("completion time", report["completion_s"], "s"))
+    print(f"events lost {report['lost']}, duplicated {report['duplicated']}, out of order {report['out_of_order']}; "
+          f"snapshots {report['snapshots']}; stored answers differing {report['stored_mismatches']}")  # fmt: skip
+    throughput = report["throughput"]
+    print(f"{report['chunks']:,} chunks over {throughput['window_s']} s: {throughput['chunks_per_s']} chunks/s, "
+          f"{throughput['tokens_per_s']} tokens/s; {report['stream_connections']:,} stream connections; "
+          f"client CPU {report['client_cpu_s']} s in {report['wall_s']} s")  # fmt: skip
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_common_arguments(parser, tokens=200, tps=10, ttft_ms=0, reasoning_tokens=0)
+    parser.add_argument("--users", type=int, default=10, help="concurrent users (default: %(default)s)")
+    parser.add_argument(
+        "--ramp-seconds", type=float, default=0.0, help="users start evenly within this window (default: all at once)"
+    )
+    parser.add_argument("--timeout", type=float, help="deadline for the whole run, s (default: from the answer shape)")
+    resume = parser.add_mutually_exclusive_group()
+    resume.add_argument("--reconnect-after", type=int, metavar="K", help="drop each stream once after K events")
+    resume.add_argument("--reconnect-every", type=int, metavar="K", help="drop each stream after every K events")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write every figure to this JSON file")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    if args.users < 1:
+        parser.error("--users must be at least 1")
+    for name in ("reconnect_after", "reconnect_every"):
+        if (getattr(args, name) or 1) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.timeout is None:
+        args.timeout = args.ramp_seconds + 3 * expected_answer_seconds(args) + DEFAULT_TIMEOUT_MARGIN_SECONDS
+    return args
+
+
+def expected_answer_seconds(args: argparse.Namespace) -> float:
+    tokens = (args.tokens or 0) + (args.reasoning_tokens or 0)
+    return (args.ttft_ms or 0) / 1000 + (tokens / args.tps if args.tps else 0.0)
+
+
+def main() -> int:
+    args = parse_args()
+    api_urls = [url.strip() for url in args.api_url.split(",") if url.strip()]
+    print(f"{args.users:,} users against {', '.join(api_urls)}: {args.tokens} tokens at {args.tps:g}/s each, "
+          f"ramp {args.ramp_seconds:g} s, deadline {args.timeout:.0f} s", file=sys.stderr)  # fmt: skip
+    report = asyncio.run(run_load(args, api_urls))
+    print_report(report)
+    if args.json is not None:
+        args.json.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    return 0 if report["failed"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
