@@ -3,8 +3,13 @@
 from typing import Any
 
 import httpx
+import openai
+import pytest
+from pydantic import AnyUrl
 
-from app.core.config import ApiStyle
+from app.core.config import ApiStyle, Settings
+from app.devstack.ports import free_port
+from app.llm.client import create_client
 from app.llm.deltas import ChatTurn, ModelDelta
 from app.llm.model import ChatModel
 from app.streaming.events import EventKind
@@ -64,3 +69,11 @@ async def test_complete_returns_one_piece_in_both_styles(make_model: ModelFactor
     turns = [ChatTurn("user", "[sim tokens=4 tps=0] name this")]
     for style in ApiStyle:
         assert (await make_model(openai_api_style=style).complete(turns, max_tokens=10)).strip()
+
+
+async def test_a_refused_connection_is_retried_then_reported() -> None:
+    closed_port = free_port()  # nothing listens there
+    settings = Settings(simulator_url=AnyUrl(f"http://127.0.0.1:{closed_port}/v1"), openai_max_retries=2)
+    model = ChatModel(create_client(settings), settings)
+    with pytest.raises(openai.APIConnectionError):
+        await _collect(model, "anyone there?")
