@@ -52,6 +52,17 @@ async def read_stream(
     return events
 
 
+async def read_first(client: httpx.AsyncClient, task_id: str, count: int) -> list[SseEvent]:
+    """Read ``count`` events, then hang up, as a client that goes away mid-answer."""
+    events: list[SseEvent] = []
+    async with client.stream("GET", f"/stream/{task_id}") as response:
+        async for event in iter_events(response):
+            events.append(event)
+            if len(events) == count or event.is_terminal:
+                break
+    return events
+
+
 def assemble(events: list[SseEvent], field: str = "content") -> str:
     """The text a client shows after these events: deltas append, a snapshot replaces."""
     text = ""

@@ -7,7 +7,7 @@ from app.llm.deltas import ChatTurn
 from app.llm.tokens import message_tokens
 from app.services.history import fit_to_budget
 from tests.api_client import create_conversation, get_conversation, send_message
-from tests.sse_client import read_stream
+from tests.sse_client import read_first, read_stream
 
 SYSTEM = ChatTurn("system", "Be brief.")
 TEST_BUDGET = 600  # HISTORY_TOKEN_BUDGET of the test stack (tests/conftest.py)
@@ -60,13 +60,7 @@ async def test_a_stopped_answer_is_shown_to_the_model_and_a_failed_one_is_not(
 ) -> None:
     conversation_id = await create_conversation(api)
     slow = await send_message(api, conversation_id, "[sim tokens=200 tps=20 reasoning_tokens=0] tell me a long story")
-    events = []
-    async with api.stream("GET", f"/stream/{slow['task_id']}") as response:
-        async for line in response.aiter_lines():
-            if line.startswith("data:"):
-                events.append(line)
-                if len(events) == 5:
-                    break
+    await read_first(api, slow["task_id"], 5)
     await api.post(f"/stream/{slow['task_id']}/cancel")
     await read_stream(api, slow["task_id"])
     follow_up = await send_message(api, conversation_id, "[sim tokens=3 tps=0] shorter, please")

@@ -6,7 +6,7 @@ from redis.asyncio import Redis
 
 from app.core import redis_keys
 from tests.api_client import create_conversation, get_conversation, send_message
-from tests.sse_client import assemble, iter_events, read_stream
+from tests.sse_client import assemble, iter_events, read_first, read_stream
 
 
 async def _wait_until_finished(api: httpx.AsyncClient, conversation_id: str) -> dict[str, object]:
@@ -50,12 +50,7 @@ async def test_resume_after_any_event_gives_exactly_the_rest(api: httpx.AsyncCli
 async def test_resume_mid_stream(api: httpx.AsyncClient) -> None:
     conversation_id = await create_conversation(api)
     accepted = await send_message(api, conversation_id, "[sim tokens=40 tps=40 reasoning_tokens=0]")
-    received = []
-    async with api.stream("GET", f"/stream/{accepted['task_id']}") as response:
-        async for event in iter_events(response):
-            received.append(event)
-            if len(received) == 5:
-                break
+    received = await read_first(api, accepted["task_id"], 5)
     received += await read_stream(api, accepted["task_id"], last_event_id=received[-1].id)
     assert [e.id for e in received] == list(range(1, len(received) + 1))
     answer = await _wait_until_finished(api, conversation_id)

@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 from app.core import redis_keys
 from tests.api_client import create_conversation, get_conversation, send_message
 from tests.conftest import Stack
-from tests.sse_client import SseEvent, assemble, iter_events, read_stream
+from tests.sse_client import SseEvent, assemble, iter_events, read_first, read_stream
 
 ANSWERS = 12
 SEED = 20261124
@@ -83,12 +83,7 @@ async def test_resume_after_the_events_expired_continues_from_the_database(
 ) -> None:
     conversation_id = await create_conversation(api)
     accepted = await send_message(api, conversation_id, "[sim tokens=30 tps=100 reasoning_tokens=2]")
-    first_part = []
-    async with api.stream("GET", f"/stream/{accepted['task_id']}") as response:
-        async for event in iter_events(response):
-            first_part.append(event)
-            if len(first_part) == 5:
-                break
+    first_part = await read_first(api, accepted["task_id"], 5)
     await read_stream(api, accepted["task_id"])  # until the answer is finished
     redis = Redis.from_url(redis_url)
     try:
