@@ -9,8 +9,14 @@ UV := $(ROOT)/.tools/bin/uv
 # --frozen: run exactly what uv.lock pins, never re-resolve.
 BACKEND_RUN := cd $(ROOT)/backend && $(UV) run --frozen
 PYTHON_SOURCES := app tests alembic benchmarks
+FRONTEND := $(ROOT)/frontend
+FRONTEND_RUN := cd $(FRONTEND) && npm run --silent
+# The web app's production build (`next build`), redone by `make dev` only when a source file is newer than it.
+FRONTEND_BUILD := $(FRONTEND)/.next/BUILD_ID
+FRONTEND_SOURCES := $(shell find $(FRONTEND)/app $(FRONTEND)/components $(FRONTEND)/hooks $(FRONTEND)/lib -type f 2>/dev/null) \
+	$(wildcard $(FRONTEND)/package*.json $(FRONTEND)/next.config.ts $(FRONTEND)/tsconfig.json $(FRONTEND)/postcss.config.mjs)
 
-.PHONY: help bootstrap dev test lint format typecheck test-backend migrate clean-data bench-connections
+.PHONY: help bootstrap dev test lint format typecheck test-backend test-frontend migrate clean-data bench-connections
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -19,18 +25,21 @@ help: ## List the targets
 bootstrap: ## Install whatever is missing (Debian packages, uv, Python deps); fast when nothing is
 	@[ -n "$(BOOTSTRAPPED)" ] || bash scripts/bootstrap.sh
 
-dev: bootstrap ## Run Redis, PostgreSQL, migrations, simulator, worker and API until Ctrl-C
+dev: bootstrap $(FRONTEND_BUILD) ## Run Redis, PostgreSQL, migrations, simulator, worker, API and web app until Ctrl-C
 	$(BACKEND_RUN) python -m app.devstack
 
 # -k: one failing check does not hide the others' results; the sub-make still exits non-zero if any failed.
-test: bootstrap ## Every check: lint, typecheck, backend tests
-	@$(MAKE) --no-print-directory -k BOOTSTRAPPED=1 lint typecheck test-backend
+test: bootstrap ## Every check: lint, typecheck, backend tests, web app checks and browser tests
+	@$(MAKE) --no-print-directory -k BOOTSTRAPPED=1 lint typecheck test-backend test-frontend
 
-# Slot: a later task adds test-frontend (and the browser tests) to `test` above.
 # Slot: a later task adds `bench` (the full load benchmark) here.
 
 bench-connections: bootstrap ## Redis connections and memory of one API process at 10, 100 and 1,000 viewers
 	$(BACKEND_RUN) python -m benchmarks.viewer_connections
+
+.PHONY: bench-transport
+bench-transport: bootstrap ## Redis against PostgreSQL polling and LISTEN/NOTIFY: latency, loss, CPU, connections
+	$(BACKEND_RUN) python -m benchmarks.transport
 
 lint: bootstrap ## ruff check and ruff format --check
 	$(BACKEND_RUN) ruff check $(PYTHON_SOURCES)
@@ -48,6 +57,18 @@ test-backend: bootstrap ## pytest for the backend
 	@status=0; $(BACKEND_RUN) pytest || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; fi; \
 	exit $$status
+
+# The browser tests run in Debian's Chromium against a throwaway real stack (app.devstack.e2e) and the fresh build;
+# screenshots of the main states land in frontend/test-results/screenshots/.
+test-frontend: bootstrap ## Web app: OpenAPI types up to date, lint, typecheck, build, browser tests
+	$(FRONTEND_RUN) openapi:check
+	$(FRONTEND_RUN) lint
+	$(FRONTEND_RUN) typecheck
+	$(FRONTEND_RUN) build
+	cd $(FRONTEND) && npx --no-install playwright test
+
+$(FRONTEND_BUILD): $(FRONTEND_SOURCES)
+	$(FRONTEND_RUN) build
 
 migrate: bootstrap ## Apply migrations (to DATABASE_URL, or to the private PostgreSQL in .data/)
 	$(BACKEND_RUN) python -m app.devstack migrate

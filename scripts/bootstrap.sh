@@ -32,8 +32,10 @@ want_servers() {
     compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || APT_PACKAGES+=(postgresql)
 }
 
-# Slot: the browser-test task adds Debian's chromium to APT_PACKAGES here (when missing).
-want_browser() { :; }
+# The browser tests drive Debian's Chromium (Playwright is never allowed to download a browser of its own).
+want_browser() {
+    [ -x /usr/bin/chromium ] || APT_PACKAGES+=(chromium)
+}
 
 install_apt_packages() {
     [ "${#APT_PACKAGES[@]}" -gt 0 ] || return 0
@@ -79,8 +81,28 @@ sync_backend() {
     (cd "$ROOT/backend" && "$TOOLS/bin/uv" sync --frozen --quiet)
 }
 
-# Slot: the frontend task adds `npm ci` in frontend/ here (skipped when node_modules matches the lock file).
-sync_frontend() { :; }
+# The web app's dependencies, exactly as package-lock.json pins them; skipped when node_modules already matches it.
+NODE_MIN_VERSION="20.9.0"
+
+sync_frontend() {
+    local frontend="$ROOT/frontend"
+    [ -f "$frontend/package-lock.json" ] || return 0
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        log "error: Node.js >= $NODE_MIN_VERSION with npm is needed for the web app (frontend/); install it first" >&2
+        return 1
+    fi
+    if ! node -e 'const [a, b] = process.argv[1].split(".").map(Number); const [x, y] = process.versions.node.split(".").map(Number); process.exit(x > a || (x === a && y >= b) ? 0 : 1)' "$NODE_MIN_VERSION"; then
+        log "error: the web app needs Node.js >= $NODE_MIN_VERSION; this is $(node --version)" >&2
+        return 1
+    fi
+    local stamp="$frontend/node_modules/.bootstrap-lock.sha256"
+    local want
+    want="$(sha256sum "$frontend/package-lock.json" | cut -d' ' -f1)"
+    [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && return 0
+    log "installing the web app's npm packages (npm ci)"
+    (cd "$frontend" && npm ci --no-audit --no-fund --loglevel=error)
+    printf '%s\n' "$want" >"$stamp"
+}
 
 want_python_venv
 want_servers

@@ -64,7 +64,10 @@ class Settings(BaseSettings):
     checkpoint_seconds: float = Field(default=3.0, gt=0)
 
     # API.
-    cors_origins: Annotated[list[str], NoDecode, BeforeValidator(_split_csv)] = ["http://localhost:3000"]
+    cors_origins: Annotated[list[str], NoDecode, BeforeValidator(_split_csv)] = [
+        "http://localhost:3000",
+        "http://127.0.0.1:3000",
+    ]
     max_message_chars: int = Field(default=32_000, gt=0)
     max_title_chars: int = Field(default=200, gt=0)
     max_request_bytes: int = Field(default=256 * 1024, gt=0)

@@ -15,7 +15,15 @@ from types import FrameType
 from urllib.parse import urlsplit, urlunsplit
 
 from app.core.config import Settings
-from app.devstack.components import BACKEND_DIR, run_migrations, start_api, start_simulator, start_worker
+from app.devstack.components import (
+    BACKEND_DIR,
+    frontend_built,
+    run_migrations,
+    start_api,
+    start_frontend,
+    start_simulator,
+    start_worker,
+)
 from app.devstack.ports import LOOPBACK, free_port, is_port_free
 from app.devstack.postgres_server import PrivatePostgres, postgres_answers
 from app.devstack.private_server import PrivateServer
@@ -162,10 +170,11 @@ def _child_env(redis_url: str, database_url: str) -> dict[str, str]:
     return {**os.environ, "REDIS_URL": redis_url, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
 
 
-def _print_ready(api_url: str, simulator_url: str | None) -> None:
+def _print_ready(api_url: str, simulator_url: str | None, web_url: str | None = None) -> None:
     lines = [
         "",
         "The stack is up:",
+        *([f"  web app     {web_url}"] if web_url is not None else []),
         f"  API         {api_url}",
         f"  API docs    {api_url}/docs",
     ]
@@ -230,9 +239,23 @@ def _start_services(resources: ExitStack, settings: Settings) -> Supervisor | No
     _say(f"API: uvicorn on {api_host}:{api_port}")
     api_url = start_api(supervisor, env, api_port, host=api_host)
 
-    # Frontend slot: a later task starts `next start` on port 3000 here, with the API URL in its env.
+    # Frontend slot: the web app (`next start`, built by `make dev`) on FRONTEND_PORT, calling the API above.
+    web_url = None
+    if frontend_built():
+        web_host = os.environ.get("FRONTEND_HOST", LOOPBACK)
+        web_port = int(os.environ.get("FRONTEND_PORT", "3000"))
+        if not is_port_free(web_port, web_host):
+            raise ProcessFailedError(
+                f"port {web_port} on {web_host} is taken; stop whatever uses it or set FRONTEND_PORT"
+            )
+        _say(f"web app: next start on {web_host}:{web_port}")
+        web_url = start_frontend(supervisor, env, web_port, api_url, host=web_host)
+        if web_url not in settings.cors_origins and f"http://localhost:{web_port}" not in settings.cors_origins:
+            _say(f"warning: CORS_ORIGINS does not allow {web_url}: the browser will be refused by the API")
+    else:
+        _say("web app: not built (frontend/.next is missing); `make dev` builds it")
 
-    _print_ready(api_url, simulator_url)
+    _print_ready(api_url, simulator_url, web_url)
     return supervisor
 
 

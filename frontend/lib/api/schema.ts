@@ -576,6 +576,8 @@ export interface operations {
             query?: {
                 /** @description Resume after this event id */
                 after?: number | null;
+                /** @description Add "t", the event's append time in µs since the epoch, to each data object */
+                timing?: boolean;
             };
             header?: {
                 /** @description Standard SSE resume header */
