@@ -32,7 +32,10 @@ dev: bootstrap $(FRONTEND_BUILD) ## Run Redis, PostgreSQL, migrations, simulator
 test: bootstrap ## Every check: lint, typecheck, backend tests, web app checks and browser tests
 	@$(MAKE) --no-print-directory -k BOOTSTRAPPED=1 lint typecheck test-backend test-frontend
 
-# Slot: a later task adds `bench` (the full load benchmark) here.
+# One level alone, or under py-spy: make bench BENCH_ARGS="--levels 1000 --profile worker" (see --help).
+.PHONY: bench
+bench: bootstrap ## Full stack at 10 to 2,000 concurrent streams; writes docs/benchmarks/load.md
+	$(BACKEND_RUN) python -m benchmarks.load $(BENCH_ARGS)
 
 bench-connections: bootstrap ## Redis connections and memory of one API process at 10, 100 and 1,000 viewers
 	$(BACKEND_RUN) python -m benchmarks.viewer_connections

@@ -28,12 +28,19 @@ def start_simulator(supervisor: Supervisor, env: dict[str, str], port: int, *ext
     return f"http://{LOOPBACK}:{port}/v1"
 
 
-def start_worker(supervisor: Supervisor, env: dict[str, str], concurrency: int, name: str = "worker") -> ChildProcess:
-    """A Celery worker running `concurrency` generations at once; returns once it consumes tasks."""
+def start_worker(
+    supervisor: Supervisor, env: dict[str, str], concurrency: int, name: str = "worker", *, node_name: str | None = None
+) -> ChildProcess:
+    """A Celery worker running `concurrency` generations at once; returns once it consumes tasks.
+
+    Several workers on one host each need their own `node_name` (Celery's default, celery@<host>, would repeat).
+    """
     argv = [
         sys.executable, "-m", "celery", "-A", "app.worker.celery_app", "worker",
         "--pool=threads", f"--concurrency={concurrency}", "--loglevel=INFO", "--without-gossip", "--without-mingle",
     ]  # fmt: skip
+    if node_name is not None:
+        argv.append(f"--hostname={node_name}@%h")
     worker = supervisor.start(name, argv, cwd=BACKEND_DIR, env=env)
     worker.wait_ready(lambda: _WORKER_READY_TEXT in worker.output(), timeout=60.0)
     return worker

@@ -1,0 +1,351 @@
+"""The full stack under load: 10 to 2,000 concurrent streams, 200 tokens each, every component on this machine.
+
+Run: `make bench` (or, from backend/, `uv run python -m benchmarks.load`). For each level it starts a fresh
+private stack (Redis, PostgreSQL, simulator, worker processes, API processes), warms it up, then runs the load
+client (test-clients/test_load.py) with that many users and measures, over the client's run:
+- from the client's report: delivery latency, errors, lost / duplicated chunks, time to first chunk;
+- from /proc: CPU time of every worker, API, Redis and PostgreSQL process (and the simulator), per delivered
+  chunk; resident memory of the API and worker processes, idle and at peak;
+- from Redis: connections by client name (CLIENT LIST), at peak.
+The default levels write docs/benchmarks/load.md and load.png; any other choice (`--levels 1000`) prints the
+table and keeps the raw figures in --out only. `--profile worker|api` records the level under py-spy.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from app.core.config import Settings
+from app.devstack.components import BACKEND_DIR, run_migrations, start_api, start_simulator, start_worker
+from app.devstack.ports import free_port
+from app.devstack.postgres_server import PrivatePostgres, postgres_bin_dir
+from app.devstack.processes import Supervisor
+from app.devstack.redis_server import PrivateRedis
+from app.devstack.scratch import scratch_dir
+from benchmarks.load_results import (
+    CONNECTION_NAMES,
+    CONTEXT_KINDS,
+    DEFAULT_LEVELS,
+    SERVER_KINDS,
+    ClientRun,
+    Level,
+    LevelResult,
+    Shape,
+)
+from benchmarks.proc_stats import ProcessTable, load_average, machine_busy_seconds, rss_bytes
+
+REPO_ROOT = BACKEND_DIR.parent
+LOAD_CLIENT = REPO_ROOT / "test-clients" / "test_load.py"
+DOCS_DIR = REPO_ROOT / "docs" / "benchmarks"
+MEMORY_SAMPLE_SECONDS = 0.25
+CONNECTION_SAMPLE_SECONDS = 1.0
+# After warming up, let the processes go quiet before idle memory is read.
+SETTLE_SECONDS = 2.0
+
+
+@dataclass
+class Peaks:
+    """Maxima seen while a level ran, sampled from another thread."""
+
+    rss: dict[str, int] = field(default_factory=dict)
+    connections: dict[str, int] = field(default_factory=dict)
+
+
+class BenchStack:
+    """A private stack shaped by `shape`, with the process ids of each kind for /proc."""
+
+    def __init__(self, supervisor: Supervisor, redis_server: PrivateRedis, postgres: PrivatePostgres) -> None:
+        self.supervisor = supervisor
+        self.redis_url = redis_server.url
+        self.api_urls: list[str] = []
+        self.pids: dict[str, list[int]] = {"redis": [_pid(redis_server.pid)], "postgres": [_pid(postgres.pid)]}
+
+    def start(self, shape: Shape, database_url: str) -> None:
+        env = {**os.environ, **shape.env, "REDIS_URL": self.redis_url, "DATABASE_URL": database_url}
+        env |= {"PYTHONUNBUFFERED": "1"}
+        env.pop("OPENAI_API_KEY", None)
+        run_migrations(self.supervisor, env)
+        env["SIMULATOR_URL"] = start_simulator(self.supervisor, env, free_port())
+        self.pids["simulator"] = [self.supervisor.child("simulator").pid]
+        self.pids["worker"] = [
+            start_worker(self.supervisor, env, shape.worker_concurrency, name=f"worker-{n}", node_name=f"bench-{n}").pid
+            for n in range(1, shape.workers + 1)
+        ]
+        for n in range(1, shape.apis + 1):
+            self.api_urls.append(start_api(self.supervisor, env, free_port(), name=f"api-{n}", access_log=False))
+        self.pids["api"] = [self.supervisor.child(f"api-{n}").pid for n in range(1, shape.apis + 1)]
+
+
+def _pid(pid: int | None) -> int:
+    if pid is None:
+        raise RuntimeError("a private server has no process")
+    return pid
+
+
+@contextmanager
+def running_stack(shape: Shape, root: Path) -> Iterator[BenchStack]:
+    settings = Settings()
+    # Every process may fill its database pool and overflow; PostgreSQL must accept them all.
+    pool = int(shape.env.get("DB_POOL_SIZE", settings.db_pool_size))
+    per_process = pool + int(shape.env.get("DB_MAX_OVERFLOW", settings.db_max_overflow))
+    max_connections = (shape.workers + shape.apis + 1) * per_process + 20
+    redis_server = PrivateRedis(root / "redis", free_port())
+    postgres = PrivatePostgres(root / "postgres", free_port(), max_connections=max_connections)
+    with redis_server, postgres, Supervisor(root / "logs") as supervisor:
+        stack = BenchStack(supervisor, redis_server, postgres)
+        stack.start(shape, postgres.url)
+        yield stack
+
+
+def run_client(api_urls: list[str], run: ClientRun, out: Path) -> dict[str, Any]:
+    """Run the load client to the end; returns its JSON report (with its exit code added)."""
+    argv = [
+        sys.executable, str(LOAD_CLIENT), "--api-url", ",".join(api_urls), "--users", str(run.users),
+        "--tokens", str(run.tokens), "--tps", f"{run.tokens_per_second:g}", "--ttft-ms", "0",
+        "--reasoning-tokens", "0", "--ramp-seconds", f"{run.ramp_seconds:g}", "--timeout", f"{run.timeout:g}",
+        "--json", str(out), "--no-progress",
+    ]  # fmt: skip
+    with (out.with_suffix(".log")).open("w") as log:
+        # The client keeps its own deadline; this one only guards against a client that hangs.
+        guard = run.timeout + 60
+        code = subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT, timeout=guard, check=False).returncode
+    report: dict[str, Any] = json.loads(out.read_text()) if out.exists() else {"failed": run.users, "chunks": 0}
+    report["exit_code"] = code
+    return report
+
+
+class Sampler:
+    """Polls resident memory and Redis connections until stopped, keeping the maxima."""
+
+    def __init__(self, stack: BenchStack, kinds: tuple[str, ...]) -> None:
+        self._stack = stack
+        self._kinds = kinds
+        self.peaks = Peaks()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bench-sampler", daemon=True)
+
+    def __enter__(self) -> "Sampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        client = redis.Redis.from_url(self._stack.redis_url, socket_timeout=5)
+        next_connections = 0.0
+        try:
+            while not self._stop.is_set():
+                for kind in self._kinds:
+                    rss = rss_bytes(self._stack.pids[kind])
+                    self.peaks.rss[kind] = max(rss, self.peaks.rss.get(kind, 0))
+                if time.monotonic() >= next_connections:
+                    next_connections = time.monotonic() + CONNECTION_SAMPLE_SECONDS
+                    names = Counter(str(entry.get("name", "")) for entry in client.client_list())
+                    for name in (*CONNECTION_NAMES, "total"):
+                        count = names.total() if name == "total" else names[name]
+                        self.peaks.connections[name] = max(count, self.peaks.connections.get(name, 0))
+                self._stop.wait(MEMORY_SAMPLE_SECONDS)
+        finally:
+            client.close()
+
+
+@contextmanager
+def profiled(kind: str | None, stack: BenchStack, out_dir: Path, label: str, fmt: str) -> Iterator[list[str]]:
+    """py-spy attached to every process of `kind` while the block runs; yields the files it will have written."""
+    files: list[str] = []
+    if kind is None:
+        yield files
+        return
+    py_spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
+    if py_spy is None:
+        raise FileNotFoundError("py-spy is not installed (it is in backend's dev dependency group)")
+    recorders = []
+    for pid in stack.pids[kind]:
+        path = out_dir / f"profile-{label}-{kind}-{pid}.{'json' if fmt == 'speedscope' else 'svg'}"
+        # --nonblocking: sample without pausing the process, so the profile does not slow what it measures.
+        argv = [py_spy, "record", "--pid", str(pid), "--output", str(path), "--format", fmt, "--nonblocking"]
+        recorders.append(subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT))
+        files.append(str(path))
+    try:
+        yield files
+    finally:
+        for recorder in recorders:
+            recorder.send_signal(signal.SIGINT)  # py-spy writes its file on Ctrl-C
+        for recorder in recorders:
+            try:
+                recorder.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                recorder.kill()
+
+
+def warm_up(api_urls: list[str], out_dir: Path) -> None:
+    """A few fast answers through every API process and worker: first-use costs stay out of the measurement."""
+    report = run_client(api_urls, ClientRun(4 * len(api_urls), 5, 0, 0, 60), out_dir / "warm-up.json")
+    if report.get("failed"):
+        raise RuntimeError(f"the stack failed its warm-up: {report.get('failure_reasons')}")
+
+
+def run_level(level: Level, shape: Shape, out_dir: Path, profile: str | None, profile_format: str) -> LevelResult:
+    label = f"{level.streams}-streams"
+    with scratch_dir("bench-load-") as root, running_stack(shape, root) as stack:
+        warm_up(stack.api_urls, out_dir)
+        time.sleep(SETTLE_SECONDS)
+        kinds = (*SERVER_KINDS, *CONTEXT_KINDS)
+        idle_rss = {kind: rss_bytes(stack.pids[kind]) for kind in ("api", "worker")}
+        load_before = load_average()
+        before, busy_before, started = ProcessTable(), machine_busy_seconds(), time.monotonic()
+        with (
+            Sampler(stack, ("api", "worker")) as sampler,
+            profiled(profile, stack, out_dir, label, profile_format) as files,
+        ):
+            client = run_client(stack.api_urls, level.client_run, out_dir / f"client-{label}.json")
+            after, busy_after, wall = ProcessTable(), machine_busy_seconds(), time.monotonic() - started
+        cpu = {kind: after.cpu_seconds(stack.pids[kind]) - before.cpu_seconds(stack.pids[kind]) for kind in kinds}
+        cpu["client"] = float(client.get("client_cpu_s", 0.0))
+        return LevelResult(
+            streams=level.streams,
+            tokens_per_second=level.tokens_per_second,
+            ramp_seconds=level.ramp_seconds,
+            client=client,
+            cpu_seconds=cpu,
+            idle_rss=idle_rss,
+            peak_rss={kind: max(sampler.peaks.rss.get(kind, 0), idle_rss[kind]) for kind in idle_rss},
+            redis_connections=sampler.peaks.connections,
+            machine_busy_seconds=busy_after - busy_before,
+            wall_seconds=wall,
+            load_average_before=load_before,
+            load_average_after=load_average(),
+            profiles=files,
+        )
+
+
+def machine_facts() -> dict[str, str]:
+    cpu_model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.machine(),
+    )
+    memory_kib = int(Path("/proc/meminfo").read_text().split()[1])
+    redis_version = subprocess.run(["redis-server", "--version"], capture_output=True, text=True, check=False).stdout
+    postgres_version = subprocess.run(
+        [str(postgres_bin_dir() / "postgres"), "--version"], capture_output=True, text=True, check=False
+    ).stdout
+    return {
+        "cpu": f"{os.cpu_count()} cores, {cpu_model}",
+        "memory": f"{memory_kib / 1024 / 1024:.0f} GiB",
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "redis": redis_version.split()[2].removeprefix("v=") if redis_version else "?",
+        "postgresql": postgres_version.split()[-1] if postgres_version else "?",
+    }
+
+
+def parse_levels(text: str) -> list[Level]:
+    """`10,1000` picks the brief's levels; `300@20` sets a level's tokens per second too."""
+    levels = []
+    for part in text.split(","):
+        streams_text, _, tps_text = part.strip().partition("@")
+        streams = int(streams_text)
+        if not tps_text and streams not in DEFAULT_LEVELS:
+            raise argparse.ArgumentTypeError(f"level {streams}: give its rate as {streams}@<tokens per second>")
+        levels.append(Level(streams, float(tps_text) if tps_text else DEFAULT_LEVELS[streams]))
+    return levels
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    default_levels = ",".join(str(streams) for streams in DEFAULT_LEVELS)
+    parser.add_argument(
+        "--levels",
+        type=parse_levels,
+        default=parse_levels(default_levels),
+        help=f"concurrent streams per level, comma-separated; N@TPS for another rate (default: {default_levels})",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (default: %(default)s)")
+    parser.add_argument(
+        "--worker-concurrency", type=int, default=1100, help="generations (threads) per worker (default: %(default)s)"
+    )
+    parser.add_argument("--apis", type=int, default=2, help="API processes (default: %(default)s)")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for the server processes, e.g. CHECKPOINT_SECONDS=5 (repeatable)",
+    )
+    parser.add_argument("--profile", choices=("worker", "api"), help="record each level under py-spy")
+    parser.add_argument("--profile-format", choices=("speedscope", "flamegraph"), default="speedscope")
+    parser.add_argument("--out", type=Path, help="raw results, client logs and profiles (default: .data/bench/…)")
+    parser.add_argument(
+        "--docs",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="write docs/benchmarks/load.md and load.png (default: only when running the default levels)",
+    )
+    args = parser.parse_args(argv)
+    if any("=" not in item for item in args.env):
+        parser.error("--env takes NAME=VALUE")
+    if args.docs is None:
+        args.docs = args.levels == parse_levels(default_levels)
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    shape = Shape(args.workers, args.worker_concurrency, args.apis, dict(item.split("=", 1) for item in args.env))
+    out_dir = args.out or REPO_ROOT / ".data" / "bench" / f"load-{time.strftime('%Y%m%d-%H%M%S')}"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    facts = machine_facts()
+    print(f"load benchmark: {shape}, levels {[level.streams for level in args.levels]}; raw results in {out_dir}")
+    started = time.monotonic()
+    results = []
+    for level in args.levels:
+        print(f"level {level.streams} streams at {level.tokens_per_second:g} tokens/s …", flush=True)
+        results.append(run_level(level, shape, out_dir, args.profile, args.profile_format))
+        print(level_line(results[-1]), flush=True)
+    seconds = time.monotonic() - started
+    (out_dir / "results.json").write_text(
+        json.dumps({"shape": asdict(shape), "machine": facts, "levels": [asdict(r) for r in results]}, indent=2)
+    )
+    # Imported here: matplotlib is slow to import and only the report needs it.
+    from benchmarks.load_report import command_line, render_table, write_docs
+
+    print(render_table(results))
+    if args.docs:
+        write_docs(results, shape, facts, seconds, command_line(sys.argv[1:]), DOCS_DIR)
+        print(f"wrote {DOCS_DIR / 'load.md'} and {DOCS_DIR / 'load.png'}")
+
+
+def level_line(result: LevelResult) -> str:
+    client = result.client
+    latency = client.get("delivery_latency_ms", {})
+    server = result.server_cpu_us_per_chunk
+    return (
+        f"  {client.get('succeeded', 0)}/{result.streams} succeeded, lost {client.get('lost')}, "
+        f"duplicated {client.get('duplicated')}; latency p50 {latency.get('p50')} p99 {latency.get('p99')} "
+        f"max {latency.get('max')} ms; server CPU {server or 0:.0f} µs/chunk; {result.wall_seconds:.0f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,256 @@
+"""The load benchmark's report: markdown tables, the targets met or missed, and a chart (matplotlib)."""
+
+import shlex
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+
+from matplotlib import pyplot
+
+from benchmarks.load_results import CONNECTION_NAMES, SERVER_KINDS, TOKENS_PER_ANSWER, LevelResult, Shape
+
+LATENCY_KEYS = ("p50", "p95", "p99", "max")
+KIND_LABELS = {"worker": "worker", "api": "API", "redis": "Redis", "postgres": "PostgreSQL"}
+
+
+def command_line(args: Sequence[str]) -> str:
+    if not args:
+        return "make bench"
+    return "cd backend && uv run python -m benchmarks.load " + shlex.join(args)
+
+
+def _figure(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}"
+
+
+def _latency(result: LevelResult, key: str, digits: int = 1) -> str:
+    return _figure(result.client.get("delivery_latency_ms", {}).get(key), digits)
+
+
+def render_table(results: Sequence[LevelResult]) -> str:
+    """Both markdown tables, for the terminal."""
+    return render_delivery(results) + "\n" + render_cost(results)
+
+
+def render_delivery(results: Sequence[LevelResult]) -> str:
+    """What the users got, one row per level."""
+    rows = [
+        "| streams | tok/s each | succeeded | errors | lost / dup / out of order | latency p50 | p95 | p99 | max (ms) "
+        "| first chunk p50 / p99 (ms) | completion p50 / max (s) | peak open |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        c = r.client
+        first = c.get("time_to_first_chunk_ms", {})
+        completion = c.get("completion_s", {})
+        breaches = f"{c.get('lost', '-')} / {c.get('duplicated', '-')} / {c.get('out_of_order', '-')}"
+        rows.append(
+            f"| {r.streams:,} | {r.tokens_per_second:g} | {c.get('succeeded', 0):,} | {c.get('failed', r.streams):,} "
+            f"| {breaches} | {' | '.join(_latency(r, key) for key in LATENCY_KEYS)} "
+            f"| {_figure(first.get('p50'), 0)} / {_figure(first.get('p99'), 0)} "
+            f"| {_figure(completion.get('p50'))} / {_figure(completion.get('max'))} "
+            f"| {_figure(c.get('peak_open_streams'))} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def render_cost(results: Sequence[LevelResult]) -> str:
+    """What the servers spent, one row per level."""
+    rows = [
+        "| streams | chunks | server CPU µs/chunk | worker | API | Redis | PostgreSQL | simulator | client "
+        "| API KiB/stream | worker KiB/stream | Redis conns api / hub / worker (all) | other CPU (s) | load avg |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        per_chunk = [r.cpu_us_per_chunk(kind) for kind in (*SERVER_KINDS, "simulator", "client")]
+        connections = " / ".join(_figure(r.redis_connections.get(name)) for name in CONNECTION_NAMES)
+        rows.append(
+            f"| {r.streams:,} | {r.chunks:,} | **{_figure(r.server_cpu_us_per_chunk, 0)}** "
+            f"| {' | '.join(_figure(value, 0) for value in per_chunk)} "
+            f"| {r.kib_per_stream('api'):,.1f} | {r.kib_per_stream('worker'):,.1f} "
+            f"| {connections} ({_figure(r.redis_connections.get('total'))}) "
+            f"| {r.other_load_seconds:,.0f} of {r.machine_busy_seconds:,.0f} | {r.load_average_before[0]:.1f} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+@dataclass(frozen=True)
+class Target:
+    description: str
+    streams: int
+    check: Callable[[LevelResult], tuple[bool, str]]
+
+
+def _all_complete(result: LevelResult) -> tuple[bool, str]:
+    c = result.client
+    ok = c.get("succeeded") == result.streams and c.get("lost") == 0 and c.get("duplicated") == 0
+    return (
+        ok,
+        f"{c.get('succeeded', 0):,} of {result.streams:,} succeeded, lost {c.get('lost')}, dup {c.get('duplicated')}",
+    )
+
+
+def _latency_within(key: str, limit_ms: float) -> Callable[[LevelResult], tuple[bool, str]]:
+    def check(result: LevelResult) -> tuple[bool, str]:
+        value = result.client.get("delivery_latency_ms", {}).get(key)
+        return value is not None and value <= limit_ms, f"{key} {_figure(value, 2)} ms"
+
+    return check
+
+
+def _both(*checks: Callable[[LevelResult], tuple[bool, str]]) -> Callable[[LevelResult], tuple[bool, str]]:
+    def check(result: LevelResult) -> tuple[bool, str]:
+        outcomes = [each(result) for each in checks]
+        return all(ok for ok, _ in outcomes), ", ".join(text for _, text in outcomes)
+
+    return check
+
+
+def _server_cpu_within(limit_us: float) -> Callable[[LevelResult], tuple[bool, str]]:
+    def check(result: LevelResult) -> tuple[bool, str]:
+        value = result.server_cpu_us_per_chunk
+        return value is not None and value <= limit_us, f"{_figure(value, 0)} µs"
+
+    return check
+
+
+def _api_memory_within(limit_kib: float) -> Callable[[LevelResult], tuple[bool, str]]:
+    def check(result: LevelResult) -> tuple[bool, str]:
+        value = result.kib_per_stream("api")
+        return value <= limit_kib, f"{value:,.1f} KiB"
+
+    return check
+
+
+TARGETS = (
+    Target(
+        "10 streams @50 tok/s: p50 ≤ 2 ms, p99 ≤ 5 ms",
+        10,
+        _both(_latency_within("p50", 2), _latency_within("p99", 5)),
+    ),
+    Target(
+        "1,000 @10 tok/s: all complete, 0 lost/dup, p99 ≤ 100 ms",
+        1000,
+        _both(_all_complete, _latency_within("p99", 100)),
+    ),
+    Target("2,000 @5 tok/s: all complete, no errors", 2000, _all_complete),
+    Target("server CPU (worker+API+Redis+PostgreSQL) ≤ 100 µs per token at 1,000", 1000, _server_cpu_within(100)),
+    Target("API memory ≤ 50 KB per extra viewer (at 1,000)", 1000, _api_memory_within(50_000 / 1024)),
+)
+
+
+def render_targets(results: Sequence[LevelResult]) -> str:
+    by_streams = {result.streams: result for result in results}
+    lines = ["| target | measured | met |", "|---|---|---|"]
+    for target in TARGETS:
+        result = by_streams.get(target.streams)
+        if result is None:
+            lines.append(f"| {target.description} | not run | - |")
+            continue
+        ok, measured = target.check(result)
+        lines.append(f"| {target.description} | {measured} | {'yes' if ok else '**no**'} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_chart(results: Sequence[LevelResult], path: Path) -> None:
+    streams = [result.streams for result in results]
+    figure, (latency_axes, cpu_axes) = pyplot.subplots(1, 2, figsize=(12, 4.8))
+    for key, style in zip(LATENCY_KEYS, ("o-", "s-", "^-", "x--"), strict=True):
+        values = [result.client.get("delivery_latency_ms", {}).get(key) for result in results]
+        latency_axes.plot(streams, [v if v is not None else float("nan") for v in values], style, label=key)
+    latency_axes.set(xscale="log", yscale="log", xlabel="concurrent streams", ylabel="delivery latency per chunk (ms)")
+    latency_axes.set_title("Chunk delivery latency (worker append → client)")
+    latency_axes.grid(True, which="both", alpha=0.3)
+    latency_axes.legend()
+    positions = range(len(results))
+    bottom = [0.0] * len(results)
+    for kind in SERVER_KINDS:
+        heights = [result.cpu_us_per_chunk(kind) or 0.0 for result in results]
+        cpu_axes.bar(positions, heights, bottom=bottom, label=KIND_LABELS[kind])
+        bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
+    cpu_axes.axhline(100, color="black", linestyle=":", label="target at 1,000 (100 µs)")
+    cpu_axes.set_xticks(list(positions), [f"{r.streams:,}\n@{r.tokens_per_second:g}/s" for r in results])
+    cpu_axes.set(xlabel="concurrent streams @ tokens/s each", ylabel="server CPU per delivered chunk (µs)")
+    cpu_axes.set_title("Server CPU per chunk, by process kind")
+    cpu_axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    pyplot.close(figure)
+
+
+def write_docs(
+    results: Sequence[LevelResult], shape: Shape, facts: dict[str, str], seconds: float, command: str, docs_dir: Path
+) -> None:
+    write_chart(results, docs_dir / "load.png")
+    env = ", ".join(f"`{name}={value}`" for name, value in shape.env.items()) or "none (the defaults)"
+    machine = ", ".join(f"{name} {value}" for name, value in facts.items())
+    (docs_dir / "load.md").write_text(
+        f"""# Load: 10 to 2,000 concurrent streams on one 2-core machine
+
+Produced by `{command}` on {time.strftime("%Y-%m-%d %H:%M %Z")} in {seconds / 60:.1f} minutes.
+Machine: {machine}. Every component ran on it: for each level a fresh private Redis and PostgreSQL
+(durable, as `make dev` runs it), the simulator, {shape.workers} Celery worker processes of {shape.worker_concurrency}
+threads each, {shape.apis} API processes (uvicorn, access log off), and the load client
+(`test-clients/test_load.py`, one process) sending its users round-robin to the API processes. Server
+settings changed: {env}.
+
+Each user creates a conversation, sends one message asking for {TOKENS_PER_ANSWER} tokens at the level's
+rate with no reasoning and no delay before the first token (a simulator directive), reads the stream with
+`?timing=1`, then checks that the stored answer equals what it streamed. Users start evenly over
+streams/200 seconds (5 s for 1,000). The stack is warmed up (a few fast answers through every process)
+before each level, and its idle memory read then.
+
+![latency and CPU per chunk](load.png)
+
+## Delivery
+
+{render_delivery(results)}
+
+## Cost
+
+{render_cost(results)}
+## Targets
+
+{render_targets(results)}
+## What the columns mean
+
+- **succeeded / errors**: users whose answer completed with every event id received once and in order, and
+  whose stored answer equals the streamed one; errors are the others (reasons in the client's JSON).
+- **lost / dup / out of order**: event ids (gapless 1, 2, 3, …) never received, received twice, or
+  received after a higher one, summed over users.
+- **latency**: per chunk, the client's receive time minus `"t"`, the worker's append time (both this
+  machine's clock), over every chunk of every user; nearest-rank percentiles. It covers Redis (append,
+  pub/sub), the API's relay and SSE write, the kernel and the client's own event loop — a client busy with
+  2,000 streams adds its own queueing.
+- **first chunk**: from posting the message to the first chunk (queueing in Celery, the claim in
+  PostgreSQL, the model call). **completion**: from posting the message to the terminal event; the answer
+  itself is paced at {TOKENS_PER_ANSWER} / rate seconds.
+- **server CPU µs/chunk**: user + system CPU time, from `/proc/<pid>/stat`, of every worker, API, Redis and
+  PostgreSQL process (each kind summed over its processes and their children, e.g. every PostgreSQL
+  backend), over the client's run, divided by the chunks delivered; the next columns split it by kind,
+  and add the simulator and the load client as context (not counted in the server figure). The run
+  includes creating the conversations, sending the messages and reading the stored answers back.
+- **KiB/stream**: resident memory (sum over the kind's processes) at its peak during the level, minus
+  the same after warm-up, divided by the level's streams.
+- **Redis conns**: the most connections seen (CLIENT LIST, sampled each second) named `chat-api` (API
+  command pools), `chat-api-hub` (API pub/sub), `chat-worker` (worker pools); "all" includes Celery's
+  own, which are unnamed.
+- **other CPU**: CPU time the machine spent during the level on anything not measured above (other
+  people's work on this shared machine, the benchmark itself), of the machine's total; **load avg**: the
+  1-minute load average before the level. A large share means the figures are pessimistic.
+
+Raw figures (every client report, every sample) are written to `.data/bench/load-<time>/results.json`.
+To look at one level, or to profile it: `cd backend && uv run python -m benchmarks.load --levels 1000
+--profile worker` (py-spy, speedscope format; `--profile-format flamegraph` for an SVG).
+"""
+    )

@@ -1,0 +1,88 @@
+"""What the load benchmark runs and what it measured: shared by the runner (load.py) and its report."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+TOKENS_PER_ANSWER = 200
+# The levels of the brief: concurrent streams and the tokens per second of each answer.
+DEFAULT_LEVELS = {10: 50.0, 100: 10.0, 500: 10.0, 1000: 10.0, 2000: 5.0}
+SERVER_KINDS = ("worker", "api", "redis", "postgres")
+CONTEXT_KINDS = ("simulator",)
+CONNECTION_NAMES = ("chat-api", "chat-api-hub", "chat-worker")
+# Users start evenly over users / RAMP_USERS_PER_SECOND seconds: all within a few seconds, not one instant.
+RAMP_USERS_PER_SECOND = 200
+# The client's deadline: the ramp, twice the answer's paced duration, and this margin.
+CLIENT_MARGIN_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Level:
+    streams: int
+    tokens_per_second: float
+
+    @property
+    def ramp_seconds(self) -> float:
+        return self.streams / RAMP_USERS_PER_SECOND if self.streams > 10 else 0.0
+
+    @property
+    def client_run(self) -> "ClientRun":
+        timeout = self.ramp_seconds + 2 * TOKENS_PER_ANSWER / self.tokens_per_second + CLIENT_MARGIN_SECONDS
+        return ClientRun(self.streams, TOKENS_PER_ANSWER, self.tokens_per_second, self.ramp_seconds, timeout)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How many processes of each kind run, and how many generations each worker runs at once."""
+
+    workers: int
+    worker_concurrency: int
+    apis: int
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class LevelResult:
+    streams: int
+    tokens_per_second: float
+    ramp_seconds: float
+    client: dict[str, Any]
+    cpu_seconds: dict[str, float]
+    idle_rss: dict[str, int]
+    peak_rss: dict[str, int]
+    redis_connections: dict[str, int]
+    machine_busy_seconds: float
+    wall_seconds: float
+    load_average_before: tuple[float, float, float]
+    load_average_after: tuple[float, float, float]
+    profiles: list[str] = field(default_factory=list)
+
+    @property
+    def chunks(self) -> int:
+        chunks: int = self.client.get("chunks", 0)
+        return chunks
+
+    def cpu_us_per_chunk(self, kind: str) -> float | None:
+        return self.cpu_seconds[kind] * 1e6 / self.chunks if self.chunks else None
+
+    @property
+    def server_cpu_us_per_chunk(self) -> float | None:
+        return sum(self.cpu_seconds[kind] for kind in SERVER_KINDS) * 1e6 / self.chunks if self.chunks else None
+
+    def kib_per_stream(self, kind: str) -> float:
+        return (self.peak_rss[kind] - self.idle_rss[kind]) / 1024 / self.streams
+
+    @property
+    def other_load_seconds(self) -> float:
+        """CPU the machine spent on anything not measured here: other people's work, this orchestrator."""
+        return max(0.0, self.machine_busy_seconds - sum(self.cpu_seconds.values()))
+
+
+@dataclass(frozen=True)
+class ClientRun:
+    """One run of the load client: users, each answer's shape, how users start, and the deadline."""
+
+    users: int
+    tokens: int
+    tokens_per_second: float
+    ramp_seconds: float
+    timeout: float
