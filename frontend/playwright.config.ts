@@ -4,7 +4,12 @@ import { defineConfig, devices } from "@playwright/test";
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 export default defineConfig({
-  testDir: "./e2e",
+  // "unit": the stream client and the transport against scripted responses (no browser);
+  // "e2e": the app in Chromium against the real stack.
+  projects: [
+    { name: "unit", testDir: "./tests/unit", testMatch: /.*\.test\.ts$/ },
+    { name: "e2e", testDir: "./e2e", testMatch: /.*\.spec\.ts$/ },
+  ],
   // The whole stack (API, worker, Redis, PostgreSQL, simulator, `next start`) is started once, by global setup.
   globalSetup: "./e2e/global-setup.ts",
   outputDir: "./test-results/artifacts",

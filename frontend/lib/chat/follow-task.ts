@@ -23,6 +23,8 @@ export type FollowOptions = {
   onState?: (state: ConnectionState) => void;
   /** Without a byte (events or `: ping` comments) for this long the connection is presumed dead. */
   idleTimeoutMs?: number;
+  /** How long to wait before reconnect attempt `attempt` (1, 2, …); exponential backoff with jitter by default. */
+  retryDelayMs?: (attempt: number) => number;
   fetchImpl?: typeof fetch;
 };
 
@@ -82,6 +84,7 @@ export async function* followTask(options: FollowOptions): AsyncGenerator<Sequen
   const { signal, onState } = options;
   const fetchImpl = options.fetchImpl ?? fetch;
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const retryDelayMs = options.retryDelayMs ?? backoffDelay;
   let cursor = options.after;
   let attempt = 0;
 
@@ -138,7 +141,7 @@ export async function* followTask(options: FollowOptions): AsyncGenerator<Sequen
 
       // Any progress reset `attempt`, so the first retry comes within half a second; repeated failures back off.
       attempt += 1;
-      const delay = backoffDelay(attempt);
+      const delay = retryDelayMs(attempt);
       onState?.({ phase: "reconnecting", attempt, retryInMs: delay, offline: isOffline() });
       await pause(delay, signal);
     }

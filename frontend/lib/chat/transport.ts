@@ -26,6 +26,12 @@ export type TransportEvents = {
   onAnswerFinished?: (answer: { conversationId: string; taskId: string }) => void;
 };
 
+export type TransportOptions = TransportEvents & {
+  /** For tests: the fetch used for streams, and the delay before reconnect attempt n. */
+  fetchImpl?: typeof fetch;
+  retryDelayMs?: (attempt: number) => number;
+};
+
 type Answer = {
   conversationId: string;
   messageId: string;
@@ -63,7 +69,7 @@ export class ApiChatTransport implements ChatTransport<ChatMessage> {
 
   constructor(
     private readonly api: Api,
-    private readonly events: TransportEvents = {},
+    private readonly events: TransportOptions = {},
   ) {}
 
   /** The task whose stream is being followed, if any. */
@@ -151,6 +157,8 @@ export class ApiChatTransport implements ChatTransport<ChatMessage> {
         after: answer.after,
         signal,
         onState: this.events.onConnection,
+        fetchImpl: this.events.fetchImpl,
+        retryDelayMs: this.events.retryDelayMs,
       })) {
         if (event.kind === "content" || event.kind === "reasoning" || event.kind === "snapshot") {
           if (answer.metadata.status === "pending") {

@@ -1,0 +1,122 @@
+// The transport's chunks, run through the AI SDK's own UI message reader: what useChat would show.
+import { expect, test } from "@playwright/test";
+import { readUIMessageStream } from "ai";
+
+import type { Api } from "@/lib/api/client";
+import type { ConversationWithMessages } from "@/lib/api/types";
+import { AnswerChunks } from "@/lib/chat/answer-chunks";
+import { answerView } from "@/lib/chat/messages";
+import type { ChatMessage } from "@/lib/chat/types";
+import { ApiChatTransport } from "@/lib/chat/transport";
+import type { ChatChunk } from "@/lib/chat/types";
+
+import { scriptedFetch, sseBody } from "./helpers";
+
+async function lastMessage(stream: ReadableStream<ChatChunk>): Promise<ChatMessage> {
+  let last: ChatMessage | undefined;
+  for await (const message of readUIMessageStream<ChatMessage>({ stream })) last = message;
+  if (!last) throw new Error("no message");
+  return last;
+}
+
+function streamOf(chunks: ChatChunk[]): ReadableStream<ChatChunk> {
+  return new ReadableStream({
+    start(controller) {
+      chunks.forEach((chunk) => controller.enqueue(chunk));
+      controller.close();
+    },
+  });
+}
+
+test("content and reasoning deltas build text and reasoning parts; a snapshot replaces them", async () => {
+  const answer = new AnswerChunks();
+  const chunks = [
+    ...answer.start("m1", { status: "pending" }),
+    ...answer.apply({ kind: "reasoning", delta: "Thinking " }, 1),
+    ...answer.apply({ kind: "reasoning", delta: "hard" }, 2),
+    ...answer.apply({ kind: "content", delta: "Garbled" }, 3),
+    ...answer.apply({ kind: "snapshot", content: "The answer", reasoning: "Thinking hard" }, 4),
+    ...answer.apply({ kind: "content", delta: " is 42." }, 5),
+    ...answer.apply({ kind: "done", status: "completed" }, 6),
+  ];
+  const message = await lastMessage(streamOf(chunks));
+  expect(message.id).toBe("m1");
+  expect(answerView(message)).toEqual({
+    text: "The answer is 42.",
+    reasoning: "Thinking hard",
+    textStreaming: false,
+    reasoningStreaming: false,
+  });
+  expect(message.metadata?.status).toBe("completed");
+});
+
+test("a failed answer ends with its error in the metadata", async () => {
+  const answer = new AnswerChunks();
+  const message = await lastMessage(
+    streamOf([
+      ...answer.start("m2", { status: "pending" }),
+      ...answer.apply({ kind: "content", delta: "Part" }, 1),
+      ...answer.apply({ kind: "error", status: "failed", error: "upstream 500" }, 2),
+    ]),
+  );
+  expect(answerView(message).text).toBe("Part");
+  expect(message.metadata).toMatchObject({ status: "failed", error: "upstream 500" });
+});
+
+test("reconnecting shows the checkpoint, then exactly the events after it", async () => {
+  const conversation = {
+    id: "c1",
+    title: null,
+    created_at: "",
+    updated_at: "",
+    messages: [
+      { id: "u1", role: "user", content: "Hi", reasoning: "", status: "completed", stream_seq: 0 },
+      {
+        id: "a1",
+        role: "assistant",
+        content: "Hello wor",
+        reasoning: "Greeting",
+        status: "streaming",
+        task_id: "t1",
+        stream_seq: 5,
+      },
+    ],
+  } as unknown as ConversationWithMessages;
+  const api = {
+    getConversation: async () => conversation,
+    streamUrl: (taskId: string, after: number) => `http://api/stream/${taskId}?after=${after}`,
+  } as unknown as Api;
+  const { fetch, urls } = scriptedFetch([
+    { body: sseBody([{ id: 6, data: { content: "ld" } }]) },
+    { networkError: true },
+    {
+      body: sseBody([
+        { id: 7, data: { content: "!" } },
+        { id: 8, data: { done: true, status: "completed" } },
+      ]),
+    },
+  ]);
+  const transport = new ApiChatTransport(api, { fetchImpl: fetch, retryDelayMs: () => 1 });
+  const stream = await transport.reconnectToStream({ chatId: "c1" });
+  expect(stream).not.toBeNull();
+  const message = await lastMessage(stream!);
+  expect(urls).toEqual([
+    "http://api/stream/t1?after=5",
+    "http://api/stream/t1?after=6",
+    "http://api/stream/t1?after=6",
+  ]);
+  expect(message.id).toBe("a1");
+  expect(answerView(message).text).toBe("Hello world!");
+  expect(answerView(message).reasoning).toBe("Greeting");
+  expect(message.metadata?.status).toBe("completed");
+});
+
+test("nothing to reconnect to when the last answer is finished", async () => {
+  const api = {
+    getConversation: async () => ({
+      id: "c1",
+      messages: [{ id: "a1", role: "assistant", content: "Done", reasoning: "", status: "completed", stream_seq: 3 }],
+    }),
+  } as unknown as Api;
+  expect(await new ApiChatTransport(api).reconnectToStream({ chatId: "c1" })).toBeNull();
+});
