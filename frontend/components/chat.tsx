@@ -128,6 +128,9 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
     };
   }, [conversationId, syncFromServer]);
 
+  // Leaving the conversation stops following its answer here (the answer itself goes on: that is Stop's job).
+  useEffect(() => () => void stop(), [stop]);
+
   const { container, content, atBottom, scrollToBottom } = useScrollToBottom<HTMLDivElement>();
 
   const sendText = useCallback(

@@ -1,6 +1,6 @@
 "use client";
 
-import { useSyncExternalStore } from "react";
+import { useEffect, useSyncExternalStore } from "react";
 
 import { applyTheme, readThemeChoice, type ThemeChoice } from "@/lib/theme";
 
@@ -22,6 +22,15 @@ function subscribe(onChange: () => void): () => void {
 export function ThemeToggle() {
   // The saved choice lives in the browser: the server renders "system" and React switches after hydration.
   const choice = useSyncExternalStore(subscribe, readThemeChoice, () => "system" as const);
+  // Following the system: follow it when it changes too, not only when the page loads.
+  useEffect(() => {
+    const query = window.matchMedia("(prefers-color-scheme: dark)");
+    const onChange = () => {
+      if (readThemeChoice() === "system") applyTheme("system");
+    };
+    query.addEventListener("change", onChange);
+    return () => query.removeEventListener("change", onChange);
+  }, []);
   const Icon = choice === "light" ? SunIcon : choice === "dark" ? MoonIcon : MonitorIcon;
   const next = NEXT[choice];
   return (

@@ -88,5 +88,9 @@ test.describe("chat", () => {
     await expect(code.first().locator('[data-streamdown="code-block-copy-button"]')).toBeVisible();
     await code.first().scrollIntoViewIfNeeded();
     await snap(page, "04-code-block");
+    // The system switching to dark is followed at once, code colours included.
+    await page.emulateMedia({ colorScheme: "dark" });
+    await expect(page.locator("html")).toHaveClass(/dark/);
+    await snap(page, "04-code-block-dark");
   });
 });
