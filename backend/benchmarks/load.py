@@ -47,7 +47,7 @@ from benchmarks.load_results import (
     LevelResult,
     Shape,
 )
-from benchmarks.proc_stats import ProcessTable, load_average, machine_busy_seconds, rss_bytes
+from benchmarks.proc_stats import MachineCpu, ProcessTable, load_average, rss_bytes
 
 REPO_ROOT = BACKEND_DIR.parent
 LOAD_CLIENT = REPO_ROOT / "test-clients" / "test_load.py"
@@ -98,7 +98,7 @@ def _pid(pid: int | None) -> int:
 
 
 @contextmanager
-def running_stack(shape: Shape, root: Path) -> Iterator[BenchStack]:
+def running_stack(shape: Shape, root: Path, log_dir: Path) -> Iterator[BenchStack]:
     settings = Settings()
     # Every process may fill its database pool and overflow; PostgreSQL must accept them all.
     pool = int(shape.env.get("DB_POOL_SIZE", settings.db_pool_size))
@@ -106,7 +106,7 @@ def running_stack(shape: Shape, root: Path) -> Iterator[BenchStack]:
     max_connections = (shape.workers + shape.apis + 1) * per_process + 20
     redis_server = PrivateRedis(root / "redis", free_port())
     postgres = PrivatePostgres(root / "postgres", free_port(), max_connections=max_connections)
-    with redis_server, postgres, Supervisor(root / "logs") as supervisor:
+    with redis_server, postgres, Supervisor(log_dir) as supervisor:
         stack = BenchStack(supervisor, redis_server, postgres)
         stack.start(shape, postgres.url)
         yield stack
@@ -204,19 +204,20 @@ def warm_up(api_urls: list[str], out_dir: Path) -> None:
 
 def run_level(level: Level, shape: Shape, out_dir: Path, profile: str | None, profile_format: str) -> LevelResult:
     label = f"{level.streams}-streams"
-    with scratch_dir("bench-load-") as root, running_stack(shape, root) as stack:
+    log_dir = out_dir / f"logs-{label}"
+    with scratch_dir("bench-load-") as root, running_stack(shape, root, log_dir) as stack:
         warm_up(stack.api_urls, out_dir)
         time.sleep(SETTLE_SECONDS)
         kinds = (*SERVER_KINDS, *CONTEXT_KINDS)
         idle_rss = {kind: rss_bytes(stack.pids[kind]) for kind in ("api", "worker")}
         load_before = load_average()
-        before, busy_before, started = ProcessTable(), machine_busy_seconds(), time.monotonic()
+        before, machine_before, started = ProcessTable(), MachineCpu.read(), time.monotonic()
         with (
             Sampler(stack, ("api", "worker")) as sampler,
             profiled(profile, stack, out_dir, label, profile_format) as files,
         ):
             client = run_client(stack.api_urls, level.client_run, out_dir / f"client-{label}.json")
-            after, busy_after, wall = ProcessTable(), machine_busy_seconds(), time.monotonic() - started
+            after, machine, wall = ProcessTable(), MachineCpu.read() - machine_before, time.monotonic() - started
         cpu = {kind: after.cpu_seconds(stack.pids[kind]) - before.cpu_seconds(stack.pids[kind]) for kind in kinds}
         cpu["client"] = float(client.get("client_cpu_s", 0.0))
         return LevelResult(
@@ -228,12 +229,23 @@ def run_level(level: Level, shape: Shape, out_dir: Path, profile: str | None, pr
             idle_rss=idle_rss,
             peak_rss={kind: max(sampler.peaks.rss.get(kind, 0), idle_rss[kind]) for kind in idle_rss},
             redis_connections=sampler.peaks.connections,
-            machine_busy_seconds=busy_after - busy_before,
+            machine_busy_seconds=machine.busy,
+            machine_interrupt_seconds=machine.interrupts,
             wall_seconds=wall,
             load_average_before=load_before,
             load_average_after=load_average(),
             profiles=files,
+            server_log_errors=count_log_errors(log_dir),
         )
+
+
+def count_log_errors(log_dir: Path) -> dict[str, int]:
+    """ERROR lines and tracebacks in each process's log: where to look when users saw failures."""
+    counts = {}
+    for log in sorted(log_dir.glob("*.log")):
+        lines = log.read_text(errors="replace").splitlines()
+        counts[log.stem] = sum(1 for line in lines if " ERROR" in line or line.startswith("Traceback"))
+    return {name: count for name, count in counts.items() if count}
 
 
 def machine_facts() -> dict[str, str]:
@@ -344,6 +356,7 @@ def level_line(result: LevelResult) -> str:
         f"  {client.get('succeeded', 0)}/{result.streams} succeeded, lost {client.get('lost')}, "
         f"duplicated {client.get('duplicated')}; latency p50 {latency.get('p50')} p99 {latency.get('p99')} "
         f"max {latency.get('max')} ms; server CPU {server or 0:.0f} µs/chunk; {result.wall_seconds:.0f} s"
+        + (f"; errors in logs: {result.server_log_errors}" if result.server_log_errors else "")
     )
 
 

@@ -46,8 +46,8 @@ def render_delivery(results: Sequence[LevelResult]) -> str:
     """What the users got, one row per level."""
     rows = [
         "| streams | tok/s each | succeeded | errors | lost / dup / out of order | latency p50 | p95 | p99 | max (ms) "
-        "| first chunk p50 / p99 (ms) | completion p50 / max (s) | peak open |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| first chunk p50 / p99 (ms) | completion p50 / max (s) | peak open | chunks/s offered / delivered |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         c = r.client
@@ -59,7 +59,8 @@ def render_delivery(results: Sequence[LevelResult]) -> str:
             f"| {breaches} | {' | '.join(_latency(r, key) for key in LATENCY_KEYS)} "
             f"| {_figure(first.get('p50'), 0)} / {_figure(first.get('p99'), 0)} "
             f"| {_figure(completion.get('p50'))} / {_figure(completion.get('max'))} "
-            f"| {_figure(c.get('peak_open_streams'))} |"
+            f"| {_figure(c.get('peak_open_streams'))} "
+            f"| {r.offered_chunks_per_second:,.0f} / {_figure(r.delivered_chunks_per_second, 0)} |"
         )
     return "\n".join(rows) + "\n"
 
@@ -68,7 +69,8 @@ def render_cost(results: Sequence[LevelResult]) -> str:
     """What the servers spent, one row per level."""
     rows = [
         "| streams | chunks | server CPU µs/chunk | worker | API | Redis | PostgreSQL | simulator | client "
-        "| API KiB/stream | worker KiB/stream | Redis conns api / hub / worker (all) | other CPU (s) | load avg |",
+        "| API KiB/stream | worker KiB/stream | Redis conns api / hub / worker (all) "
+        "| machine CPU s: all / irq / other | load avg |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
@@ -79,7 +81,8 @@ def render_cost(results: Sequence[LevelResult]) -> str:
             f"| {' | '.join(_figure(value, 0) for value in per_chunk)} "
             f"| {r.kib_per_stream('api'):,.1f} | {r.kib_per_stream('worker'):,.1f} "
             f"| {connections} ({_figure(r.redis_connections.get('total'))}) "
-            f"| {r.other_load_seconds:,.0f} of {r.machine_busy_seconds:,.0f} | {r.load_average_before[0]:.1f} |"
+            f"| {r.machine_busy_seconds:,.0f} / {r.machine_interrupt_seconds:,.0f} / {r.other_load_seconds:,.0f} "
+            f"| {r.load_average_before[0]:.1f} |"
         )
     return "\n".join(rows) + "\n"
 
@@ -188,10 +191,23 @@ def write_chart(results: Sequence[LevelResult], path: Path) -> None:
     pyplot.close(figure)
 
 
+NOTES_START = "<!-- notes: written by hand, kept when make bench rewrites this file -->"
+NOTES_END = "<!-- end of notes -->"
+
+
+def _kept_notes(path: Path) -> str:
+    """The hand-written notes of the previous report, so that regenerating the figures keeps their reading."""
+    text = path.read_text() if path.exists() else ""
+    if NOTES_START in text and NOTES_END in text:
+        return text[text.index(NOTES_START) : text.index(NOTES_END) + len(NOTES_END)]
+    return f"{NOTES_START}\n(none yet)\n{NOTES_END}"
+
+
 def write_docs(
     results: Sequence[LevelResult], shape: Shape, facts: dict[str, str], seconds: float, command: str, docs_dir: Path
 ) -> None:
     write_chart(results, docs_dir / "load.png")
+    notes = _kept_notes(docs_dir / "load.md")
     env = ", ".join(f"`{name}={value}`" for name, value in shape.env.items()) or "none (the defaults)"
     machine = ", ".join(f"{name} {value}" for name, value in facts.items())
     (docs_dir / "load.md").write_text(
@@ -222,6 +238,10 @@ before each level, and its idle memory read then.
 ## Targets
 
 {render_targets(results)}
+## Reading these figures
+
+{notes}
+
 ## What the columns mean
 
 - **succeeded / errors**: users whose answer completed with every event id received once and in order, and
@@ -245,11 +265,18 @@ before each level, and its idle memory read then.
 - **Redis conns**: the most connections seen (CLIENT LIST, sampled each second) named `chat-api` (API
   command pools), `chat-api-hub` (API pub/sub), `chat-worker` (worker pools); "all" includes Celery's
   own, which are unnamed.
-- **other CPU**: CPU time the machine spent during the level on anything not measured above (other
-  people's work on this shared machine, the benchmark itself), of the machine's total; **load avg**: the
-  1-minute load average before the level. A large share means the figures are pessimistic.
+- **chunks/s offered / delivered**: what the level asks for (streams times rate) against what the client
+  received over the level's window (first message to last answer). Delivered below offered means the
+  stack could not keep up: answers stretch out, and users still streaming at the client's deadline
+  (ramp, plus 3 times the paced answer, plus 60 s) count as errors ("run timeout").
+- **machine CPU s: all / irq / other**: CPU time of the whole machine during the level (all cores), the part
+  spent handling interrupts (mostly this benchmark's loopback traffic, which no process is charged for),
+  and what remains once every measured process is taken off: other people's work on this shared machine
+  and the benchmark itself. **load avg**: the 1-minute load average before the level. A large "other"
+  means the figures are pessimistic.
 
-Raw figures (every client report, every sample) are written to `.data/bench/load-<time>/results.json`.
+Raw figures are written to `.data/bench/load-<time>/`: `results.json`, each level's client report and log,
+and every server process's log (`logs-<level>/`).
 To look at one level, or to profile it: `cd backend && uv run python -m benchmarks.load --levels 1000
 --profile worker` (py-spy, speedscope format; `--profile-format flamegraph` for an SVG).
 """

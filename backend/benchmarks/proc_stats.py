@@ -74,12 +74,29 @@ def rss_bytes(pids: Iterable[int]) -> int:
     return total
 
 
+@dataclass(frozen=True)
+class MachineCpu:
+    """CPU time the whole machine spent since boot, all cores together (first line of /proc/stat)."""
+
+    busy: float
+    # Interrupt handling, mostly the network stack on loopback: charged to no process, so /proc/<pid>/stat misses it.
+    interrupts: float
+
+    @classmethod
+    def read(cls) -> "MachineCpu":
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (
+            int(value) for value in (_PROC / "stat").read_text().split("\n", 1)[0].split()[1:9]
+        )
+        interrupts = irq + softirq
+        return cls((user + nice + system + interrupts + steal) / _TICKS_PER_SECOND, interrupts / _TICKS_PER_SECOND)
+
+    def __sub__(self, earlier: "MachineCpu") -> "MachineCpu":
+        return MachineCpu(self.busy - earlier.busy, self.interrupts - earlier.interrupts)
+
+
 def machine_busy_seconds() -> float:
-    """CPU time spent by everything on the machine, all cores together, since boot (first line of /proc/stat)."""
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (
-        int(value) for value in (_PROC / "stat").read_text().split("\n", 1)[0].split()[1:9]
-    )
-    return (user + nice + system + irq + softirq + steal) / _TICKS_PER_SECOND
+    """CPU time spent by everything on the machine, all cores, since boot."""
+    return MachineCpu.read().busy
 
 
 def load_average() -> tuple[float, float, float]:
