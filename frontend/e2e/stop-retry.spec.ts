@@ -33,8 +33,9 @@ test.describe("stop and retry", () => {
 
   test("a failed answer shows the error, and Retry sends the question again", async ({ page, chat, api, snap }) => {
     const id = await chat.newConversation();
-    // The simulator fails this prompt's first request with a 500, then answers it.
-    const question = "This one breaks once [sim fail=500 fail_times=1 tokens=30 tps=0 reasoning_tokens=0]";
+    // The simulator fails this prompt's first request with a 500, then answers it. It counts attempts per prompt
+    // for as long as it runs, so the prompt must be new each time.
+    const question = `This one breaks once (${test.info().testId} ${Date.now()}) [sim fail=500 fail_times=1 tokens=30 tps=0 reasoning_tokens=0]`;
     await chat.send(question);
     await chat.waitForAnswerStatus("failed");
     const error = chat.lastAnswer.getByTestId("answer-error");

@@ -4,28 +4,30 @@ import { useCallback, useEffect, useRef, useState } from "react";
 
 // Within this many pixels of the end counts as "at the bottom".
 const NEAR_BOTTOM_PX = 48;
+// Scroll events this long after we scrolled are ours (a smooth scroll passes through many positions).
+const OWN_SCROLL_MS = { instant: 150, smooth: 1_000 } as const;
 
 /**
  * Keeps a scrolling container at its end while its content grows, until the user scrolls up; scrolling back to the
- * end (or `scrollToBottom()`) follows again. Scrolls we make ourselves are told apart from the user's.
+ * end (or `scrollToBottom()`) follows again. Scrolls we make ourselves are told apart from the user's: ours are the
+ * scroll events shortly after we scrolled, unless the user touched the wheel, the screen or the keys meanwhile.
  */
 export function useScrollToBottom<T extends HTMLElement>() {
   const container = useRef<T>(null);
   const content = useRef<HTMLDivElement>(null);
   const following = useRef(true);
-  const ourScrollTop = useRef<number | null>(null);
+  const ownScrollUntil = useRef(0);
   const [atBottom, setAtBottom] = useState(true);
 
-  const jump = useCallback((behavior: ScrollBehavior = "instant") => {
+  const jump = useCallback((behavior: "instant" | "smooth" = "instant") => {
     const element = container.current;
     if (!element) return;
-    const target = element.scrollHeight - element.clientHeight;
-    ourScrollTop.current = target;
-    element.scrollTo({ top: target, behavior });
+    ownScrollUntil.current = performance.now() + OWN_SCROLL_MS[behavior];
+    element.scrollTo({ top: element.scrollHeight - element.clientHeight, behavior });
   }, []);
 
   const scrollToBottom = useCallback(
-    (behavior: ScrollBehavior = "smooth") => {
+    (behavior: "instant" | "smooth" = "smooth") => {
       following.current = true;
       setAtBottom(true);
       jump(behavior);
@@ -39,21 +41,25 @@ export function useScrollToBottom<T extends HTMLElement>() {
     if (!element || !inner) return;
 
     const onScroll = () => {
-      const distance = element.scrollHeight - element.clientHeight - element.scrollTop;
-      const near = distance <= NEAR_BOTTOM_PX;
-      const ours = ourScrollTop.current !== null && Math.abs(element.scrollTop - ourScrollTop.current) <= 2;
-      if (ours) {
-        ourScrollTop.current = null;
-      } else {
-        following.current = near;
+      const near = element.scrollHeight - element.clientHeight - element.scrollTop <= NEAR_BOTTOM_PX;
+      if (performance.now() < ownScrollUntil.current) {
+        if (near) ownScrollUntil.current = 0;
+        setAtBottom(near || following.current);
+        return;
       }
+      following.current = near;
       setAtBottom(near);
     };
-    // The user's own gestures stop following at once, even before the scroll event lands.
+    // The user's own gestures take over at once, even before their scroll event lands.
+    const userTakesOver = () => {
+      ownScrollUntil.current = 0;
+    };
     const onWheel = (event: WheelEvent) => {
+      userTakesOver();
       if (event.deltaY < 0) following.current = false;
     };
     const onKey = (event: KeyboardEvent) => {
+      userTakesOver();
       if (["ArrowUp", "PageUp", "Home"].includes(event.key)) following.current = false;
     };
 
@@ -63,12 +69,14 @@ export function useScrollToBottom<T extends HTMLElement>() {
     observer.observe(inner);
     element.addEventListener("scroll", onScroll, { passive: true });
     element.addEventListener("wheel", onWheel, { passive: true });
+    element.addEventListener("touchstart", userTakesOver, { passive: true });
     element.addEventListener("keydown", onKey);
     jump();
     return () => {
       observer.disconnect();
       element.removeEventListener("scroll", onScroll);
       element.removeEventListener("wheel", onWheel);
+      element.removeEventListener("touchstart", userTakesOver);
       element.removeEventListener("keydown", onKey);
     };
   }, [jump]);
