@@ -21,7 +21,7 @@ export type ApiMessage = {
 };
 export type ApiConversation = { id: string; title: string | null; messages: ApiMessage[] };
 
-/** Straight to the API (not through the cuttable proxy the web app uses), for checking what the server stored. */
+/** Straight to the API, for checking what the server stored. */
 export class DirectApi {
   constructor(
     private readonly request: APIRequestContext,
@@ -85,7 +85,7 @@ export const test = base.extend<Fixtures>({
   stack: async ({}, use) => use(stackUrls()),
   baseURL: async ({ stack }, use) => use(stack.frontend_url),
   permissions: ["clipboard-read", "clipboard-write"],
-  api: async ({ request, stack }, use) => use(new DirectApi(request, stack.direct_api_url)),
+  api: async ({ request, stack }, use) => use(new DirectApi(request, stack.api_url)),
   chat: async ({ page }, use) => use(new ChatPage(page)),
   allowConsoleErrors: async ({ context }, use) => {
     allowed.set(context, []);

@@ -15,7 +15,9 @@ const START_TIMEOUT_MS = 180_000;
 export type StackUrls = {
   frontend_url: string;
   api_url: string;
-  direct_api_url: string;
+  /** A second web app, whose API connections go through a proxy that `POST {control_url}/cut` resets. */
+  cuttable_frontend_url: string;
+  proxied_api_url: string;
   control_url: string;
   simulator_url: string;
 };

@@ -74,7 +74,13 @@ def frontend_built() -> bool:
 
 
 def start_frontend(
-    supervisor: Supervisor, env: dict[str, str], port: int, api_url: str, *, host: str = LOOPBACK
+    supervisor: Supervisor,
+    env: dict[str, str],
+    port: int,
+    api_url: str,
+    *,
+    host: str = LOOPBACK,
+    name: str = "frontend",
 ) -> str:
     """`next start` serving the built web app, talking to the API at `api_url`; returns its URL once it answers.
 
@@ -88,5 +94,5 @@ def start_frontend(
     # The app reads NEXT_PUBLIC_API_URL when a page is requested, so one build serves any API.
     frontend_env = {**env, "NEXT_PUBLIC_API_URL": api_url, "NEXT_TELEMETRY_DISABLED": "1", "NODE_ENV": "production"}
     url = f"http://{LOOPBACK if host in ('0.0.0.0', '::') else host}:{port}"
-    supervisor.start("frontend", argv, cwd=FRONTEND_DIR, env=frontend_env, ready=http_ok(f"{url}/"))
+    supervisor.start(name, argv, cwd=FRONTEND_DIR, env=frontend_env, ready=http_ok(f"{url}/"))
     return url

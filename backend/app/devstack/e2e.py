@@ -1,10 +1,10 @@
 """`python -m app.devstack.e2e`: a throwaway stack for the browser tests, with the built web app in front of it.
 
 Private Redis and PostgreSQL in a scratch directory, migrations, the simulator, a Celery worker, the API and
-`next start`, all on free loopback ports. The web app reaches the API through a TCP proxy that a test can cut
-(`POST <control_url>/cut` resets every open connection, as a dropped network does). Once everything answers, the
-URLs are written as JSON to `--ready-file` (and printed); the stack runs until SIGTERM or SIGINT and then stops
-everything, newest first.
+`next start`, all on free loopback ports. A second `next start` reaches the API through a TCP proxy that a test can
+cut (`POST <control_url>/cut` resets every open connection, as a dropped network does) without disturbing the tests
+that use the first. Once everything answers, the URLs are written as JSON to `--ready-file` (and printed); the stack
+runs until SIGTERM or SIGINT and then stops everything, newest first.
 """
 
 import argparse
@@ -152,7 +152,8 @@ def run(ready_file: Path, log_dir: Path) -> int:
         postgres = PrivatePostgres(root / "postgres", free_port(), durable=False)
         with redis, postgres, Supervisor(log_dir) as supervisor:
             frontend_port = free_port()
-            frontend_origin = f"http://{LOOPBACK}:{frontend_port}"
+            cuttable_frontend_port = free_port()
+            frontend_origins = [f"http://{LOOPBACK}:{port}" for port in (frontend_port, cuttable_frontend_port)]
             simulator_port = free_port()
             env = {
                 **SIMULATOR_DEFAULTS,
@@ -160,7 +161,7 @@ def run(ready_file: Path, log_dir: Path) -> int:
                 "REDIS_URL": redis.url,
                 "DATABASE_URL": postgres.url,
                 "SIMULATOR_URL": f"http://{LOOPBACK}:{simulator_port}/v1",
-                "CORS_ORIGINS": frontend_origin,
+                "CORS_ORIGINS": ",".join(frontend_origins),
                 # Checkpoints often, so a reload mid-answer starts from a recent one.
                 "CHECKPOINT_SECONDS": "1",
                 "PYTHONUNBUFFERED": "1",
@@ -174,21 +175,25 @@ def run(ready_file: Path, log_dir: Path) -> int:
             start_worker(supervisor, env, concurrency=16)
             api_port = free_port()
             api_url = start_api(supervisor, env, api_port, access_log=False)
+            frontend_url = start_frontend(supervisor, env, frontend_port, api_url)
             with CuttableProxy(api_port).running() as proxy, control_server(proxy) as control_url:
-                browser_api_url = f"http://{LOOPBACK}:{proxy.port}"
-                frontend_url = start_frontend(supervisor, env, frontend_port, browser_api_url)
+                proxied_api_url = f"http://{LOOPBACK}:{proxy.port}"
+                cuttable_frontend_url = start_frontend(
+                    supervisor, env, cuttable_frontend_port, proxied_api_url, name="frontend-cuttable"
+                )
                 urls = {
                     "frontend_url": frontend_url,
-                    # What the web app uses: the API behind the cuttable proxy.
-                    "api_url": browser_api_url,
-                    "direct_api_url": api_url,
+                    "api_url": api_url,
+                    # This web app talks to the API through the proxy that `POST <control_url>/cut` resets.
+                    "cuttable_frontend_url": cuttable_frontend_url,
+                    "proxied_api_url": proxied_api_url,
                     "control_url": control_url,
                     "simulator_url": simulator_url,
                 }
                 ready_file.write_text(json.dumps(urls))
-                _say(f"ready: web app {frontend_url}, API {browser_api_url} (proxied), logs in {log_dir}")
+                _say(f"ready: web app {frontend_url}, API {api_url}, logs in {log_dir}")
                 while not stop.wait(0.5):
-                    for name in ("simulator", "worker", "api", "frontend"):
+                    for name in ("simulator", "worker", "api", "frontend", "frontend-cuttable"):
                         child = supervisor.child(name)
                         if child.poll() is not None:
                             _say(f"{name} exited with code {child.poll()}; last lines:\n{child.log_tail()}")
