@@ -56,6 +56,8 @@ MEMORY_SAMPLE_SECONDS = 0.25
 CONNECTION_SAMPLE_SECONDS = 1.0
 # After warming up, let the processes go quiet before idle memory is read.
 SETTLE_SECONDS = 2.0
+# How many of the other processes that used CPU during a level to name, to judge how disturbed it was.
+BUSIEST_OTHERS = 5
 
 
 @dataclass
@@ -220,6 +222,7 @@ def run_level(level: Level, shape: Shape, out_dir: Path, profile: str | None, pr
             after, machine, wall = ProcessTable(), MachineCpu.read() - machine_before, time.monotonic() - started
         cpu = {kind: after.cpu_seconds(stack.pids[kind]) - before.cpu_seconds(stack.pids[kind]) for kind in kinds}
         cpu["client"] = float(client.get("client_cpu_s", 0.0))
+        ours = after.tree([os.getpid(), *(pid for kind in kinds for pid in stack.pids[kind])])
         return LevelResult(
             streams=level.streams,
             tokens_per_second=level.tokens_per_second,
@@ -235,6 +238,7 @@ def run_level(level: Level, shape: Shape, out_dir: Path, profile: str | None, pr
             load_average_before=load_before,
             load_average_after=load_average(),
             profiles=files,
+            busiest_others=after.busiest_since(before, ours, BUSIEST_OTHERS),
             server_log_errors=count_log_errors(log_dir),
         )
 
@@ -322,8 +326,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    # An exception, not an exit: the stacks' context managers must stop every server they started.
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main() -> None:
     args = parse_args()
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     shape = Shape(args.workers, args.worker_concurrency, args.apis, dict(item.split("=", 1) for item in args.env))
     out_dir = args.out or REPO_ROOT / ".data" / "bench" / f"load-{time.strftime('%Y%m%d-%H%M%S')}"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -357,6 +367,8 @@ def level_line(result: LevelResult) -> str:
         f"duplicated {client.get('duplicated')}; latency p50 {latency.get('p50')} p99 {latency.get('p99')} "
         f"max {latency.get('max')} ms; server CPU {server or 0:.0f} µs/chunk; {result.wall_seconds:.0f} s"
         + (f"; errors in logs: {result.server_log_errors}" if result.server_log_errors else "")
+        + f"; other CPU {result.other_load_seconds:.0f} s, busiest: "
+        + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.busiest_others[:3])
     )
 
 

@@ -20,6 +20,7 @@ _PPID, _UTIME, _STIME, _CUTIME, _CSTIME = 1, 11, 12, 13, 14
 
 @dataclass(frozen=True)
 class _Entry:
+    name: str
     parent: int
     cpu_ticks: int  # own time plus that of reaped children
 
@@ -30,9 +31,10 @@ def _read_entry(pid: int) -> _Entry | None:
     except (FileNotFoundError, ProcessLookupError):
         return None  # exited since the listing
     # The command name is in parentheses and may hold spaces or parentheses itself.
+    name = text[text.index("(") + 1 : text.rindex(")")]
     fields = text[text.rindex(")") + 2 :].split()
     ticks = sum(int(fields[index]) for index in (_UTIME, _STIME, _CUTIME, _CSTIME))
-    return _Entry(int(fields[_PPID]), ticks)
+    return _Entry(name, int(fields[_PPID]), ticks)
 
 
 class ProcessTable:
@@ -60,6 +62,17 @@ class ProcessTable:
 
     def cpu_seconds(self, roots: Iterable[int]) -> float:
         return sum(self._entries[pid].cpu_ticks for pid in self.tree(roots)) / _TICKS_PER_SECOND
+
+    def busiest_since(self, earlier: "ProcessTable", excluded: set[int], count: int) -> list[tuple[str, float]]:
+        """The `count` processes outside `excluded` that used the most CPU since `earlier`, as (name [pid], s)."""
+        used = []
+        for pid, entry in self._entries.items():
+            if pid in excluded:
+                continue
+            before = earlier._entries.get(pid)
+            ticks = entry.cpu_ticks - (before.cpu_ticks if before is not None and before.name == entry.name else 0)
+            used.append((f"{entry.name} [{pid}]", ticks / _TICKS_PER_SECOND))
+        return sorted(used, key=lambda item: item[1], reverse=True)[:count]
 
 
 def rss_bytes(pids: Iterable[int]) -> int:
