@@ -10,6 +10,7 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+import uvloop
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -32,7 +33,8 @@ T = TypeVar("T")
 class WorkerRuntime:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._loop = asyncio.new_event_loop()
+        # uvloop, as the API runs on: the worker's loop does a socket read per token and a write per batch.
+        self._loop = uvloop.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="worker-event-loop", daemon=True)
         self._thread.start()
         self._redis: Redis | None = None
