@@ -76,7 +76,7 @@ class GenerationService:
         answer = AnswerStream(self._store, claim.task_id)
         with self._cancellations.watch(claim.task_id) as running:
             outcome = await self._stream(answer, claim.turns, running, message_id)
-        recorded_terminal_seq = await self._persist(message_id, answer, outcome, final=True)
+        recorded_terminal_seq = await self._persist_final(message_id, answer, outcome)
         if outcome.status is MessageStatus.FAILED:
             await answer.fail(outcome.error or "the answer failed")
         else:
@@ -119,6 +119,7 @@ class GenerationService:
         if await self._store.cancel_requested(answer.task_id):
             return _Outcome(MessageStatus.CANCELLED)
         checkpoint_due = time.monotonic() + self._settings.checkpoint_seconds
+        checkpoint: asyncio.Task[None] | None = None
         try:
             async with (
                 asyncio.timeout(self._settings.max_answer_seconds),
@@ -129,8 +130,9 @@ class GenerationService:
                     if answer.cancel_requested or running.requested:
                         # Leaving the block closes the upstream request.
                         return _Outcome(MessageStatus.CANCELLED)
-                    if time.monotonic() >= checkpoint_due:
-                        await self._persist(message_id, answer, _Outcome(MessageStatus.STREAMING), final=False)
+                    if time.monotonic() >= checkpoint_due and (checkpoint is None or checkpoint.done()):
+                        # In the background, one at a time: a slow database must not hold up the stream.
+                        checkpoint = asyncio.create_task(self._checkpoint(message_id, answer))
                         checkpoint_due = time.monotonic() + self._settings.checkpoint_seconds
         except asyncio.CancelledError:
             if not running.requested:
@@ -141,12 +143,33 @@ class GenerationService:
             reason = _describe(error, self._settings)
             logger.warning("generation %s failed: %s", answer.task_id, reason, exc_info=not _is_expected(error))
             return _Outcome(MessageStatus.FAILED, reason)
+        finally:
+            if checkpoint is not None:
+                checkpoint.cancel()  # the final save follows; a checkpoint still running has nothing to add
         return _Outcome(MessageStatus.COMPLETED)
 
-    async def _persist(self, message_id: uuid.UUID, answer: AnswerStream, outcome: _Outcome, *, final: bool) -> int:
-        """Write the answer so far; returns the event id recorded with it: for a final write, the id the
-        terminal event is about to get, for a checkpoint, the last one written."""
-        stream_seq = answer.seq + 1 if final else answer.seq
+    async def _checkpoint(self, message_id: uuid.UUID, answer: AnswerStream) -> None:
+        """Save the answer so far, best effort: a failure is logged and the answer streams on. Applies only
+        while the message is still streaming, so a late checkpoint can never overwrite the final save."""
+        try:
+            async with self._sessions() as session:
+                await session.exec(
+                    update(Message)
+                    .where(col(Message.id) == message_id, col(Message.status) == MessageStatus.STREAMING)
+                    .values(
+                        content=answer.content,
+                        reasoning=answer.reasoning,
+                        stream_seq=answer.seq,
+                        updated_at=utcnow(),
+                    )
+                )
+                await session.commit()
+        except Exception as error:
+            logger.warning("generation %s: checkpoint skipped: %r", answer.task_id, error)
+
+    async def _persist_final(self, message_id: uuid.UUID, answer: AnswerStream, outcome: _Outcome) -> int:
+        """Save the finished answer; returns the id its terminal event is about to get, recorded with it."""
+        stream_seq = answer.seq + 1
         async with self._sessions() as session:
             await session.exec(
                 update(Message)
