@@ -207,6 +207,8 @@ def warm_up(api_urls: list[str], out_dir: Path) -> None:
 def run_level(level: Level, shape: Shape, out_dir: Path, profile: str | None, profile_format: str) -> LevelResult:
     label = f"{level.streams}-streams"
     log_dir = out_dir / f"logs-{label}"
+    # Read as the servers start: that is the code they load.
+    version = code_version()
     with scratch_dir("bench-load-") as root, running_stack(shape, root, log_dir) as stack:
         warm_up(stack.api_urls, out_dir)
         time.sleep(SETTLE_SECONDS)
@@ -238,9 +240,21 @@ def run_level(level: Level, shape: Shape, out_dir: Path, profile: str | None, pr
             load_average_before=load_before,
             load_average_after=load_average(),
             profiles=files,
+            code_version=version,
             busiest_others=after.busiest_since(before, ours, BUSIEST_OTHERS),
             server_log_errors=count_log_errors(log_dir),
         )
+
+
+def code_version() -> str:
+    """The commit the servers run, plus the server files that differ from it in the working tree."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=False).stdout
+
+    commit = git("rev-parse", "--short", "HEAD").strip() or "unknown"
+    changed = [line[3:] for line in git("status", "--porcelain", "--", "backend/app", "backend/alembic").splitlines()]
+    return f"{commit} + uncommitted changes to {', '.join(changed)}" if changed else commit
 
 
 def count_log_errors(log_dir: Path) -> dict[str, int]:

@@ -211,6 +211,12 @@ def write_docs(
 ) -> None:
     write_chart(results, docs_dir / "load.png")
     notes = _kept_notes(docs_dir / "load.md")
+    versions = sorted({result.code_version for result in results})
+    code = (
+        f"`{versions[0]}`"
+        if len(versions) == 1
+        else "changed during the run: " + "; ".join(f"{r.streams:,} streams `{r.code_version}`" for r in results)
+    )
     env = ", ".join(f"`{name}={value}`" for name, value in shape.env.items()) or "none (the defaults)"
     machine = ", ".join(f"{name} {value}" for name, value in facts.items())
     (docs_dir / "load.md").write_text(
@@ -221,7 +227,7 @@ Machine: {machine}. Every component ran on it: for each level a fresh private Re
 (durable, as `make dev` runs it), the simulator, {shape.workers} Celery worker processes of {shape.worker_concurrency}
 threads each, {shape.apis} API processes (uvicorn, access log off), and the load client
 (`test-clients/test_load.py`, one process) sending its users round-robin to the API processes. Server
-settings changed: {env}.
+settings changed: {env}. Server code: {code}.
 
 Each user creates a conversation, sends one message asking for {TOKENS_PER_ANSWER} tokens at the level's
 rate with no reasoning and no delay before the first token (a simulator directive), reads the stream with

@@ -57,6 +57,8 @@ class LevelResult:
     load_average_before: tuple[float, float, float]
     load_average_after: tuple[float, float, float]
     profiles: list[str] = field(default_factory=list)
+    # The server code measured: a commit, and any uncommitted changes to it (others may be editing meanwhile).
+    code_version: str = ""
     # The processes outside the stack that used the most CPU during the level (name [pid], seconds).
     busiest_others: list[tuple[str, float]] = field(default_factory=list)
     # ERROR lines (and tracebacks) in each server process's log during the level.
