@@ -16,6 +16,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -53,6 +54,8 @@ COMMAND = "make bench-transport"
 # The ceiling of every process's command/query pool: the application's default REDIS_POOL_SIZE.
 POOL_SIZE = 16
 POLL_INTERVAL_MS = 100
+# A graceful close the server never answers must not keep the run, and so its servers, alive.
+_CLOSE_TIMEOUT_SECONDS = 10.0
 # What makes a commit durable: the report quotes them as the server ran.
 _DURABILITY_SETTINGS = ("fsync", "synchronous_commit", "full_page_writes")
 # Spawned, not forked: a fork of a process with a running event loop and open sockets is not a clean start.
@@ -108,7 +111,7 @@ class _Servers:
     async def close(self) -> None:
         await self._redis.aclose()
         if self._postgres is not None:
-            await self._postgres.close()
+            await self._postgres.close(timeout=_CLOSE_TIMEOUT_SECONDS)
 
     @property
     def _database(self) -> asyncpg.Connection:
@@ -145,11 +148,17 @@ class _Servers:
         )
 
 
-async def _sample_connections(servers: _Servers, transport: Transport, peaks: Counter[str]) -> None:
-    """Keep the highest count seen per connection name until cancelled."""
-    while True:
+async def _sample_connections(
+    servers: _Servers, transport: Transport, peaks: Counter[str], stop: asyncio.Event
+) -> None:
+    """Keep the highest count seen per connection name until `stop` is set.
+
+    Stopped between samples, never cancelled: a query cancelled half-way leaves asyncpg cancelling it on
+    the server, and the connection's next use or close waits for that."""
+    while not stop.is_set():
         peaks |= await servers.connections_by_name(transport)  # Counter | keeps the maximum of each
-        await asyncio.sleep(CONNECTION_SAMPLE_SECONDS)
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), CONNECTION_SAMPLE_SECONDS)
 
 
 async def _run_once(servers: _Servers, plan: RunPlan) -> RunResult:
@@ -173,12 +182,14 @@ async def _run_once(servers: _Servers, plan: RunPlan) -> RunResult:
         writer.send(Signal.GO)
         reader.send(Signal.GO)
         peaks: Counter[str] = Counter()
-        sampler = asyncio.create_task(_sample_connections(servers, plan.transport, peaks))
+        stop_sampling = asyncio.Event()
+        sampler = asyncio.create_task(_sample_connections(servers, plan.transport, peaks, stop_sampling))
         try:
             async with asyncio.timeout(plan.reader_timeout_seconds + SETUP_TIMEOUT_SECONDS):
                 await asyncio.gather(writer.expect(Signal.FINISHED), reader.expect(Signal.FINISHED))
         finally:
-            sampler.cancel()
+            stop_sampling.set()
+            await sampler
         cpu = CpuSnapshot.take(writer.pid, reader.pid, server_pid) - before
         window = time.monotonic() - started
 
