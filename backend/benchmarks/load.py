@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import shutil
 import signal
 import subprocess
@@ -22,9 +23,9 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ from benchmarks.load_results import (
     CONTEXT_KINDS,
     DEFAULT_LEVELS,
     SERVER_KINDS,
+    BenchRun,
     ClientRun,
     Level,
     LevelResult,
@@ -286,7 +288,8 @@ def machine_facts() -> dict[str, str]:
         "kernel": platform.release(),
         "python": platform.python_version(),
         "redis": redis_version.split()[2].removeprefix("v=") if redis_version else "?",
-        "postgresql": postgres_version.split()[-1] if postgres_version else "?",
+        # "postgres (PostgreSQL) 15.18 (Debian …)"
+        "postgresql": postgres_version.split()[2] if postgres_version else "?",
     }
 
 
@@ -327,6 +330,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile-format", choices=("speedscope", "flamegraph"), default="speedscope")
     parser.add_argument("--out", type=Path, help="raw results, client logs and profiles (default: .data/bench/…)")
     parser.add_argument(
+        "--report-from",
+        type=Path,
+        metavar="RESULTS_JSON",
+        help="run nothing: print (and with --docs, write) the report of an earlier run's results.json",
+    )
+    parser.add_argument(
         "--docs",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -336,7 +345,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if any("=" not in item for item in args.env):
         parser.error("--env takes NAME=VALUE")
     if args.docs is None:
-        args.docs = args.levels == parse_levels(default_levels)
+        args.docs = args.levels == parse_levels(default_levels) and args.report_from is None
     return args
 
 
@@ -347,29 +356,40 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
 
 def main() -> None:
     args = parse_args()
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    if args.report_from is not None:
+        run = BenchRun.load(args.report_from)
+    else:
+        signal.signal(signal.SIGTERM, _stop_on_sigterm)
+        run = run_levels(args)
+    # Imported here: matplotlib is slow to import, and only the report needs it.
+    from benchmarks.load_report import render_table, write_docs
+
+    print(render_table(run.levels))
+    if args.docs:
+        write_docs(run, DOCS_DIR)
+        print(f"wrote {DOCS_DIR / 'load.md'} and {DOCS_DIR / 'load.png'}")
+
+
+def run_levels(args: argparse.Namespace) -> BenchRun:
     shape = Shape(args.workers, args.worker_concurrency, args.apis, dict(item.split("=", 1) for item in args.env))
     out_dir = args.out or REPO_ROOT / ".data" / "bench" / f"load-{time.strftime('%Y%m%d-%H%M%S')}"
     out_dir.mkdir(parents=True, exist_ok=True)
-    facts = machine_facts()
     print(f"load benchmark: {shape}, levels {[level.streams for level in args.levels]}; raw results in {out_dir}")
-    started = time.monotonic()
+    date, started = time.strftime("%Y-%m-%d %H:%M %Z"), time.monotonic()
     results = []
     for level in args.levels:
         print(f"level {level.streams} streams at {level.tokens_per_second:g} tokens/s …", flush=True)
         results.append(run_level(level, shape, out_dir, args.profile, args.profile_format))
         print(level_line(results[-1]), flush=True)
-    seconds = time.monotonic() - started
-    (out_dir / "results.json").write_text(
-        json.dumps({"shape": asdict(shape), "machine": facts, "levels": [asdict(r) for r in results]}, indent=2)
-    )
-    # Imported here: matplotlib is slow to import and only the report needs it.
-    from benchmarks.load_report import command_line, render_table, write_docs
+    run = BenchRun(command_line(sys.argv[1:]), date, time.monotonic() - started, shape, machine_facts(), results)
+    run.save(out_dir / "results.json")
+    return run
 
-    print(render_table(results))
-    if args.docs:
-        write_docs(results, shape, facts, seconds, command_line(sys.argv[1:]), DOCS_DIR)
-        print(f"wrote {DOCS_DIR / 'load.md'} and {DOCS_DIR / 'load.png'}")
+
+def command_line(args: Sequence[str]) -> str:
+    if not args:
+        return "make bench"
+    return "cd backend && uv run python -m benchmarks.load " + shlex.join(args)
 
 
 def level_line(result: LevelResult) -> str:

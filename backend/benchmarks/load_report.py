@@ -1,7 +1,5 @@
 """The load benchmark's report: markdown tables, the targets met or missed, and a chart (matplotlib)."""
 
-import shlex
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,16 +11,10 @@ matplotlib.use("Agg")  # files only, no display
 
 from matplotlib import pyplot
 
-from benchmarks.load_results import CONNECTION_NAMES, SERVER_KINDS, TOKENS_PER_ANSWER, LevelResult, Shape
+from benchmarks.load_results import CONNECTION_NAMES, SERVER_KINDS, TOKENS_PER_ANSWER, BenchRun, LevelResult
 
 LATENCY_KEYS = ("p50", "p95", "p99", "max")
 KIND_LABELS = {"worker": "worker", "api": "API", "redis": "Redis", "postgres": "PostgreSQL"}
-
-
-def command_line(args: Sequence[str]) -> str:
-    if not args:
-        return "make bench"
-    return "cd backend && uv run python -m benchmarks.load " + shlex.join(args)
 
 
 def _figure(value: Any, digits: int = 1) -> str:
@@ -206,9 +198,8 @@ def _kept_notes(path: Path) -> str:
     return f"{NOTES_START}\n(none yet)\n{NOTES_END}"
 
 
-def write_docs(
-    results: Sequence[LevelResult], shape: Shape, facts: dict[str, str], seconds: float, command: str, docs_dir: Path
-) -> None:
+def write_docs(run: BenchRun, docs_dir: Path) -> None:
+    results, shape = run.levels, run.shape
     write_chart(results, docs_dir / "load.png")
     notes = _kept_notes(docs_dir / "load.md")
     versions = sorted({result.code_version for result in results})
@@ -218,11 +209,11 @@ def write_docs(
         else "changed during the run: " + "; ".join(f"{r.streams:,} streams `{r.code_version}`" for r in results)
     )
     env = ", ".join(f"`{name}={value}`" for name, value in shape.env.items()) or "none (the defaults)"
-    machine = ", ".join(f"{name} {value}" for name, value in facts.items())
+    machine = ", ".join(f"{name} {value}" for name, value in run.machine.items())
     (docs_dir / "load.md").write_text(
         f"""# Load: 10 to 2,000 concurrent streams on one 2-core machine
 
-Produced by `{command}` on {time.strftime("%Y-%m-%d %H:%M %Z")} in {seconds / 60:.1f} minutes.
+Produced by `{run.command}` on {run.date} in {run.seconds / 60:.1f} minutes.
 Machine: {machine}. Every component ran on it: for each level a fresh private Redis and PostgreSQL
 (durable, as `make dev` runs it), the simulator, {shape.workers} Celery worker processes of {shape.worker_concurrency}
 threads each, {shape.apis} API processes (uvicorn, access log off), and the load client
@@ -232,7 +223,7 @@ settings changed: {env}. Server code: {code}.
 Each user creates a conversation, sends one message asking for {TOKENS_PER_ANSWER} tokens at the level's
 rate with no reasoning and no delay before the first token (a simulator directive), reads the stream with
 `?timing=1`, then checks that the stored answer equals what it streamed. Users start evenly over
-streams/200 seconds (5 s for 1,000). The stack is warmed up (a few fast answers through every process)
+streams/200 seconds (5 s for 1,000; at once for 10). The stack is warmed up (a few fast answers through every process)
 before each level, and its idle memory read then.
 
 ![latency and CPU per chunk](load.png)
@@ -240,7 +231,6 @@ before each level, and its idle memory read then.
 ## Delivery
 
 {render_delivery(results)}
-
 ## Cost
 
 {render_cost(results)}

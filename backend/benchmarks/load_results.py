@@ -1,6 +1,8 @@
 """What the load benchmark runs and what it measured: shared by the runner (load.py) and its report."""
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 TOKENS_PER_ANSWER = 200
@@ -105,3 +107,25 @@ class ClientRun:
     tokens_per_second: float
     ramp_seconds: float
     timeout: float
+
+
+@dataclass
+class BenchRun:
+    """A whole run: what ran, where, how, and each level's result; saved as results.json, re-readable."""
+
+    command: str
+    date: str
+    seconds: float
+    shape: Shape
+    machine: dict[str, str]
+    levels: list[LevelResult]
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, path: Path) -> "BenchRun":
+        saved = json.loads(path.read_text())
+        saved["shape"] = Shape(**saved["shape"])
+        saved["levels"] = [LevelResult(**level) for level in saved["levels"]]
+        return cls(**saved)
