@@ -9,6 +9,8 @@ user succeeded. Every request has a timeout and the run has a deadline (--timeou
 
     python test_load.py --users 100 --tokens 200 --tps 10 [--ramp-seconds 5] [--reconnect-every 50] [--json out.json]
 
+Several API processes: --api-url http://127.0.0.1:8000,http://127.0.0.1:8001 spreads users round-robin.
+
 Why aiohttp: this client shares the machine with the server it measures, so its own cost per event matters;
 aiohttp parses HTTP in C and keeps thousands of streaming connections on one event loop cheaply.
 """
