@@ -1,4 +1,8 @@
-"""Annotated dependencies for the routes."""
+"""Annotated dependencies for the routes.
+
+All are `async def`, even the trivial ones: FastAPI runs a plain `def` dependency in its thread pool, a
+thread hop per dependency per request.
+"""
 
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -15,7 +19,7 @@ from app.streaming.relay import StreamRelay
 from app.streaming.store import EventStore
 
 
-def get_state(request: Request) -> ApiState:
+async def get_state(request: Request) -> ApiState:
     state: ApiState = request.app.state.api
     return state
 
@@ -28,27 +32,27 @@ async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def get_settings_dep(state: StateDep) -> Settings:
+async def get_settings_dep(state: StateDep) -> Settings:
     return state.settings
 
 
-def get_sessions(state: StateDep) -> async_sessionmaker[AsyncSession]:
+async def get_sessions(state: StateDep) -> async_sessionmaker[AsyncSession]:
     return state.sessions
 
 
-def get_relay(state: StateDep) -> StreamRelay:
+async def get_relay(state: StateDep) -> StreamRelay:
     return state.relay
 
 
-def get_store(state: StateDep) -> EventStore:
+async def get_store(state: StateDep) -> EventStore:
     return state.store
 
 
-def get_shutdown(state: StateDep) -> anyio.Event:
+async def get_shutdown(state: StateDep) -> anyio.Event:
     return state.shutdown
 
 
-def get_enqueue(state: StateDep) -> Enqueue:
+async def get_enqueue(state: StateDep) -> Enqueue:
     return state.enqueue
 
 
