@@ -2,12 +2,11 @@
 
 The order at the end matters: the final message is committed to PostgreSQL before the terminal event is
 published, so a client that sees the end of the stream and reloads the conversation finds the answer.
-While the answer streams, it is also checkpointed to PostgreSQL every few seconds.
+While the answer streams, the process's Checkpointer saves it to PostgreSQL every few seconds.
 """
 
 import asyncio
 import logging
-import time
 import uuid
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
@@ -17,7 +16,7 @@ import httpx2
 import openai
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.config import Settings
@@ -26,6 +25,7 @@ from app.llm.model import ChatModel, ModelStreamError
 from app.models import Conversation, Message, MessageStatus, utcnow
 from app.services import history
 from app.services.cancellation import CancellationRegistry, RunningGeneration
+from app.services.checkpoints import Checkpointer
 from app.streaming.answer_stream import AnswerStream
 from app.streaming.store import EventStore
 
@@ -50,6 +50,15 @@ class _Outcome:
     error: str | None = None
 
 
+# Whether the answer's conversation still needs a title, read in the claim's own statement.
+_UNTITLED = (
+    select(col(Conversation.title).is_(None))
+    .where(col(Conversation.id) == col(Message.conversation_id))
+    .scalar_subquery()
+    .label("untitled")
+)
+
+
 class GenerationService:
     def __init__(
         self,
@@ -57,6 +66,7 @@ class GenerationService:
         store: EventStore,
         model: ChatModel,
         cancellations: CancellationRegistry,
+        checkpoints: Checkpointer,
         settings: Settings,
         request_title: RequestTitle,
     ) -> None:
@@ -64,6 +74,7 @@ class GenerationService:
         self._store = store
         self._model = model
         self._cancellations = cancellations
+        self._checkpoints = checkpoints
         self._settings = settings
         self._request_title = request_title
 
@@ -74,8 +85,8 @@ class GenerationService:
             logger.info("generation of message %s skipped: no longer pending", message_id)
             return
         answer = AnswerStream(self._store, claim.task_id)
-        with self._cancellations.watch(claim.task_id) as running:
-            outcome = await self._stream(answer, claim.turns, running, message_id)
+        with self._cancellations.watch(claim.task_id) as running, self._checkpoints.tracking(message_id, answer):
+            outcome = await self._stream(answer, claim.turns, running)
         recorded_terminal_seq = await self._persist_final(message_id, answer, outcome)
         if outcome.status is MessageStatus.FAILED:
             await answer.fail(outcome.error or "the answer failed")
@@ -87,7 +98,10 @@ class GenerationService:
             await self._request_title(claim.conversation_id)
 
     async def _claim(self, message_id: uuid.UUID) -> _Claim | None:
-        """Move the message from pending to streaming, atomically, and read the history it answers."""
+        """Move the message from pending to streaming, atomically, and read the history it answers.
+
+        Two statements in one transaction: each answer pays this once, so its round trips count at scale.
+        """
         async with self._sessions() as session:
             claimed = await session.exec(
                 update(Message)
@@ -98,28 +112,22 @@ class GenerationService:
                     simulated=self._settings.simulated,
                     updated_at=utcnow(),
                 )
-                .returning(col(Message.task_id))
+                .returning(col(Message.task_id), col(Message.conversation_id), col(Message.seq), _UNTITLED)
+                .execution_options(synchronize_session=False)
             )
-            task_id = claimed.scalar_one_or_none()
-            if task_id is None:
+            row = claimed.one_or_none()
+            if row is None:
                 return None
-            message = await session.get(Message, message_id)
-            conversation = await session.get(Conversation, message.conversation_id) if message else None
-            assert message is not None
-            assert conversation is not None
+            task_id, conversation_id, seq, untitled = row
             turns = await history.turns_before(
-                session, message, self._settings.system_prompt, self._settings.history_token_budget
+                session, conversation_id, seq, self._settings.system_prompt, self._settings.history_token_budget
             )
             await session.commit()
-            return _Claim(task_id, conversation.id, conversation.title is None, turns)
+            return _Claim(task_id, conversation_id, untitled, turns)
 
-    async def _stream(
-        self, answer: AnswerStream, turns: list[ChatTurn], running: RunningGeneration, message_id: uuid.UUID
-    ) -> _Outcome:
+    async def _stream(self, answer: AnswerStream, turns: list[ChatTurn], running: RunningGeneration) -> _Outcome:
         if await self._store.cancel_requested(answer.task_id):
             return _Outcome(MessageStatus.CANCELLED)
-        checkpoint_due = time.monotonic() + self._settings.checkpoint_seconds
-        checkpoint: asyncio.Task[None] | None = None
         try:
             async with (
                 asyncio.timeout(self._settings.max_answer_seconds),
@@ -130,10 +138,6 @@ class GenerationService:
                     if answer.cancel_requested or running.requested:
                         # Leaving the block closes the upstream request.
                         return _Outcome(MessageStatus.CANCELLED)
-                    if time.monotonic() >= checkpoint_due and (checkpoint is None or checkpoint.done()):
-                        # In the background, one at a time: a slow database must not hold up the stream.
-                        checkpoint = asyncio.create_task(self._checkpoint(message_id, answer))
-                        checkpoint_due = time.monotonic() + self._settings.checkpoint_seconds
         except asyncio.CancelledError:
             if not running.requested:
                 raise  # the worker is shutting down, not a user's stop
@@ -143,29 +147,7 @@ class GenerationService:
             reason = _describe(error, self._settings)
             logger.warning("generation %s failed: %s", answer.task_id, reason, exc_info=not _is_expected(error))
             return _Outcome(MessageStatus.FAILED, reason)
-        finally:
-            if checkpoint is not None:
-                checkpoint.cancel()  # the final save follows; a checkpoint still running has nothing to add
         return _Outcome(MessageStatus.COMPLETED)
-
-    async def _checkpoint(self, message_id: uuid.UUID, answer: AnswerStream) -> None:
-        """Save the answer so far, best effort: a failure is logged and the answer streams on. Applies only
-        while the message is still streaming, so a late checkpoint can never overwrite the final save."""
-        try:
-            async with self._sessions() as session:
-                await session.exec(
-                    update(Message)
-                    .where(col(Message.id) == message_id, col(Message.status) == MessageStatus.STREAMING)
-                    .values(
-                        content=answer.content,
-                        reasoning=answer.reasoning,
-                        stream_seq=answer.seq,
-                        updated_at=utcnow(),
-                    )
-                )
-                await session.commit()
-        except Exception as error:
-            logger.warning("generation %s: checkpoint skipped: %r", answer.task_id, error)
 
     async def _persist_final(self, message_id: uuid.UUID, answer: AnswerStream, outcome: _Outcome) -> int:
         """Save the finished answer; returns the id its terminal event is about to get, recorded with it."""
@@ -182,6 +164,7 @@ class GenerationService:
                     stream_seq=stream_seq,
                     updated_at=utcnow(),
                 )
+                .execution_options(synchronize_session=False)
             )
             await session.commit()
         return stream_seq
@@ -189,7 +172,12 @@ class GenerationService:
     async def _record_terminal_seq(self, message_id: uuid.UUID, seq: int) -> None:
         """The terminal event moved (Redis had lost the stream, so a snapshot went first): keep the row exact."""
         async with self._sessions() as session:
-            await session.exec(update(Message).where(col(Message.id) == message_id).values(stream_seq=seq))
+            await session.exec(
+                update(Message)
+                .where(col(Message.id) == message_id)
+                .values(stream_seq=seq)
+                .execution_options(synchronize_session=False)
+            )
             await session.commit()
 
 

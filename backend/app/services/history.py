@@ -9,7 +9,9 @@ token budget (HISTORY_TOKEN_BUDGET) is spent; the user's newest message is alway
   message before them stays, so the model simply answers it again.
 """
 
-from sqlmodel import col, select
+import uuid
+
+from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.llm.deltas import ChatTurn
@@ -19,14 +21,22 @@ from app.models import Message, MessageRole, MessageStatus
 _ANSWERS_KEPT = (MessageStatus.COMPLETED, MessageStatus.CANCELLED)
 
 
-async def turns_before(session: AsyncSession, answer: Message, system_prompt: str, budget: int) -> list[ChatTurn]:
-    assert answer.seq is not None
+async def turns_before(
+    session: AsyncSession, conversation_id: uuid.UUID, before_seq: int, system_prompt: str, budget: int
+) -> list[ChatTurn]:
     rows = await session.exec(
-        select(Message)
-        .where(Message.conversation_id == answer.conversation_id, col(Message.seq) < answer.seq)
+        select(col(Message.role), col(Message.content))
+        .where(
+            col(Message.conversation_id) == conversation_id,
+            col(Message.seq) < before_seq,
+            or_(
+                col(Message.role) == MessageRole.USER,
+                col(Message.status).in_(_ANSWERS_KEPT) & (col(Message.content) != ""),
+            ),
+        )
         .order_by(col(Message.seq))
     )
-    turns = [_as_turn(message) for message in rows if _counts(message)]
+    turns = [ChatTurn("user" if role is MessageRole.USER else "assistant", content) for role, content in rows]
     return fit_to_budget(ChatTurn("system", system_prompt), turns, budget)
 
 
@@ -45,13 +55,3 @@ def fit_to_budget(system: ChatTurn, turns: list[ChatTurn], budget: int) -> list[
     while len(kept) > 1 and kept[0].role == "assistant":
         kept.pop(0)
     return [system, *kept]
-
-
-def _counts(message: Message) -> bool:
-    if message.role is MessageRole.USER:
-        return True
-    return message.status in _ANSWERS_KEPT and bool(message.content)
-
-
-def _as_turn(message: Message) -> ChatTurn:
-    return ChatTurn("user" if message.role is MessageRole.USER else "assistant", message.content)

@@ -21,6 +21,7 @@ from app.core.redis_client import create_redis
 from app.llm.client import create_client
 from app.llm.model import ChatModel
 from app.services.cancellation import CancellationRegistry
+from app.services.checkpoints import Checkpointer
 from app.services.generation import GenerationService
 from app.services.titles import TitleService
 from app.streaming.store import EventStore
@@ -41,6 +42,7 @@ class WorkerRuntime:
         self._engine: AsyncEngine | None = None
         self._cancel_listener: CancelListener | None = None
         self._store: EventStore | None = None
+        self._checkpoints: Checkpointer | None = None
         self.generation, self.titles = self.run(self._open())
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
@@ -62,10 +64,16 @@ class WorkerRuntime:
         self._cancel_listener = CancelListener(self._redis, cancellations)
         await self._cancel_listener.start()
         sessions = create_session_factory(self._engine)
-        generation = GenerationService(sessions, store, model, cancellations, self._settings, enqueue_title)
+        checkpoints = self._checkpoints = Checkpointer(sessions, self._settings.checkpoint_seconds)
+        checkpoints.start()
+        generation = GenerationService(
+            sessions, store, model, cancellations, checkpoints, self._settings, enqueue_title
+        )
         return generation, TitleService(sessions, model)
 
     async def _close(self) -> None:
+        if self._checkpoints is not None:
+            await self._checkpoints.stop()
         if self._cancel_listener is not None:
             await self._cancel_listener.stop()
         if self._store is not None:
