@@ -104,9 +104,8 @@ def _pid(pid: int | None) -> int:
 @contextmanager
 def running_stack(shape: Shape, root: Path, log_dir: Path) -> Iterator[BenchStack]:
     settings = Settings()
-    # Every process may fill its database pool and overflow; PostgreSQL must accept them all.
-    pool = int(shape.env.get("DB_POOL_SIZE", settings.db_pool_size))
-    per_process = pool + int(shape.env.get("DB_MAX_OVERFLOW", settings.db_max_overflow))
+    # Every process may fill its database pool; PostgreSQL must accept them all.
+    per_process = int(shape.env.get("DB_POOL_SIZE", settings.db_pool_size))
     max_connections = (shape.workers + shape.apis + 1) * per_process + 20
     redis_server = PrivateRedis(root / "redis", free_port())
     postgres = PrivatePostgres(root / "postgres", free_port(), max_connections=max_connections)

@@ -71,10 +71,10 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(default=32_000, gt=0)
     max_title_chars: int = Field(default=200, gt=0)
     max_request_bytes: int = Field(default=256 * 1024, gt=0)
-    db_pool_size: int = Field(default=20, gt=0)
+    # Database connections per process, opened when first needed and then kept.
+    db_pool_size: int = Field(default=40, gt=0)
     # Redis connections per process for commands (the API's pub/sub connection comes on top).
     redis_pool_size: int = Field(default=16, gt=0)
-    db_max_overflow: int = Field(default=40, ge=0)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

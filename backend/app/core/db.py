@@ -8,11 +8,13 @@ from app.core.config import Settings
 
 def create_engine(settings: Settings) -> AsyncEngine:
     # Sized for bursts: requests wait for a pooled connection instead of failing, and nothing
-    # here ever runs a blocking driver call on the event loop (the spec's deadlock).
+    # here ever runs a blocking driver call on the event loop (the spec's deadlock). No overflow:
+    # SQLAlchemy closes an overflow connection as soon as it is returned, so bursts paid a new
+    # PostgreSQL backend (a fork and a login) per query; connections open on demand and stay.
     return create_async_engine(
         settings.async_database_url,
         pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
+        max_overflow=0,
         pool_timeout=30,
         pool_pre_ping=True,
     )

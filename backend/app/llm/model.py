@@ -15,7 +15,7 @@ from openai.types.responses import (
 from openai.types.shared_params import Reasoning
 
 from app.core.config import ApiStyle, Settings
-from app.llm.deltas import ChatTurn, ModelDelta
+from app.llm.deltas import ChatTurn, ModelDelta, coalesced
 from app.llm.sse_lines import json_payloads
 from app.streaming.events import EventKind
 
@@ -43,18 +43,21 @@ class ChatModel:
         )
         return response.output_text
 
-    async def stream(self, turns: list[ChatTurn]) -> AsyncGenerator[ModelDelta]:
-        """The answer as deltas. Failures before the first delta are retried with backoff (the SDK retries
-        the opening request itself; this also covers a stream that opened and then went silent or broke
-        before saying anything). Once a delta has been yielded, a failure is the caller's."""
+    async def stream(self, turns: list[ChatTurn]) -> AsyncGenerator[list[ModelDelta]]:
+        """The answer as batches of deltas, one batch per network read, adjacent deltas of one kind joined
+        (usually one token; more arrive together when the worker falls behind).
+
+        Failures before the first delta are retried with backoff (the SDK retries the opening request
+        itself; this also covers a stream that opened and then went silent or broke before saying
+        anything). Once a delta has been yielded, a failure is the caller's."""
         retries = 0
         while True:
             started = False
             try:
-                async with aclosing(self._open_stream(turns)) as deltas:
-                    async for delta in deltas:
+                async with aclosing(self._open_stream(turns)) as batches:
+                    async for batch in batches:
                         started = True
-                        yield delta
+                        yield batch
                 return
             except _TRANSIENT_BEFORE_FIRST_TOKEN:
                 if started or retries >= self._settings.openai_max_retries:
@@ -62,12 +65,12 @@ class ChatModel:
                 retries += 1
                 await asyncio.sleep(backoff_seconds(retries))
 
-    def _open_stream(self, turns: list[ChatTurn]) -> AsyncGenerator[ModelDelta]:
+    def _open_stream(self, turns: list[ChatTurn]) -> AsyncGenerator[list[ModelDelta]]:
         if self._settings.openai_api_style is ApiStyle.CHAT_COMPLETIONS:
             return self._stream_chat_completions(turns)
         return self._stream_responses(turns)
 
-    async def _stream_responses(self, turns: list[ChatTurn]) -> AsyncGenerator[ModelDelta]:
+    async def _stream_responses(self, turns: list[ChatTurn]) -> AsyncGenerator[list[ModelDelta]]:
         # "off" leaves the parameter out entirely (not null), for servers that do not know it.
         effort = self._settings.openai_reasoning_effort
         reasoning: Reasoning | Omit = omit if effort == "off" else {"effort": effort, "summary": "auto"}
@@ -80,27 +83,40 @@ class ChatModel:
             stream=True,
             store=False,
         ) as response:
-            async for event in json_payloads(response.iter_lines()):
-                kind = event.get("type")
-                if kind == "response.output_text.delta":
-                    yield ModelDelta(EventKind.CONTENT, event["delta"])
-                elif kind == "response.reasoning_summary_text.delta":
-                    yield ModelDelta(EventKind.REASONING, event["delta"])
-                elif kind == "error":
-                    raise ModelStreamError(str(event.get("message") or "the model reported an error"))
-                elif kind == "response.failed":
-                    failure = (event.get("response") or {}).get("error") or {}
-                    raise ModelStreamError(str(failure.get("message") or "the model reported a failure"))
+            async for events in json_payloads(response.iter_bytes()):
+                deltas: list[ModelDelta] = []
+                failure: str | None = None
+                for event in events:
+                    kind = event.get("type")
+                    if kind == "response.output_text.delta":
+                        deltas.append(ModelDelta(EventKind.CONTENT, event["delta"]))
+                    elif kind == "response.reasoning_summary_text.delta":
+                        deltas.append(ModelDelta(EventKind.REASONING, event["delta"]))
+                    elif kind == "error":
+                        failure = str(event.get("message") or "the model reported an error")
+                        break
+                    elif kind == "response.failed":
+                        error = (event.get("response") or {}).get("error") or {}
+                        failure = str(error.get("message") or "the model reported a failure")
+                        break
+                if deltas:
+                    yield coalesced(deltas)  # what came before a failure in the same read is kept
+                if failure is not None:
+                    raise ModelStreamError(failure)
 
-    async def _stream_chat_completions(self, turns: list[ChatTurn]) -> AsyncGenerator[ModelDelta]:
+    async def _stream_chat_completions(self, turns: list[ChatTurn]) -> AsyncGenerator[list[ModelDelta]]:
         async with self._client.chat.completions.with_streaming_response.create(
             model=self._settings.openai_model, messages=_chat_messages(turns), stream=True
         ) as response:
-            async for chunk in json_payloads(response.iter_lines()):
-                for choice in chunk.get("choices") or ():
-                    text = (choice.get("delta") or {}).get("content")
-                    if text:
-                        yield ModelDelta(EventKind.CONTENT, text)
+            async for chunks in json_payloads(response.iter_bytes()):
+                texts = [
+                    text
+                    for chunk in chunks
+                    for choice in chunk.get("choices") or ()
+                    if (text := (choice.get("delta") or {}).get("content"))
+                ]
+                if texts:
+                    yield [ModelDelta(EventKind.CONTENT, "".join(texts))]
 
 
 class ModelStreamError(Exception):

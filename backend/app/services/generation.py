@@ -131,10 +131,11 @@ class GenerationService:
         try:
             async with (
                 asyncio.timeout(self._settings.max_answer_seconds),
-                aclosing(self._model.stream(turns)) as deltas,
+                aclosing(self._model.stream(turns)) as batches,
             ):
-                while (delta := await _next_delta(deltas, running)) is not None:
-                    await answer.add(delta.kind, delta.text)
+                while (batch := await _next_batch(batches, running)) is not None:
+                    for delta in batch:
+                        await answer.add(delta.kind, delta.text)
                     if answer.cancel_requested or running.requested:
                         # Leaving the block closes the upstream request.
                         return _Outcome(MessageStatus.CANCELLED)
@@ -181,10 +182,10 @@ class GenerationService:
             await session.commit()
 
 
-async def _next_delta(deltas: AsyncGenerator[ModelDelta], running: RunningGeneration) -> ModelDelta | None:
+async def _next_batch(batches: AsyncGenerator[list[ModelDelta]], running: RunningGeneration) -> list[ModelDelta] | None:
     running.interruptible = True
     try:
-        return await anext(deltas, None)
+        return await anext(batches, None)
     finally:
         running.interruptible = False
 
