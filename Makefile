@@ -40,6 +40,10 @@ bench: bootstrap ## Full stack at 10 to 2,000 concurrent streams; writes docs/be
 bench-connections: bootstrap ## Redis connections and memory of one API process at 10, 100 and 1,000 viewers
 	$(BACKEND_RUN) python -m benchmarks.viewer_connections
 
+.PHONY: bench-model-read
+bench-model-read: bootstrap ## Worker CPU per token reading a model stream, by SDK transport (httpx2, aiohttp)
+	$(BACKEND_RUN) python -m benchmarks.model_read
+
 .PHONY: bench-transport
 bench-transport: bootstrap ## Redis against PostgreSQL polling and LISTEN/NOTIFY: latency, loss, CPU, connections
 	$(BACKEND_RUN) python -m benchmarks.transport

@@ -6,7 +6,7 @@ everything before the first token. The read timeout is what detects a stream tha
 """
 
 import httpx2
-from openai import AsyncOpenAI, DefaultAsyncHttpxClient
+from openai import AsyncOpenAI, DefaultAioHttpClient
 
 from app.core.config import Settings
 
@@ -37,5 +37,7 @@ def create_client(settings: Settings) -> AsyncOpenAI:
         base_url=base_url,
         max_retries=settings.openai_max_retries,
         timeout=timeout,
-        http_client=DefaultAsyncHttpxClient(limits=_LIMITS, timeout=timeout),
+        # The SDK's aiohttp transport: reading a stream through aiohttp's C parser instead of httpx2's
+        # pure-Python stack costs 19 µs of CPU per token against 52 (make bench-model-read).
+        http_client=DefaultAioHttpClient(limits=_LIMITS, timeout=timeout),
     )

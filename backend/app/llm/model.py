@@ -29,6 +29,10 @@ class ChatModel:
     def label(self) -> str:
         return self._settings.openai_model
 
+    async def close(self) -> None:
+        """Close the kept-alive connections to the model service."""
+        await self._client.close()
+
     async def complete(self, turns: list[ChatTurn], max_tokens: int) -> str:
         """A short answer in one piece, without reasoning (for titles and similar chores)."""
         if self._settings.openai_api_style is ApiStyle.CHAT_COMPLETIONS:

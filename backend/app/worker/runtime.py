@@ -43,6 +43,7 @@ class WorkerRuntime:
         self._cancel_listener: CancelListener | None = None
         self._store: EventStore | None = None
         self._checkpoints: Checkpointer | None = None
+        self._model: ChatModel | None = None
         self.generation, self.titles = self.run(self._open())
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
@@ -58,7 +59,7 @@ class WorkerRuntime:
         # Created on the loop they will be used from: asyncpg and redis connections are loop-bound.
         self._redis = create_redis(self._settings, redis_keys.WORKER_CONNECTION_NAME)
         self._engine = create_engine(self._settings)
-        model = ChatModel(create_client(self._settings), self._settings)
+        model = self._model = ChatModel(create_client(self._settings), self._settings)
         store = self._store = EventStore(self._redis, self._settings.stream_ttl_seconds)
         cancellations = CancellationRegistry()
         self._cancel_listener = CancelListener(self._redis, cancellations)
@@ -82,6 +83,8 @@ class WorkerRuntime:
             await self._redis.aclose()
         if self._engine is not None:
             await self._engine.dispose()
+        if self._model is not None:
+            await self._model.close()
 
 
 _runtime: WorkerRuntime | None = None

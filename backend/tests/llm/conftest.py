@@ -1,4 +1,4 @@
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -13,11 +13,15 @@ ModelFactory = Callable[..., ChatModel]
 
 
 @pytest.fixture
-def make_model(stack: Stack) -> ModelFactory:
+async def make_model(stack: Stack) -> AsyncIterator[ModelFactory]:
     """A ChatModel on the official SDK, talking to the test stack's simulator, with settings overridden."""
+    made: list[ChatModel] = []
 
     def make(**overrides: Any) -> ChatModel:
         settings = Settings(simulator_url=AnyUrl(f"{stack.simulator_url}/v1"), **overrides)
-        return ChatModel(create_client(settings), settings)
+        made.append(ChatModel(create_client(settings), settings))
+        return made[-1]
 
-    return make
+    yield make
+    for model in made:
+        await model.close()

@@ -82,3 +82,4 @@ async def test_a_refused_connection_is_retried_then_reported() -> None:
     model = ChatModel(create_client(settings), settings)
     with pytest.raises(openai.APIConnectionError):
         await _collect(model, "anyone there?")
+    await model.close()
