@@ -22,13 +22,13 @@ from app.devstack.components import start_simulator
 from app.devstack.ports import free_port
 from app.devstack.processes import Supervisor
 from app.devstack.scratch import scratch_dir
+from app.llm.client import CONNECTION_LIMITS
 from app.llm.deltas import ChatTurn
 from app.llm.model import ChatModel
 
-_LIMITS = httpx2.Limits(max_connections=None, max_keepalive_connections=1024)
 TRANSPORTS: dict[str, Callable[[], httpx2.AsyncClient]] = {
-    "httpx2": lambda: DefaultAsyncHttpxClient(limits=_LIMITS),
-    "aiohttp": lambda: DefaultAioHttpClient(limits=_LIMITS),
+    "httpx2": lambda: DefaultAsyncHttpxClient(limits=CONNECTION_LIMITS),
+    "aiohttp": lambda: DefaultAioHttpClient(limits=CONNECTION_LIMITS),
 }
 
 

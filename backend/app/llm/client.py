@@ -13,10 +13,11 @@ from app.core.config import Settings
 # The simulator ignores the key, but the SDK insists on one.
 SIMULATOR_API_KEY = "simulator"
 _WRITE_SECONDS = 30.0
-# A worker process runs up to a thousand generations at once. The SDK's defaults (1,000 connections, 100
-# kept alive) would make the 1,001st wait for a free connection and close most connections after each
-# answer, paying a new TCP (and, with a real endpoint, TLS) handshake per answer.
-_LIMITS = httpx2.Limits(max_connections=None, max_keepalive_connections=1024)
+# A worker process runs a thousand generations at once or more; the worker's concurrency is the real bound.
+# The SDK's defaults would queue the excess (aiohttp's default is 100 connections when none is given) and
+# close most connections after each answer, paying a new TCP (and, with a real endpoint, TLS) handshake
+# per answer.
+CONNECTION_LIMITS = httpx2.Limits(max_connections=100_000, max_keepalive_connections=1024)
 
 
 def create_client(settings: Settings) -> AsyncOpenAI:
@@ -39,5 +40,5 @@ def create_client(settings: Settings) -> AsyncOpenAI:
         timeout=timeout,
         # The SDK's aiohttp transport: reading a stream through aiohttp's C parser instead of httpx2's
         # pure-Python stack costs 19 µs of CPU per token against 52 (make bench-model-read).
-        http_client=DefaultAioHttpClient(limits=_LIMITS, timeout=timeout),
+        http_client=DefaultAioHttpClient(limits=CONNECTION_LIMITS, timeout=timeout),
     )
