@@ -165,7 +165,7 @@ class LoadRun:
             "throughput": {
                 "window_s": round(window, 3),
                 "chunks_per_s": round(chunks / window, 1) if window else None,
-                # The tokens asked for (one per chunk from the simulator), per completed answer.
+                # The tokens asked for, per completed answer (a chunk may carry several).
                 "tokens_per_s": round(completed * answer_tokens / window, 1) if window and answer_tokens else None,
             },
             "wall_s": round(wall_seconds, 3),

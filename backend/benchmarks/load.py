@@ -394,11 +394,11 @@ def command_line(args: Sequence[str]) -> str:
 def level_line(result: LevelResult) -> str:
     client = result.client
     latency = client.get("delivery_latency_ms", {})
-    server = result.server_cpu_us_per_chunk
+    server = result.server_cpu_us_per_token
     return (
         f"  {client.get('succeeded', 0)}/{result.streams} succeeded, lost {client.get('lost')}, "
         f"duplicated {client.get('duplicated')}; latency p50 {latency.get('p50')} p99 {latency.get('p99')} "
-        f"max {latency.get('max')} ms; server CPU {server or 0:.0f} µs/chunk; {result.wall_seconds:.0f} s"
+        f"max {latency.get('max')} ms; server CPU {server or 0:.0f} µs/token; {result.wall_seconds:.0f} s"
         + (f"; errors in logs: {result.server_log_errors}" if result.server_log_errors else "")
         + f"; other CPU {result.other_load_seconds:.0f} s, busiest: "
         + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.busiest_others[:3])

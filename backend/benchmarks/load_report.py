@@ -38,7 +38,7 @@ def render_delivery(results: Sequence[LevelResult]) -> str:
     """What the users got, one row per level."""
     rows = [
         "| streams | tok/s each | succeeded | errors | lost / dup / out of order | latency p50 | p95 | p99 | max (ms) "
-        "| first chunk p50 / p99 (ms) | completion p50 / max (s) | peak open | chunks/s offered / delivered |",
+        "| first chunk p50 / p99 (ms) | completion p50 / max (s) | peak open | tokens/s offered / delivered |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
@@ -52,7 +52,7 @@ def render_delivery(results: Sequence[LevelResult]) -> str:
             f"| {_figure(first.get('p50'), 0)} / {_figure(first.get('p99'), 0)} "
             f"| {_figure(completion.get('p50'))} / {_figure(completion.get('max'))} "
             f"| {_figure(c.get('peak_open_streams'))} "
-            f"| {r.offered_chunks_per_second:,.0f} / {_figure(r.delivered_chunks_per_second, 0)} |"
+            f"| {r.offered_tokens_per_second:,.0f} / {_figure(r.delivered_tokens_per_second, 0)} |"
         )
     return "\n".join(rows) + "\n"
 
@@ -60,17 +60,17 @@ def render_delivery(results: Sequence[LevelResult]) -> str:
 def render_cost(results: Sequence[LevelResult]) -> str:
     """What the servers spent, one row per level."""
     rows = [
-        "| streams | chunks | server CPU µs/chunk | worker | API | Redis | PostgreSQL | simulator | client "
+        "| streams | tokens / chunks | server CPU µs/token | worker | API | Redis | PostgreSQL | simulator | client "
         "| API KiB/stream | worker KiB/stream | Redis conns api / hub / worker (all) "
         "| machine CPU s: all / irq / other | load avg |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
-        per_chunk = [r.cpu_us_per_chunk(kind) for kind in (*SERVER_KINDS, "simulator", "client")]
+        per_token = [r.cpu_us_per_token(kind) for kind in (*SERVER_KINDS, "simulator", "client")]
         connections = " / ".join(_figure(r.redis_connections.get(name)) for name in CONNECTION_NAMES)
         rows.append(
-            f"| {r.streams:,} | {r.chunks:,} | **{_figure(r.server_cpu_us_per_chunk, 0)}** "
-            f"| {' | '.join(_figure(value, 0) for value in per_chunk)} "
+            f"| {r.streams:,} | {r.tokens:,} / {r.chunks:,} | **{_figure(r.server_cpu_us_per_token, 0)}** "
+            f"| {' | '.join(_figure(value, 0) for value in per_token)} "
             f"| {r.kib_per_stream('api'):,.1f} | {r.kib_per_stream('worker'):,.1f} "
             f"| {connections} ({_figure(r.redis_connections.get('total'))}) "
             f"| {r.machine_busy_seconds:,.0f} / {r.machine_interrupt_seconds:,.0f} / {r.other_load_seconds:,.0f} "
@@ -113,7 +113,7 @@ def _both(*checks: Callable[[LevelResult], tuple[bool, str]]) -> Callable[[Level
 
 def _server_cpu_within(limit_us: float) -> Callable[[LevelResult], tuple[bool, str]]:
     def check(result: LevelResult) -> tuple[bool, str]:
-        value = result.server_cpu_us_per_chunk
+        value = result.server_cpu_us_per_token
         return value is not None and value <= limit_us, f"{_figure(value, 0)} µs"
 
     return check
@@ -172,13 +172,13 @@ def write_chart(results: Sequence[LevelResult], path: Path) -> None:
     positions = range(len(results))
     bottom = [0.0] * len(results)
     for kind in SERVER_KINDS:
-        heights = [result.cpu_us_per_chunk(kind) or 0.0 for result in results]
+        heights = [result.cpu_us_per_token(kind) or 0.0 for result in results]
         cpu_axes.bar(positions, heights, bottom=bottom, label=KIND_LABELS[kind])
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
     cpu_axes.axhline(100, color="black", linestyle=":", label="target at 1,000 (100 µs)")
     cpu_axes.set_xticks(list(positions), [f"{r.streams:,}\n@{r.tokens_per_second:g}/s" for r in results])
-    cpu_axes.set(xlabel="concurrent streams @ tokens/s each", ylabel="server CPU per delivered chunk (µs)")
-    cpu_axes.set_title("Server CPU per chunk, by process kind")
+    cpu_axes.set(xlabel="concurrent streams @ tokens/s each", ylabel="server CPU per delivered token (µs)")
+    cpu_axes.set_title("Server CPU per token, by process kind")
     cpu_axes.set_ylim(0, max(*bottom, 100.0) * 1.3)  # headroom for the legend above the bars
     cpu_axes.legend(loc="upper center", ncol=3)
     figure.tight_layout()
@@ -254,9 +254,12 @@ before each level, and its idle memory read then.
 - **first chunk**: from posting the message to the first chunk (queueing in Celery, the claim in
   PostgreSQL, the model call). **completion**: from posting the message to the terminal event; the answer
   itself is paced at {TOKENS_PER_ANSWER} / rate seconds.
-- **server CPU µs/chunk**: user + system CPU time, from `/proc/<pid>/stat`, of every worker, API, Redis and
+- **tokens / chunks**: tokens delivered ({TOKENS_PER_ANSWER} per completed answer) and the events that
+  carried them: the worker joins tokens that arrive from the model in one network read into one event, so
+  a loaded worker writes fewer, larger events.
+- **server CPU µs/token**: user + system CPU time, from `/proc/<pid>/stat`, of every worker, API, Redis and
   PostgreSQL process (each kind summed over its processes and their children, e.g. every PostgreSQL
-  backend), over the client's run, divided by the chunks delivered; the next columns split it by kind,
+  backend), over the client's run, divided by the tokens delivered; the next columns split it by kind,
   and add the simulator and the load client as context (not counted in the server figure). The run
   includes creating the conversations, sending the messages and reading the stored answers back.
 - **KiB/stream**: resident memory (sum over the kind's processes) at its peak during the level, minus
@@ -264,7 +267,7 @@ before each level, and its idle memory read then.
 - **Redis conns**: the most connections seen (CLIENT LIST, sampled each second) named `chat-api` (API
   command pools), `chat-api-hub` (API pub/sub), `chat-worker` (worker pools); "all" includes Celery's
   own, which are unnamed.
-- **chunks/s offered / delivered**: what the level asks for (streams times rate) against what the client
+- **tokens/s offered / delivered**: what the level asks for (streams times rate) against what the client
   received over the level's window (first message to last answer). Delivered below offered means the
   stack could not keep up: answers stretch out, and users still streaming at the client's deadline
   (ramp, plus 3 times the paced answer, plus 60 s) count as errors ("run timeout").

@@ -68,15 +68,22 @@ class LevelResult:
 
     @property
     def chunks(self) -> int:
+        """Events delivered: one per token, or fewer when the worker joined tokens that arrived together."""
         chunks: int = self.client.get("chunks", 0)
         return chunks
 
-    def cpu_us_per_chunk(self, kind: str) -> float | None:
-        return self.cpu_seconds[kind] * 1e6 / self.chunks if self.chunks else None
+    @property
+    def tokens(self) -> int:
+        """Tokens delivered, counting completed answers only (each has TOKENS_PER_ANSWER)."""
+        succeeded: int = self.client.get("succeeded", 0)
+        return succeeded * TOKENS_PER_ANSWER
+
+    def cpu_us_per_token(self, kind: str) -> float | None:
+        return self.cpu_seconds[kind] * 1e6 / self.tokens if self.tokens else None
 
     @property
-    def server_cpu_us_per_chunk(self) -> float | None:
-        return sum(self.cpu_seconds[kind] for kind in SERVER_KINDS) * 1e6 / self.chunks if self.chunks else None
+    def server_cpu_us_per_token(self) -> float | None:
+        return sum(self.cpu_seconds[kind] for kind in SERVER_KINDS) * 1e6 / self.tokens if self.tokens else None
 
     def kib_per_stream(self, kind: str) -> float:
         return (self.peak_rss[kind] - self.idle_rss[kind]) / 1024 / self.streams
@@ -89,12 +96,12 @@ class LevelResult:
         return max(0.0, self.machine_busy_seconds - measured)
 
     @property
-    def offered_chunks_per_second(self) -> float:
+    def offered_tokens_per_second(self) -> float:
         return self.streams * self.tokens_per_second
 
     @property
-    def delivered_chunks_per_second(self) -> float | None:
-        rate: float | None = self.client.get("throughput", {}).get("chunks_per_s")
+    def delivered_tokens_per_second(self) -> float | None:
+        rate: float | None = self.client.get("throughput", {}).get("tokens_per_s")
         return rate
 
 
