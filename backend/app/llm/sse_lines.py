@@ -60,8 +60,11 @@ def _parse(blocks: list[bytes]) -> tuple[list[dict[str, Any]], bool]:
 
 
 def _data(block: bytes) -> bytes | None:
-    if block.startswith(b"data: ") and b"\n" not in block:
-        return block[6:]  # the usual shape, one data line: no need to split
+    # The usual shapes need no split into lines: one data line, last in its block (OpenAI sends `event:`
+    # then `data:`). Anything else, or any doubt, takes the general path.
+    last_line = block.rfind(b"\n") + 1
+    if block.startswith(b"data: ", last_line) and b"data:" not in block[:last_line]:
+        return block[last_line + 6 :]
     lines = [
         line[6:] if line.startswith(b"data: ") else line[5:] for line in block.split(b"\n") if line.startswith(b"data:")
     ]

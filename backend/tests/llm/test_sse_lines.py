@@ -62,3 +62,19 @@ async def test_crlf_and_cr_line_ends(chunks: tuple[bytes, ...]) -> None:
 async def test_utf8_split_across_reads() -> None:
     encoded = 'data: {"t": "é€"}\n\n'.encode()
     assert await _batches(encoded[:12], encoded[12:]) == [[{"t": "é€"}]]
+
+
+async def test_a_data_line_after_an_event_line_and_data_spread_around_it() -> None:
+    lines = (
+        "event: delta",
+        'data: {"n": 1}',
+        "",
+        'data: {"n":',
+        "event: x",
+        "data: 2}",
+        "",
+        "id: 3",
+        'data: {"n": 3}',
+        "",
+    )
+    assert await _payloads(*lines) == [{"n": 1}, {"n": 2}, {"n": 3}]
