@@ -25,3 +25,8 @@ def count_tokens(text: str) -> int:
 
 def message_tokens(text: str) -> int:
     return count_tokens(text) + TOKENS_PER_MESSAGE
+
+
+def message_tokens_at_most(text: str) -> int:
+    """An upper bound of message_tokens without encoding: every token is at least one byte."""
+    return len(text.encode()) + TOKENS_PER_MESSAGE

@@ -15,7 +15,7 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.llm.deltas import ChatTurn
-from app.llm.tokens import message_tokens
+from app.llm.tokens import message_tokens, message_tokens_at_most
 from app.models import Message, MessageRole, MessageStatus
 
 _ANSWERS_KEPT = (MessageStatus.COMPLETED, MessageStatus.CANCELLED)
@@ -42,6 +42,9 @@ async def turns_before(
 
 def fit_to_budget(system: ChatTurn, turns: list[ChatTurn], budget: int) -> list[ChatTurn]:
     """The system turn and the newest turns that fit in ``budget`` tokens (the newest one always)."""
+    # Most conversations fit with room to spare, which a byte count proves without encoding every turn.
+    if sum(message_tokens_at_most(turn.content) for turn in (system, *turns)) <= budget:
+        return [system, *_from_user_on(turns)]
     remaining = budget - message_tokens(system.content)
     kept: list[ChatTurn] = []
     for turn in reversed(turns):
@@ -51,7 +54,10 @@ def fit_to_budget(system: ChatTurn, turns: list[ChatTurn], budget: int) -> list[
         kept.append(turn)
         remaining -= cost
     kept.reverse()
-    # A conversation shown to the model starts with the user speaking, never with an orphaned answer.
-    while len(kept) > 1 and kept[0].role == "assistant":
-        kept.pop(0)
-    return [system, *kept]
+    return [system, *_from_user_on(kept)]
+
+
+def _from_user_on(turns: list[ChatTurn]) -> list[ChatTurn]:
+    """A conversation shown to the model starts with the user speaking, never with an orphaned answer."""
+    first_user = next((i for i, turn in enumerate(turns) if turn.role == "user"), max(len(turns) - 1, 0))
+    return turns[first_user:]

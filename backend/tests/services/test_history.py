@@ -82,3 +82,10 @@ def test_oldest_turns_go_first_and_history_starts_with_the_user() -> None:
     per_turn = message_tokens(turns[0].content)
     kept = fit_to_budget(SYSTEM, turns, message_tokens(SYSTEM.content) + 3 * per_turn)
     assert kept == [SYSTEM, turns[8], turns[9]], "three newest fit, but the oldest of them was an answer"
+
+
+def test_a_history_well_within_budget_is_kept_whole() -> None:
+    turns = [ChatTurn("user" if n % 2 == 0 else "assistant", f"message number {n}") for n in range(10)]
+    assert fit_to_budget(SYSTEM, turns, 10_000) == [SYSTEM, *turns]
+    # Even then it starts with the user.
+    assert fit_to_budget(SYSTEM, turns[1:], 10_000) == [SYSTEM, *turns[2:]]
