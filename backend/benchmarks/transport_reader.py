@@ -57,8 +57,9 @@ async def _redis_viewers(plan: RunPlan) -> AsyncIterator[Watch]:
             attached.set()
             return None
 
-        async for event in relay.events_after(answer_id, 0, still_generating):
-            log.record(event.seq, event.appended_us)
+        async for batch in relay.events_after(answer_id, 0, still_generating):
+            for event in batch:
+                log.record(event.seq, event.appended_us)
 
     try:
         yield watch

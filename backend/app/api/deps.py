@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.api.server_exit import set_on_server_exit
 from app.api.state import ApiState
 from app.core.config import Settings
 from app.services.messages import Enqueue
@@ -49,6 +50,8 @@ async def get_store(state: StateDep) -> EventStore:
 
 
 async def get_shutdown(state: StateDep) -> anyio.Event:
+    # Only the routes that hold responses open need to hear of a shutdown, and they all come through here.
+    set_on_server_exit(state.shutdown)
     return state.shutdown
 
 

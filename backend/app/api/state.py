@@ -24,5 +24,5 @@ class ApiState:
     store: EventStore
     relay: StreamRelay
     enqueue: Enqueue
-    # Set when the server starts shutting down; open streams then end, resumably.
+    # Set when the server starts shutting down (see server_exit); open streams then end, resumably.
     shutdown: anyio.Event

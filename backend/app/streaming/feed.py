@@ -1,7 +1,6 @@
 """A bounded, per-viewer queue of live events, filled by the hub and drained by one SSE response."""
 
 import asyncio
-from collections import deque
 from enum import Enum
 
 from app.streaming.events import StreamEvent
@@ -17,7 +16,8 @@ class FeedSignal(Enum):
 class Feed:
     def __init__(self, capacity: int) -> None:
         self._capacity = capacity
-        self._events: deque[StreamEvent] = deque()
+        # A list, not a deque: it is only ever taken whole, so handing it over costs no copy.
+        self._events: list[StreamEvent] = []
         self._signal: FeedSignal | None = None
         self._wakeup = asyncio.Event()
 
@@ -37,12 +37,18 @@ class Feed:
         self._signal = FeedSignal.CLOSED
         self._wakeup.set()
 
-    async def next(self) -> StreamEvent | FeedSignal:
+    async def next_batch(self) -> list[StreamEvent] | FeedSignal:
+        """Every event queued, in order, once there is at least one; or the signal, if one was raised.
+
+        Taking all of them at once is what lets a viewer that fell a little behind catch up in one send.
+        """
         while not self._events and self._signal is None:
             self._wakeup.clear()
             await self._wakeup.wait()
         if self._events:
-            return self._events.popleft()
+            batch = self._events
+            self._events = []
+            return batch
         signal = self._signal
         assert signal is not None
         if signal is FeedSignal.RESYNC:

@@ -4,11 +4,13 @@ The algorithm, per viewer:
 1. subscribe to the task's channel and wait for Redis to confirm it;
 2. read the backlog after the cursor from the stream, in slices;
 3. then take live events from the feed, skipping any the backlog already gave.
+Events come out in batches, a backlog slice or all the live events waiting in the feed, so that a viewer
+that is behind, or a server under load, pays one send for many events rather than one each.
 A gap in the live sequence (or a feed that overflowed) sends the viewer back to step 2, so the
 stream in Redis, not the pub/sub message, is the source of truth, and nothing can be lost there.
 """
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 
 from app.streaming.events import StreamEvent
 from app.streaming.feed import FeedSignal
@@ -28,16 +30,21 @@ class StreamRelay:
         self._store = store
         self._hub = hub
 
-    async def events_after(self, task_id: str, cursor: int, persisted: PersistedAnswer) -> AsyncIterator[StreamEvent]:
+    async def events_after(
+        self, task_id: str, cursor: int, persisted: PersistedAnswer
+    ) -> AsyncGenerator[list[StreamEvent], None]:
+        """The events after ``cursor`` in batches, each non-empty and in order: a backlog slice, or every
+        live event that was waiting. Ends after the terminal event, unless the viewer already had it."""
         async with self._hub.subscribe(task_id) as feed:
             checked_persisted = False
             while True:
                 backlog = await self._store.read_after(task_id, cursor)
-                for event in backlog:
-                    yield event
-                    cursor = event.seq
-                    if event.is_terminal:
+                if backlog:
+                    batch = _through_terminal(backlog)
+                    yield batch
+                    if batch[-1].is_terminal:
                         return
+                    cursor = batch[-1].seq
                 if len(backlog) == READ_BATCH:
                     continue
                 if not backlog and not checked_persisted:
@@ -49,19 +56,45 @@ class StreamRelay:
                         # Nothing in Redis: either not started yet, or expired after it was persisted.
                         answer = await persisted()
                         if answer is not None:
-                            for event in answer:
-                                if event.seq > cursor:
-                                    yield event
+                            rest = [event for event in answer if event.seq > cursor]
+                            if rest:
+                                yield rest
                             return
                 while True:
-                    item = await feed.next()
+                    item = await feed.next_batch()
                     if item is FeedSignal.CLOSED:
                         raise StreamInterruptedError(task_id)
-                    if item is FeedSignal.RESYNC or item.seq > cursor + 1:
-                        break  # fell behind or missed one: the stream in Redis has it
-                    if item.seq <= cursor:
-                        continue
-                    yield item
-                    cursor = item.seq
-                    if item.is_terminal:
-                        return
+                    if item is FeedSignal.RESYNC:
+                        break  # fell behind: the stream in Redis has what was dropped
+                    batch, missed_one = _continuing(cursor, item)
+                    if batch:
+                        yield batch
+                        if batch[-1].is_terminal:
+                            return
+                        cursor = batch[-1].seq
+                    if missed_one:
+                        # The stream in Redis has it, and everything after it in this batch too: every
+                        # event is readable there before it is published.
+                        break
+
+
+def _through_terminal(events: list[StreamEvent]) -> list[StreamEvent]:
+    for index, event in enumerate(events):
+        if event.is_terminal:
+            return events[: index + 1]
+    return events
+
+
+def _continuing(cursor: int, events: list[StreamEvent]) -> tuple[list[StreamEvent], bool]:
+    """The events that continue the sequence after ``cursor``, through a terminal one, skipping those the
+    viewer already has; and whether they stop short at a gap."""
+    batch: list[StreamEvent] = []
+    for event in events:
+        if event.seq > cursor + 1:
+            return batch, True
+        if event.seq > cursor:
+            batch.append(event)
+            cursor = event.seq
+            if event.is_terminal:
+                break
+    return batch, False

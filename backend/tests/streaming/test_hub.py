@@ -31,9 +31,9 @@ async def test_one_connection_serves_every_viewer_and_channel(hub: StreamHub, st
 
 async def _watch_one(hub: StreamHub, store: EventStore, task_id: str) -> int:
     async with hub.subscribe(task_id) as feed:
-        event = await feed.next()
-        assert not isinstance(event, FeedSignal)
-        return event.seq
+        batch = await feed.next_batch()
+        assert not isinstance(batch, FeedSignal)
+        return batch[0].seq
 
 
 async def test_a_slow_viewer_is_bounded_and_told_to_resync(hub: StreamHub, store: EventStore) -> None:
@@ -42,22 +42,22 @@ async def test_a_slow_viewer_is_bounded_and_told_to_resync(hub: StreamHub, store
         for seq in range(1, 21):  # the fixture's feeds hold 8
             await store.append(task_id, seq, EventKind.CONTENT, content_data(str(seq)))
         await asyncio.sleep(0.2)
-        assert await feed.next() is FeedSignal.RESYNC
+        assert await feed.next_batch() is FeedSignal.RESYNC
 
 
 async def test_losing_redis_ends_feeds_and_the_hub_recovers(hub: StreamHub, store: EventStore, redis: Redis) -> None:
     task_id = str(uuid.uuid4())
     async with hub.subscribe(task_id) as feed:
         await redis.client_kill_filter(_type="pubsub")
-        assert await asyncio.wait_for(feed.next(), 5) is FeedSignal.CLOSED
+        assert await asyncio.wait_for(feed.next_batch(), 5) is FeedSignal.CLOSED
 
     for _ in range(50):  # the hub reconnects by itself
         later_task = str(uuid.uuid4())
         try:
             async with asyncio.timeout(1), hub.subscribe(later_task) as feed:
                 await store.append(later_task, 1, EventKind.CONTENT, content_data("after"))
-                event = await feed.next()
-                assert not isinstance(event, FeedSignal)
+                batch = await feed.next_batch()
+                assert not isinstance(batch, FeedSignal)
                 return
         except Exception:
             await asyncio.sleep(0.1)

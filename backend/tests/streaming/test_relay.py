@@ -3,8 +3,10 @@ import uuid
 
 from redis.asyncio import Redis
 
+from app.core import redis_keys
 from app.streaming.answer_stream import AnswerStream
-from app.streaming.events import EventKind, StreamEvent, done_data, snapshot_data
+from app.streaming.events import EventKind, StreamEvent, content_data, done_data, snapshot_data
+from app.streaming.feed import Feed, FeedSignal
 from app.streaming.hub import StreamHub
 from app.streaming.relay import StreamRelay
 from app.streaming.store import EventStore
@@ -16,8 +18,9 @@ async def _not_persisted() -> list[StreamEvent] | None:
 
 async def _collect(relay: StreamRelay, task_id: str, cursor: int, pause: float = 0) -> list[int]:
     seqs = []
-    async for event in relay.events_after(task_id, cursor, _not_persisted):
-        seqs.append(event.seq)
+    async for batch in relay.events_after(task_id, cursor, _not_persisted):
+        assert batch, "a batch is never empty"
+        seqs += [event.seq for event in batch]
         await asyncio.sleep(pause)
     return seqs
 
@@ -80,6 +83,66 @@ async def test_after_the_ttl_a_finished_answer_comes_from_the_persisted_copy(hub
         return persisted
 
     relay = StreamRelay(store, hub)
-    resumed = [event async for event in relay.events_after(answer.task_id, 2, from_database)]
+    resumed = [event async for batch in relay.events_after(answer.task_id, 2, from_database) for event in batch]
     await store.close()
     assert resumed == persisted
+
+
+def _seqs(batches: list[list[StreamEvent]]) -> list[list[int]]:
+    return [[event.seq for event in batch] for batch in batches]
+
+
+async def _until_announced(probe: Feed, seq: int) -> None:
+    """Return once the hub has handed event ``seq`` to the probe, and so to every other feed of the task."""
+    while True:
+        batch = await asyncio.wait_for(probe.next_batch(), 5)
+        assert not isinstance(batch, FeedSignal)
+        if batch[-1].seq >= seq:
+            return
+
+
+async def test_the_backlog_comes_as_one_batch(hub: StreamHub, store: EventStore) -> None:
+    task_id = str(uuid.uuid4())
+    for seq in range(1, 21):
+        await store.append(task_id, seq, EventKind.CONTENT, content_data(str(seq)))
+    await store.append(task_id, 21, EventKind.DONE, done_data("completed"))
+    relay = StreamRelay(store, hub)
+    batches = [batch async for batch in relay.events_after(task_id, 5, _not_persisted)]
+    assert _seqs(batches) == [list(range(6, 22))]
+
+
+async def test_live_events_that_queued_up_come_as_one_batch(hub: StreamHub, store: EventStore) -> None:
+    task_id = str(uuid.uuid4())
+    await store.append(task_id, 1, EventKind.CONTENT, content_data("first"))
+    relay = StreamRelay(store, hub)
+    batches = relay.events_after(task_id, 0, _not_persisted)
+    received = [await anext(batches)]  # the backlog; the viewer is now subscribed, and not reading
+    async with hub.subscribe(task_id) as probe:
+        for seq in range(2, 6):
+            await store.append(task_id, seq, EventKind.CONTENT, content_data(str(seq)))
+        await store.append(task_id, 6, EventKind.DONE, done_data("completed"))
+        await _until_announced(probe, 6)
+    received += [batch async for batch in batches]
+    assert _seqs(received) == [[1], [2, 3, 4, 5, 6]]
+
+
+async def test_a_gap_in_a_live_batch_is_filled_from_the_store(hub: StreamHub, store: EventStore, redis: Redis) -> None:
+    """The viewer's feed holds 3 and 5 (published without 4, as if a message were lost), then the real
+    3, 4, 5 and 6: it gets 3, then everything after it from the store, each event once."""
+    task_id = str(uuid.uuid4())
+    for seq in (1, 2):
+        await store.append(task_id, seq, EventKind.CONTENT, content_data(str(seq)))
+    relay = StreamRelay(store, hub)
+    batches = relay.events_after(task_id, 0, _not_persisted)
+    received = [await anext(batches)]
+    async with hub.subscribe(task_id) as probe:
+        for seq in (3, 5):
+            # The pub/sub form the append script publishes, without the stream entry.
+            message = b"%d content 0 %b" % (seq, content_data(str(seq)))
+            await redis.publish(redis_keys.stream_channel(task_id), message)
+        for seq in (3, 4, 5):
+            await store.append(task_id, seq, EventKind.CONTENT, content_data(str(seq)))
+        await store.append(task_id, 6, EventKind.DONE, done_data("completed"))
+        await _until_announced(probe, 6)
+    received += [batch async for batch in batches]
+    assert _seqs(received) == [[1, 2], [3], [4, 5, 6]]

@@ -1,15 +1,16 @@
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
-from sse_starlette import EventSourceResponse
 
 from app.api.deps import RelayDep, SessionDep, SessionFactoryDep, SettingsDep, ShutdownDep, StoreDep
+from app.api.sse import SseResponse
 from app.models import StopAccepted
 from app.services import messages
 from app.services.persisted_answer import persisted_answer
 from app.services.stop_request import request_stop
-from app.streaming.events import with_append_time
+from app.streaming.events import StreamEvent, with_append_time
 from app.streaming.hub import HubUnavailableError
 from app.streaming.relay import StreamInterruptedError
 
@@ -27,7 +28,8 @@ TaskId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_
 
 @router.get(
     "/{task_id}",
-    response_class=EventSourceResponse,
+    status_code=status.HTTP_200_OK,
+    response_class=SseResponse,
     responses={
         200: {"description": "Server-Sent Events; each `data:` is a JSON object, each `id:` the event's sequence"},
         204: {"description": "The client already has every event, the terminal one included"},
@@ -56,24 +58,23 @@ async def stream(
         # 204 also tells a browser EventSource to stop reconnecting.
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
-    async def body() -> AsyncIterator[bytes]:
+    async def body() -> AsyncGenerator[bytes, None]:
         yield RECONNECT_HINT
+        batches = relay.events_after(task_id, cursor, lambda: persisted_answer(sessions, task_id))
         try:
-            async for event in relay.events_after(task_id, cursor, lambda: persisted_answer(sessions, task_id)):
-                data = with_append_time(event) if timing else event.data
-                yield b"id: %d\ndata: %b\n\n" % (event.seq, data)
+            async with aclosing(batches):
+                async for batch in batches:
+                    yield _encode(batch, timing)
         except (StreamInterruptedError, HubUnavailableError):
             # No terminal event was sent, so the client knows to resume from its last id.
             return
 
-    return EventSourceResponse(
+    return SseResponse(
         body(),
-        ping=settings.sse_ping_seconds,
-        sep="\n",
-        headers={"X-Accel-Buffering": "no"},
-        send_timeout=SEND_TIMEOUT_SECONDS,
-        shutdown_event=shutdown,
-        shutdown_grace_period=SHUTDOWN_GRACE_SECONDS,
+        ping_seconds=settings.sse_ping_seconds,
+        send_timeout_seconds=SEND_TIMEOUT_SECONDS,
+        shutdown=shutdown,
+        shutdown_grace_seconds=SHUTDOWN_GRACE_SECONDS,
     )
 
 
@@ -96,3 +97,10 @@ def _cursor(after: int | None, last_event_id: str | None) -> int:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, "Last-Event-ID must be a non-negative integer")
         return int(last_event_id)
     return after or 0
+
+
+def _encode(batch: list[StreamEvent], timing: bool) -> bytes:
+    # One bytes object for the whole batch, so that it costs one send however many events it holds.
+    if timing:
+        return b"".join([b"id: %d\ndata: %b\n\n" % (event.seq, with_append_time(event)) for event in batch])
+    return b"".join([b"id: %d\ndata: %b\n\n" % (event.seq, event.data) for event in batch])

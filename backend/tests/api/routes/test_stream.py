@@ -6,6 +6,7 @@ from redis.asyncio import Redis
 
 from app.core import redis_keys
 from tests.api_client import create_conversation, get_conversation, send_message
+from tests.http_chunks import get_chunked
 from tests.sse_client import assemble, iter_events, read_first, read_stream
 
 
@@ -146,3 +147,45 @@ async def test_timing_adds_the_append_time_of_each_event(api: httpx.AsyncClient)
     plain = await read_stream(api, accepted["task_id"])
     assert [{k: v for k, v in e.data.items() if k != "t"} for e, _ in timed] == [e.data for e in plain]
     assert all("t" not in e.data for e in plain)
+
+
+async def test_events_that_are_ready_together_go_out_in_one_chunk(api: httpx.AsyncClient) -> None:
+    """A finished answer is all backlog: after the reconnection hint, one send (one HTTP chunk) holds it all."""
+    conversation_id = await create_conversation(api)
+    accepted = await send_message(api, conversation_id, "[sim tokens=12 tps=0 reasoning_tokens=2]")
+    events = await read_stream(api, accepted["task_id"])
+    chunks = []
+    async with get_chunked(api.base_url.host, api.base_url.port or 80, f"/stream/{accepted['task_id']}") as response:
+        while (chunk := await asyncio.wait_for(response.next_chunk(), 10)) is not None:
+            if chunk != b": ping\n\n":  # in case the machine is slow enough for a keep-alive to come first
+                chunks.append(chunk)
+    assert chunks[0] == b"retry: 1000\n\n"
+    assert len(chunks) == 2
+    ids = [block.partition(b"\n")[0] for block in chunks[1].split(b"\n\n") if block]
+    assert ids == [b"id: %d" % event.id for event in events]
+
+
+async def test_a_viewer_that_goes_away_is_unsubscribed(api: httpx.AsyncClient, redis_url: str) -> None:
+    conversation_id = await create_conversation(api)
+    # Ten seconds of answer: long after the test has given up waiting for the unsubscription.
+    accepted = await send_message(api, conversation_id, "[sim tokens=200 tps=20 reasoning_tokens=0]")
+    channel = redis_keys.stream_channel(accepted["task_id"])
+    redis = Redis.from_url(redis_url)
+
+    async def subscribers() -> int:
+        [(_, count)] = await redis.pubsub_numsub(channel)
+        return int(count)
+
+    try:
+        async with api.stream("GET", f"/stream/{accepted['task_id']}") as response:
+            async for _ in iter_events(response):
+                # Checked here: leaving the loop closes the event reader, and with it the response.
+                assert await subscribers() == 1, "the API process follows the answer for its viewer"
+                break
+        for _ in range(100):
+            if await subscribers() == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert await subscribers() == 0, "the viewer hung up, but the API still follows the answer"
+    finally:
+        await redis.aclose()
