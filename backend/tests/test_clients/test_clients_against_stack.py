@@ -39,7 +39,8 @@ def test_load_client_reports_every_user_complete_with_no_lost_or_duplicated_chun
     assert report["failure_reasons"] == {}
     assert (report["lost"], report["duplicated"], report["out_of_order"]) == (0, 0, 0)
     assert report["stored_mismatches"] == 0
-    assert report["chunks"] == 20 * 20
+    # At most one chunk per token: tokens that reach the worker in one network read share a chunk.
+    assert 20 <= report["chunks"] <= 20 * 20
     # Every chunk carried the worker's append time, so every chunk has a latency.
     assert report["delivery_latency_ms"]["count"] == report["chunks"]
     assert report["time_to_first_chunk_ms"]["count"] == report["completion_s"]["count"] == 20
@@ -55,10 +56,11 @@ def test_load_client_resumes_each_stream_with_last_event_id_and_loses_nothing(ap
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(report_path.read_text())
     assert report["succeeded"] == 5
-    # 31 events (30 chunks and the terminal one), 4 per connection: 8 connections per stream.
-    assert report["stream_connections"] == 5 * 8
     assert (report["lost"], report["duplicated"], report["out_of_order"]) == (0, 0, 0)
-    assert report["chunks"] == 5 * 30
+    assert 5 <= report["chunks"] <= 5 * 30  # tokens that reach the worker together share a chunk
+    # Each stream's events (its chunks and the terminal one), 4 per connection: ceil((chunks + 1) / 4) each.
+    least = (report["chunks"] + 5) / 4
+    assert least <= report["stream_connections"] < least + 5
 
 
 def test_clients_exit_non_zero_when_the_api_is_unreachable(tmp_path: Path) -> None:

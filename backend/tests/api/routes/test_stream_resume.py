@@ -75,7 +75,8 @@ async def test_random_disconnects_across_two_api_processes_lose_and_repeat_nothi
             assert answer["status"] == "completed"
             assert assemble(events) == answer["content"]
             assert assemble(events, "reasoning") == answer["reasoning"]
-            assert sum("content" in e.data for e in events) == 150
+            # Tokens that reach the worker in one network read share an event, so at most one event per token.
+            assert 0 < sum("content" in e.data for e in events) <= 150
 
 
 async def test_resume_after_the_events_expired_continues_from_the_database(
