@@ -226,7 +226,7 @@ rate with no reasoning and no delay before the first token (a simulator directiv
 streams/200 seconds (5 s for 1,000; at once for 10). The stack is warmed up (a few fast answers through every process)
 before each level, and its idle memory read then.
 
-![latency and CPU per chunk](load.png)
+![latency per chunk and CPU per token](load.png)
 
 ## Delivery
 
