@@ -19,6 +19,7 @@ from app.api.state import ApiState
 from app.core import redis_keys
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory
+from app.core.gc_tuning import tune_for_serving
 from app.core.redis_client import create_redis
 from app.streaming.hub import StreamHub
 from app.streaming.relay import StreamRelay
@@ -66,6 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
             enqueue=enqueue_generation,
             shutdown=shutdown,
         )
+        tune_for_serving()
         try:
             yield
         finally:

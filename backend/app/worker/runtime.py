@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.core import redis_keys
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory
+from app.core.gc_tuning import tune_for_serving
 from app.core.redis_client import create_redis
 from app.llm.client import create_client
 from app.llm.model import ChatModel
@@ -45,6 +46,7 @@ class WorkerRuntime:
         self._checkpoints: Checkpointer | None = None
         self._model: ChatModel | None = None
         self.generation, self.titles = self.run(self._open())
+        tune_for_serving()
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine on the runtime's loop from any thread and wait for its result."""
