@@ -3,7 +3,8 @@
 its answer's stream with `?timing=1`, then checking the stored answer against what it streamed.
 
 Reports successes and failures (with reasons), time to first chunk, per-chunk delivery latency (receive time
-minus the worker's append time "t", same machine clock), completion time, lost / duplicated / out-of-order
+minus the worker's append time "t", same machine clock; over the whole run, and over the steady part while
+every user was streaming, none starting or finishing), completion time, lost / duplicated / out-of-order
 events (from the gapless ids) and stored-versus-streamed mismatches, and throughput. Exits 0 only when every
 user succeeded. Every request has a timeout and the run has a deadline (--timeout): it always ends by itself.
 
@@ -64,7 +65,8 @@ class LoadRun:
         self.args = args
         self.api_urls = api_urls
         self.users = [UserRun(index) for index in range(args.users)]
-        self.latencies_ms: list[float] = []
+        # (worker append time in s, delivery latency in ms) per chunk.
+        self.latencies: list[tuple[float, float]] = []
         self.open_streams = 0
         self.peak_open_streams = 0
         self.message = sim_directive(args) + "Explain how a resumable stream survives a dropped connection."
@@ -122,7 +124,7 @@ class LoadRun:
                     user.first_chunk_at = event.received_at
                 latency = event.delivery_latency_ms
                 if latency is not None:
-                    self.latencies_ms.append(latency)
+                    self.latencies.append((event.received_at - latency / 1000, latency))
             if event.is_terminal:
                 user.finished_at = event.received_at
 
@@ -152,7 +154,8 @@ class LoadRun:
             "time_to_first_chunk_ms": distribution(
                 [(u.first_chunk_at - u.sent_at) * 1000 for u in users if u.first_chunk_at and u.sent_at]
             ),
-            "delivery_latency_ms": distribution(self.latencies_ms),
+            "delivery_latency_ms": distribution([latency for _, latency in self.latencies]),
+            **self._steady_latency(),
             "completion_s": distribution([u.finished_at - u.sent_at for u in users if u.finished_at and u.sent_at]),
             "chunks": chunks,
             "lost": sum(user.answer.lost for user in users),
@@ -170,6 +173,23 @@ class LoadRun:
             },
             "wall_s": round(wall_seconds, 3),
             "client_cpu_s": round(time.process_time(), 3),
+        }
+
+    def _steady_latency(self) -> dict[str, Any]:
+        """Latency of the chunks appended while every user was streaming: after the last first chunk and
+        before the first answer ended, so that no user was starting or finishing (both cost the servers
+        far more than a chunk does)."""
+        first_chunks = [user.first_chunk_at for user in self.users if user.first_chunk_at is not None]
+        finishes = [user.finished_at for user in self.users if user.finished_at is not None]
+        sent = [user.sent_at for user in self.users if user.sent_at is not None]
+        everyone_streamed = len(first_chunks) == len(self.users) and finishes and sent
+        start, end = (max(first_chunks), min(finishes)) if everyone_streamed else (0.0, 0.0)
+        if start >= end:
+            return {"steady_window_s": None, "delivery_latency_steady_ms": distribution([])}
+        steady = [latency for appended, latency in self.latencies if start <= appended <= end]
+        return {
+            "steady_window_s": [round(start - min(sent), 3), round(end - min(sent), 3)],
+            "delivery_latency_steady_ms": distribution(steady),
         }
 
 
@@ -219,6 +239,9 @@ def print_report(report: dict[str, Any]) -> None:
         print(f"  {count:>6,}: {reason}")
     print(describe("time to first chunk", report["time_to_first_chunk_ms"], "ms"))
     print(describe("delivery latency/chunk", report["delivery_latency_ms"], "ms"))
+    if (window := report["steady_window_s"]) is not None:
+        label = f"  steady ({window[0]:.0f}-{window[1]:.0f} s)"
+        print(describe(label, report["delivery_latency_steady_ms"], "ms"))
     print(describe("completion time", report["completion_s"], "s"))
     print(f"events lost {report['lost']}, duplicated {report['duplicated']}, out of order {report['out_of_order']}; "
           f"snapshots {report['snapshots']}; stored answers differing {report['stored_mismatches']}")  # fmt: skip

@@ -81,3 +81,34 @@ def test_percentiles_are_nearest_rank() -> None:
 
     assert (summary["p50"], summary["p95"], summary["p99"], summary["max"], summary["count"]) == (50, 95, 99, 100, 100)
     assert load_stats.distribution([])["p99"] is None
+
+
+def test_steady_latency_counts_only_chunks_appended_while_every_user_streamed() -> None:
+    test_load = client_module("test_load")
+    run = test_load.LoadRun(test_load.parse_args(["--users", "2"]), ["http://api"])
+    first, second = run.users
+    first.sent_at, first.first_chunk_at, first.finished_at = 100.0, 101.0, 110.0
+    second.sent_at, second.first_chunk_at, second.finished_at = 102.0, 103.0, 112.0
+    # (append time, latency): before the second user's first chunk, inside, and after the first one finished.
+    run.latencies = [(102.0, 900.0), (104.0, 5.0), (109.0, 7.0), (111.0, 800.0)]
+
+    report = run.report(wall_seconds=12.0)
+
+    assert report["steady_window_s"] == [3.0, 10.0]
+    assert report["delivery_latency_steady_ms"]["count"] == 2
+    assert report["delivery_latency_steady_ms"]["max"] == 7.0
+    assert report["delivery_latency_ms"]["count"] == 4
+
+
+def test_no_steady_part_when_an_answer_ended_before_the_last_one_began() -> None:
+    test_load = client_module("test_load")
+    run = test_load.LoadRun(test_load.parse_args(["--users", "2"]), ["http://api"])
+    first, second = run.users
+    first.sent_at, first.first_chunk_at, first.finished_at = 100.0, 101.0, 102.0
+    second.sent_at, second.first_chunk_at, second.finished_at = 103.0, 104.0, 105.0
+    run.latencies = [(101.5, 5.0)]
+
+    report = run.report(wall_seconds=5.0)
+
+    assert report["steady_window_s"] is None
+    assert report["delivery_latency_steady_ms"]["count"] == 0
