@@ -9,6 +9,8 @@ UV := $(ROOT)/.tools/bin/uv
 # --frozen: run exactly what uv.lock pins, never re-resolve.
 BACKEND_RUN := cd $(ROOT)/backend && $(UV) run --frozen
 PYTHON_SOURCES := app tests alembic benchmarks
+# The test clients are scripts beside each other, with their own ruff.toml; checked with the backend's tools.
+CLIENTS_RUN := cd $(ROOT)/test-clients && $(UV) run --frozen --project $(ROOT)/backend
 FRONTEND := $(ROOT)/frontend
 FRONTEND_RUN := cd $(FRONTEND) && npm run --silent
 # The web app's production build (`next build`), redone by `make dev` only when a source file is newer than it.
@@ -48,16 +50,21 @@ bench-model-read: bootstrap ## Worker CPU per token reading a model stream, by S
 bench-transport: bootstrap ## Redis against PostgreSQL polling and LISTEN/NOTIFY: latency, loss, CPU, connections
 	$(BACKEND_RUN) python -m benchmarks.transport
 
-lint: bootstrap ## ruff check and ruff format --check
+lint: bootstrap ## ruff check and ruff format --check (backend and test clients)
 	$(BACKEND_RUN) ruff check $(PYTHON_SOURCES)
 	$(BACKEND_RUN) ruff format --check $(PYTHON_SOURCES)
+	$(CLIENTS_RUN) ruff check .
+	$(CLIENTS_RUN) ruff format --check .
 
 format: bootstrap ## Apply ruff's fixes and formatting
 	$(BACKEND_RUN) ruff check --fix $(PYTHON_SOURCES)
 	$(BACKEND_RUN) ruff format $(PYTHON_SOURCES)
+	$(CLIENTS_RUN) ruff check --fix .
+	$(CLIENTS_RUN) ruff format .
 
-typecheck: bootstrap ## mypy --strict on the backend and its tests
+typecheck: bootstrap ## mypy --strict on the backend, its tests and the test clients
 	$(BACKEND_RUN) mypy --strict $(PYTHON_SOURCES)
+	$(CLIENTS_RUN) mypy --strict .
 
 # pytest exits 5 when it collected nothing: that is a failure too, just a non-obvious one.
 test-backend: bootstrap ## pytest for the backend
