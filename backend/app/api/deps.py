@@ -37,8 +37,13 @@ async def get_settings_dep(state: StateDep) -> Settings:
     return state.settings
 
 
-async def get_sessions(state: StateDep) -> async_sessionmaker[AsyncSession]:
-    return state.sessions
+async def get_read_session(state: StateDep) -> AsyncIterator[AsyncSession]:
+    async with state.read_sessions() as session:
+        yield session
+
+
+async def get_read_sessions(state: StateDep) -> async_sessionmaker[AsyncSession]:
+    return state.read_sessions
 
 
 async def get_relay(state: StateDep) -> StreamRelay:
@@ -60,8 +65,10 @@ async def get_enqueue(state: StateDep) -> Enqueue:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
-# For long-lived responses, which must not hold a pooled connection for their whole life.
-SessionFactoryDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
+# Read-only routes: each statement commits on its own, without BEGIN and ROLLBACK round trips.
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
+# For long-lived responses, which must not hold a pooled connection for their whole life; they only read.
+ReadSessionFactoryDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_read_sessions)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 RelayDep = Annotated[StreamRelay, Depends(get_relay)]
 StoreDep = Annotated[EventStore, Depends(get_store)]

@@ -35,5 +35,9 @@ def _discard_if_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None
         raise exc.DisconnectionError("the database closed this connection")
 
 
-def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+def create_session_factory(engine: AsyncEngine, *, autocommit: bool = False) -> async_sessionmaker[AsyncSession]:
+    """Sessions on the engine's pool. With ``autocommit`` every statement commits on its own: right for work
+    that is one statement, or statements that need not share a snapshot, and it saves the round trips of
+    BEGIN and COMMIT (or ROLLBACK) around them; commit() is then a no-op."""
+    bind = engine.execution_options(isolation_level="AUTOCOMMIT") if autocommit else engine
+    return async_sessionmaker(bind, class_=AsyncSession, expire_on_commit=False)

@@ -100,7 +100,8 @@ class GenerationService:
     async def _claim(self, message_id: uuid.UUID) -> _Claim | None:
         """Move the message from pending to streaming, atomically, and read the history it answers.
 
-        Two statements in one transaction: each answer pays this once, so its round trips count at scale.
+        Two statements, each atomic on its own (the history before this message does not change under it):
+        every answer pays this once, so its round trips count at scale.
         """
         async with self._sessions() as session:
             claimed = await session.exec(

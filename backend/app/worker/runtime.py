@@ -66,7 +66,8 @@ class WorkerRuntime:
         cancellations = CancellationRegistry()
         self._cancel_listener = CancelListener(self._redis, cancellations)
         await self._cancel_listener.start()
-        sessions = create_session_factory(self._engine)
+        # Each of the worker's database steps is one statement (or two that need no common snapshot).
+        sessions = create_session_factory(self._engine, autocommit=True)
         checkpoints = self._checkpoints = Checkpointer(sessions, self._settings.checkpoint_seconds)
         checkpoints.start()
         generation = GenerationService(
