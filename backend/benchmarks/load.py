@@ -12,6 +12,7 @@ table and keeps the raw figures in --out only. `--profile worker|api` records th
 """
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -43,6 +44,7 @@ from benchmarks.load_results import (
     CONTEXT_KINDS,
     DEFAULT_LEVELS,
     SERVER_KINDS,
+    TOKENS_PER_ANSWER,
     BenchRun,
     ClientRun,
     Level,
@@ -313,6 +315,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=parse_levels(default_levels),
         help=f"concurrent streams per level, comma-separated; N@TPS for another rate (default: {default_levels})",
     )
+    parser.add_argument(
+        "--tokens",
+        type=int,
+        default=TOKENS_PER_ANSWER,
+        help="tokens per answer at every level (default: %(default)s, the brief's; docs only with the default)",
+    )
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default: %(default)s)")
     parser.add_argument(
         "--worker-concurrency", type=int, default=1100, help="generations (threads) per worker (default: %(default)s)"
@@ -344,7 +352,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if any("=" not in item for item in args.env):
         parser.error("--env takes NAME=VALUE")
     if args.docs is None:
-        args.docs = args.levels == parse_levels(default_levels) and args.report_from is None
+        briefs_levels = args.levels == parse_levels(default_levels) and args.tokens == TOKENS_PER_ANSWER
+        args.docs = briefs_levels and args.report_from is None
     return args
 
 
@@ -376,8 +385,8 @@ def run_levels(args: argparse.Namespace) -> BenchRun:
     print(f"load benchmark: {shape}, levels {[level.streams for level in args.levels]}; raw results in {out_dir}")
     date, started = time.strftime("%Y-%m-%d %H:%M %Z"), time.monotonic()
     results = []
-    for level in args.levels:
-        print(f"level {level.streams} streams at {level.tokens_per_second:g} tokens/s …", flush=True)
+    for level in (dataclasses.replace(level, tokens=args.tokens) for level in args.levels):
+        print(f"level {level.streams} streams, {level.tokens} tokens at {level.tokens_per_second:g}/s …", flush=True)
         results.append(run_level(level, shape, out_dir, args.profile, args.profile_format))
         print(level_line(results[-1]), flush=True)
     run = BenchRun(command_line(sys.argv[1:]), date, time.monotonic() - started, shape, machine_facts(), results)

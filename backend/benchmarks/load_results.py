@@ -22,6 +22,7 @@ CLIENT_MARGIN_SECONDS = 60
 class Level:
     streams: int
     tokens_per_second: float
+    tokens: int = TOKENS_PER_ANSWER
 
     @property
     def ramp_seconds(self) -> float:
@@ -29,8 +30,8 @@ class Level:
 
     @property
     def client_run(self) -> "ClientRun":
-        timeout = self.ramp_seconds + 3 * TOKENS_PER_ANSWER / self.tokens_per_second + CLIENT_MARGIN_SECONDS
-        return ClientRun(self.streams, TOKENS_PER_ANSWER, self.tokens_per_second, self.ramp_seconds, timeout)
+        timeout = self.ramp_seconds + 3 * self.tokens / self.tokens_per_second + CLIENT_MARGIN_SECONDS
+        return ClientRun(self.streams, self.tokens, self.tokens_per_second, self.ramp_seconds, timeout)
 
 
 @dataclass(frozen=True)
@@ -74,9 +75,10 @@ class LevelResult:
 
     @property
     def tokens(self) -> int:
-        """Tokens delivered, counting completed answers only (each has TOKENS_PER_ANSWER)."""
+        """Tokens delivered, counting completed answers only (each has the tokens the client asked for)."""
         succeeded: int = self.client.get("succeeded", 0)
-        return succeeded * TOKENS_PER_ANSWER
+        asked: int = self.client.get("config", {}).get("tokens", TOKENS_PER_ANSWER)
+        return succeeded * asked
 
     def cpu_us_per_token(self, kind: str) -> float | None:
         return self.cpu_seconds[kind] * 1e6 / self.tokens if self.tokens else None
