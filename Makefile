@@ -46,6 +46,10 @@ bench-connections: bootstrap ## Redis connections and memory of one API process 
 bench-model-read: bootstrap ## Worker CPU per token reading a model stream, by SDK transport (httpx2, aiohttp)
 	$(BACKEND_RUN) python -m benchmarks.model_read
 
+.PHONY: bench-api-requests
+bench-api-requests: bootstrap ## API CPU per request by endpoint (what a user costs the API besides streaming)
+	$(BACKEND_RUN) python -m benchmarks.api_requests
+
 .PHONY: bench-transport
 bench-transport: bootstrap ## Redis against PostgreSQL polling and LISTEN/NOTIFY: latency, loss, CPU, connections
 	$(BACKEND_RUN) python -m benchmarks.transport
