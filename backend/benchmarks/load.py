@@ -1,11 +1,11 @@
 """The full stack under load: 10 to 2,000 concurrent streams, 200 tokens each, every component on this machine.
 
-Run: `make bench` (or, from backend/, `uv run python -m benchmarks.load`). For each level it starts a fresh
-private stack (Redis, PostgreSQL, simulator, worker processes, API processes), warms it up, then runs the load
-client (test-clients/test_load.py) with that many users and measures, over the client's run:
+Run: `make bench` (or, from backend/, `../.tools/bin/uv run python -m benchmarks.load`). For each level it
+starts a fresh private stack (Redis, PostgreSQL, simulator, worker processes, API processes), warms it up,
+then runs the load client (test-clients/test_load.py) with that many users and measures, over the client's run:
 - from the client's report: delivery latency, errors, lost / duplicated chunks, time to first chunk;
 - from /proc: CPU time of every worker, API, Redis and PostgreSQL process (and the simulator), per delivered
-  chunk; resident memory of the API and worker processes, idle and at peak;
+  token; resident memory of the API and worker processes, idle and at peak;
 - from Redis: connections by client name (CLIENT LIST), at peak.
 The default levels write docs/benchmarks/load.md and load.png; any other choice (`--levels 1000`) prints the
 table and keeps the raw figures in --out only. `--profile worker|api` records the level under py-spy.
@@ -397,7 +397,7 @@ def run_levels(args: argparse.Namespace) -> BenchRun:
 def command_line(args: Sequence[str]) -> str:
     if not args:
         return "make bench"
-    return "cd backend && uv run python -m benchmarks.load " + shlex.join(args)
+    return "cd backend && ../.tools/bin/uv run python -m benchmarks.load " + shlex.join(args)
 
 
 def level_line(result: LevelResult) -> str:

@@ -302,7 +302,7 @@ before each level, and its idle memory read then.
 
 Raw figures are written to `.data/bench/load-<time>/`: `results.json`, each level's client report and log,
 and every server process's log (`logs-<level>/`).
-To look at one level, or to profile it: `cd backend && uv run python -m benchmarks.load --levels 1000
+To look at one level, or to profile it: `cd backend && ../.tools/bin/uv run python -m benchmarks.load --levels 1000
 --profile worker` (py-spy, speedscope format; `--profile-format flamegraph` for an SVG).
 """
     )

@@ -1,7 +1,7 @@
 """Redis against PostgreSQL (polling every 100 ms, and LISTEN/NOTIFY) as the transport of streamed answers.
 
-Run: `make bench-transport` (or, from backend/, `uv run python -m benchmarks.transport`). Starts a private
-Redis and a private, durable PostgreSQL, then for each load level (100 and 500 concurrent answers by
+Run: `make bench-transport` (or, from backend/, `../.tools/bin/uv run python -m benchmarks.transport`).
+Starts a private Redis and a private, durable PostgreSQL, then for each load level (100 and 500 concurrent answers by
 default) and each transport runs one writer process (one asyncio task per answer, 10 chunks/s each) and one
 reader process (one viewer per answer), and measures delivery latency, loss, duplicates, order, CPU time of
 writer, reader and server, and connections. Results go to docs/benchmarks/transport.md.

@@ -206,7 +206,7 @@ def render_report(results: list[RunResult], load: Load, facts: MachineFacts, com
     conditions_rows = "\n".join(_conditions_row(result) for result in results)
     return f"""# Transport of streamed answers: Redis against PostgreSQL
 
-Produced by `{command}` (from backend/: `uv run python -m benchmarks.transport`) on {facts.date},
+Produced by `{command}` (from backend/: `../.tools/bin/uv run python -m benchmarks.transport`) on {facts.date},
 in {facts.seconds:.0f} s. Machine: {facts.cores} cores ({facts.cpu_model}), Linux {facts.kernel},
 Python {facts.python}, Redis {servers.redis_version}, PostgreSQL {servers.postgres_version}.
 Load average (1 / 5 / 15 min) was {_load(facts.load_before)} before the run and {_load(facts.load_after)}
