@@ -179,13 +179,15 @@ class LoadRun:
         """Latency of the chunks appended while every user was streaming: after the last first chunk and
         before the first answer ended, so that no user was starting or finishing (both cost the servers
         far more than a chunk does)."""
+        no_steady_part = {"steady_window_s": None, "delivery_latency_steady_ms": distribution([])}
         first_chunks = [user.first_chunk_at for user in self.users if user.first_chunk_at is not None]
         finishes = [user.finished_at for user in self.users if user.finished_at is not None]
         sent = [user.sent_at for user in self.users if user.sent_at is not None]
-        everyone_streamed = len(first_chunks) == len(self.users) and finishes and sent
-        start, end = (max(first_chunks), min(finishes)) if everyone_streamed else (0.0, 0.0)
+        if len(first_chunks) < len(self.users) or not finishes or not sent:
+            return no_steady_part
+        start, end = max(first_chunks), min(finishes)
         if start >= end:
-            return {"steady_window_s": None, "delivery_latency_steady_ms": distribution([])}
+            return no_steady_part
         steady = [latency for appended, latency in self.latencies if start <= appended <= end]
         return {
             "steady_window_s": [round(start - min(sent), 3), round(end - min(sent), 3)],

@@ -84,11 +84,7 @@ def test_percentiles_are_nearest_rank() -> None:
 
 
 def test_steady_latency_counts_only_chunks_appended_while_every_user_streamed() -> None:
-    test_load = client_module("test_load")
-    run = test_load.LoadRun(test_load.parse_args(["--users", "2"]), ["http://api"])
-    first, second = run.users
-    first.sent_at, first.first_chunk_at, first.finished_at = 100.0, 101.0, 110.0
-    second.sent_at, second.first_chunk_at, second.finished_at = 102.0, 103.0, 112.0
+    run = _two_users(first=(100.0, 101.0, 110.0), second=(102.0, 103.0, 112.0))
     # (append time, latency): before the second user's first chunk, inside, and after the first one finished.
     run.latencies = [(102.0, 900.0), (104.0, 5.0), (109.0, 7.0), (111.0, 800.0)]
 
@@ -101,14 +97,19 @@ def test_steady_latency_counts_only_chunks_appended_while_every_user_streamed() 
 
 
 def test_no_steady_part_when_an_answer_ended_before_the_last_one_began() -> None:
-    test_load = client_module("test_load")
-    run = test_load.LoadRun(test_load.parse_args(["--users", "2"]), ["http://api"])
-    first, second = run.users
-    first.sent_at, first.first_chunk_at, first.finished_at = 100.0, 101.0, 102.0
-    second.sent_at, second.first_chunk_at, second.finished_at = 103.0, 104.0, 105.0
+    run = _two_users(first=(100.0, 101.0, 102.0), second=(103.0, 104.0, 105.0))
     run.latencies = [(101.5, 5.0)]
 
     report = run.report(wall_seconds=5.0)
 
     assert report["steady_window_s"] is None
     assert report["delivery_latency_steady_ms"]["count"] == 0
+
+
+def _two_users(first: tuple[float, float, float], second: tuple[float, float, float]) -> Any:
+    """A load run of two users with (sent, first chunk, finished) times, as the client records them."""
+    test_load = client_module("test_load")
+    run = test_load.LoadRun(test_load.parse_args(["--users", "2"]), ["http://api"])
+    for user, (sent, first_chunk, finished) in zip(run.users, (first, second), strict=True):
+        user.sent_at, user.first_chunk_at, user.finished_at = sent, first_chunk, finished
+    return run
