@@ -60,7 +60,7 @@ def create_app(settings: Settings) -> FastAPI:
             settings=settings,
             engine=engine,
             sessions=create_session_factory(engine),
-            read_sessions=create_session_factory(engine, autocommit=True),
+            autocommit_sessions=create_session_factory(engine, autocommit=True),
             redis=redis,
             hub=hub,
             store=store,

@@ -100,6 +100,9 @@ class ConversationsPublic(SQLModel):
 # --- Message ------------------------------------------------------------------------------------
 
 
+ONE_ANSWER_IN_PROGRESS = "ix_message_one_answer_in_progress"
+
+
 class MessageBase(SQLModel):
     role: MessageRole
     content: str = ""
@@ -142,6 +145,16 @@ class Message(MessageBase, table=True):
         return max(self.stream_seq, 1)
 
     conversation: Conversation | None = Relationship(back_populates="messages")
+
+    __table_args__ = (
+        # One answer at a time per conversation, enforced where concurrent sends meet: the database.
+        sa.Index(
+            ONE_ANSWER_IN_PROGRESS,
+            "conversation_id",
+            unique=True,
+            postgresql_where=sa.text("status IN ('pending', 'streaming')"),
+        ),
+    )
 
 
 class MessagePublic(MessageBase):

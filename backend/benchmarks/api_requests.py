@@ -43,6 +43,11 @@ async def measure(url: str, pid: int, requests: int) -> dict[str, float]:
             async with http.get(f"{url}/conversations/{ids[index % len(ids)]}") as response:
                 await response.read()
 
+        async def send(index: int) -> None:
+            # One message per conversation: each holds one answer at a time, and no worker runs here.
+            async with http.post(f"{url}/conversations/{ids[index]}/messages", json={"content": "hi"}) as response:
+                assert response.status == 202, await response.text()
+
         async def health(_: int) -> None:
             async with http.get(f"{url}/healthz") as response:
                 await response.read()
@@ -51,6 +56,7 @@ async def measure(url: str, pid: int, requests: int) -> dict[str, float]:
             "GET /healthz": health,
             "POST /conversations": create,
             "GET /conversations/{id}": read,
+            "POST /conversations/{id}/messages": send,
         }
         await _run(create, 200)  # warm-up: pools, caches, connections
         for name, call in endpoints.items():

@@ -37,13 +37,13 @@ async def get_settings_dep(state: StateDep) -> Settings:
     return state.settings
 
 
-async def get_read_session(state: StateDep) -> AsyncIterator[AsyncSession]:
-    async with state.read_sessions() as session:
+async def get_autocommit_session(state: StateDep) -> AsyncIterator[AsyncSession]:
+    async with state.autocommit_sessions() as session:
         yield session
 
 
-async def get_read_sessions(state: StateDep) -> async_sessionmaker[AsyncSession]:
-    return state.read_sessions
+async def get_autocommit_sessions(state: StateDep) -> async_sessionmaker[AsyncSession]:
+    return state.autocommit_sessions
 
 
 async def get_relay(state: StateDep) -> StreamRelay:
@@ -65,10 +65,11 @@ async def get_enqueue(state: StateDep) -> Enqueue:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
-# Read-only routes: each statement commits on its own, without BEGIN and ROLLBACK round trips.
-ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
+# Each statement commits on its own, without BEGIN and COMMIT round trips: for reads, and for writes that are
+# one statement.
+AutocommitSessionDep = Annotated[AsyncSession, Depends(get_autocommit_session)]
 # For long-lived responses, which must not hold a pooled connection for their whole life; they only read.
-ReadSessionFactoryDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_read_sessions)]
+AutocommitSessionFactoryDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_autocommit_sessions)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 RelayDep = Annotated[StreamRelay, Depends(get_relay)]
 StoreDep = Annotated[EventStore, Depends(get_store)]

@@ -19,8 +19,8 @@ class ApiState:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    # For reads that are one statement or need no common snapshot: no BEGIN and ROLLBACK around them.
-    read_sessions: async_sessionmaker[AsyncSession]
+    # For reads that need no common snapshot, and writes that are one statement: no BEGIN and COMMIT around them.
+    autocommit_sessions: async_sessionmaker[AsyncSession]
     redis: Redis
     hub: StreamHub
     store: EventStore

@@ -2,58 +2,142 @@
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlmodel import col, select
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.dml import ReturningInsert
+from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models import Conversation, Message, MessageRole, MessageStatus, utcnow
+from app.models import (
+    ONE_ANSWER_IN_PROGRESS,
+    Conversation,
+    Message,
+    MessageRole,
+    MessageStatus,
+    SendMessageAccepted,
+    utcnow,
+)
 from app.services.errors import ConflictError, NotFoundError, UnavailableError
 
 # Queues the generation of an assistant message under the given task id.
 Enqueue = Callable[[uuid.UUID, str], Awaitable[None]]
 
 _IN_PROGRESS = (MessageStatus.PENDING, MessageStatus.STREAMING)
+# The assistant's placeholder is stamped just after the user's turn, so the two never tie.
+_TURN_GAP = timedelta(microseconds=1)
+# Core tables, not the ORM entities: with the ORM's, execute() would read the parameters as rows to bulk insert.
+_MESSAGE_TABLE: sa.Table = Message.__table__  # type: ignore[attr-defined]
+_CONVERSATION_TABLE: sa.Table = Conversation.__table__  # type: ignore[attr-defined]
 
 
 async def send(
     session: AsyncSession, conversation_id: uuid.UUID, content: str, enqueue: Enqueue
-) -> tuple[Message, Message]:
+) -> SendMessageAccepted:
     """Store the user's message and a pending assistant message, then queue the answer.
 
-    One answer at a time per conversation: the conversation row is locked while checking, so two
-    concurrent sends cannot both start one, and the history each answer sees is well defined.
+    One statement, so one round trip (every answer pays it): it touches the conversation and inserts both
+    turns, or nothing if the conversation does not exist. One answer at a time per conversation is the
+    database's to enforce: a unique index over each conversation's pending or streaming message makes the
+    losers of concurrent sends fail, whichever way their statements interleave.
     """
-    locked = select(Conversation).where(Conversation.id == conversation_id).with_for_update()
-    conversation = (await session.exec(locked)).first()
-    if conversation is None:
+    accepted = SendMessageAccepted(
+        task_id=str(uuid.uuid4()), message_id=uuid.uuid4(), assistant_message_id=uuid.uuid4()
+    )
+    try:
+        inserted = (await session.execute(_SEND, _send_parameters(conversation_id, content, accepted, utcnow()))).all()
+        await session.commit()
+    except IntegrityError as error:
+        if ONE_ANSWER_IN_PROGRESS not in str(error.orig):
+            raise
+        await session.rollback()
+        raise ConflictError(await _busy_detail(session, conversation_id)) from error
+    if not inserted:
         raise NotFoundError(f"conversation {conversation_id} not found")
+
+    try:
+        await enqueue(accepted.assistant_message_id, accepted.task_id)
+    except Exception as error:
+        # Queued nothing: say so on the message rather than leave it pending forever.
+        await session.execute(
+            update(Message)
+            .where(col(Message.id) == accepted.assistant_message_id)
+            .values(
+                status=MessageStatus.FAILED, error="the answer could not be queued; please retry", updated_at=utcnow()
+            )
+        )
+        await session.commit()
+        raise UnavailableError("the task queue is unavailable; your message was saved, please retry") from error
+    return accepted
+
+
+def _send_statement() -> ReturningInsert[tuple[uuid.UUID]]:
+    """Built once: its parameters are bound per call, so SQLAlchemy compiles it once and caches it."""
+    touched = (
+        sa.update(_CONVERSATION_TABLE)
+        .where(_CONVERSATION_TABLE.c.id == sa.bindparam("conversation_id", type_=sa.Uuid()))
+        .values(updated_at=sa.bindparam("now", type_=sa.DateTime(timezone=True)))
+        .returning(_CONVERSATION_TABLE.c.id)
+        .cte("touched")
+    )
+    columns: dict[str, sa.types.TypeEngine[Any]] = {
+        "id": sa.Uuid(),
+        "role": sa.String(),
+        "content": sa.Text(),
+        "status": sa.String(),
+        "task_id": sa.String(),
+        "created_at": sa.DateTime(timezone=True),
+    }
+
+    def turn(name: str) -> sa.Select[Any]:
+        values: list[sa.BindParameter[Any]] = [
+            sa.bindparam(f"{name}_{column}", type_=type_) for column, type_ in columns.items()
+        ]
+        return sa.select(*values, touched.c.id, sa.literal(""), sa.literal(0), values[-1]).select_from(touched)
+
+    # In this order: the identity column numbers the user's turn before the assistant's.
+    rows = sa.union_all(turn("user"), turn("assistant"))
+    return (
+        sa.insert(_MESSAGE_TABLE)
+        .from_select([*columns, "conversation_id", "reasoning", "stream_seq", "updated_at"], rows)
+        .returning(_MESSAGE_TABLE.c.id)
+    )
+
+
+_SEND = _send_statement()
+
+
+def _send_parameters(
+    conversation_id: uuid.UUID, content: str, accepted: SendMessageAccepted, now: datetime
+) -> dict[str, Any]:
+    return {
+        "conversation_id": conversation_id,
+        "now": now,
+        "user_id": accepted.message_id,
+        "user_role": MessageRole.USER.value,
+        "user_content": content,
+        "user_status": MessageStatus.COMPLETED.value,
+        "user_task_id": None,
+        "user_created_at": now,
+        "assistant_id": accepted.assistant_message_id,
+        "assistant_role": MessageRole.ASSISTANT.value,
+        "assistant_content": "",
+        "assistant_status": MessageStatus.PENDING.value,
+        "assistant_task_id": accepted.task_id,
+        "assistant_created_at": now + _TURN_GAP,
+    }
+
+
+async def _busy_detail(session: AsyncSession, conversation_id: uuid.UUID) -> str:
     busy = await session.exec(
         select(Message.task_id).where(Message.conversation_id == conversation_id, col(Message.status).in_(_IN_PROGRESS))
     )
-    if (running := busy.first()) is not None:
-        raise ConflictError(f"an answer is still being generated in this conversation (task {running})")
-
-    task_id = str(uuid.uuid4())
-    user_message = Message(
-        conversation_id=conversation_id, role=MessageRole.USER, content=content, status=MessageStatus.COMPLETED
-    )
-    assistant_message = Message(
-        conversation_id=conversation_id, role=MessageRole.ASSISTANT, status=MessageStatus.PENDING, task_id=task_id
-    )
-    conversation.updated_at = utcnow()
-    session.add_all([user_message, assistant_message])
-    await session.commit()
-
-    try:
-        await enqueue(assistant_message.id, task_id)
-    except Exception as error:
-        # Queued nothing: say so on the message rather than leave it pending forever.
-        assistant_message.status = MessageStatus.FAILED
-        assistant_message.error = "the answer could not be queued; please retry"
-        assistant_message.updated_at = utcnow()
-        await session.commit()
-        raise UnavailableError("the task queue is unavailable; your message was saved, please retry") from error
-    return user_message, assistant_message
+    running = busy.first()
+    # It may have finished since the insert failed; then the client can simply send again.
+    task = f" (task {running})" if running is not None else ""
+    return f"an answer is still being generated in this conversation{task}"
 
 
 async def find_by_task(session: AsyncSession, task_id: str) -> Message:

@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from app.api.deps import ReadSessionDep, SessionDep
+from app.api.deps import AutocommitSessionDep, SessionDep
 from app.models import (
     ConversationCreate,
     ConversationPublic,
@@ -24,7 +24,7 @@ async def create_conversation(session: SessionDep, body: ConversationCreate | No
 
 @router.get("", response_model=ConversationsPublic)
 async def list_conversations(
-    session: ReadSessionDep,
+    session: AutocommitSessionDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ConversationsPublic:
@@ -33,7 +33,7 @@ async def list_conversations(
 
 
 @router.get("/{conversation_id}", response_model=ConversationWithMessages)
-async def get_conversation(session: ReadSessionDep, conversation_id: uuid.UUID) -> ConversationWithMessages:
+async def get_conversation(session: AutocommitSessionDep, conversation_id: uuid.UUID) -> ConversationWithMessages:
     conversation = await conversations.get(session, conversation_id, with_messages=True)
     return ConversationWithMessages.model_validate(conversation, from_attributes=True)
 

@@ -2,7 +2,7 @@ import uuid
 
 from fastapi import APIRouter, status
 
-from app.api.deps import EnqueueDep, SessionDep
+from app.api.deps import AutocommitSessionDep, EnqueueDep
 from app.models import MessageCreate, SendMessageAccepted
 from app.services import messages
 
@@ -16,11 +16,7 @@ router = APIRouter(prefix="/conversations", tags=["messages"])
     responses={409: {"description": "An answer is still being generated in this conversation"}},
 )
 async def send_message(
-    session: SessionDep, enqueue: EnqueueDep, conversation_id: uuid.UUID, body: MessageCreate
+    session: AutocommitSessionDep, enqueue: EnqueueDep, conversation_id: uuid.UUID, body: MessageCreate
 ) -> SendMessageAccepted:
     """Store the message and queue the answer; stream it from ``GET /stream/{task_id}``."""
-    user_message, assistant_message = await messages.send(session, conversation_id, body.content, enqueue)
-    assert assistant_message.task_id is not None
-    return SendMessageAccepted(
-        task_id=assistant_message.task_id, message_id=user_message.id, assistant_message_id=assistant_message.id
-    )
+    return await messages.send(session, conversation_id, body.content, enqueue)

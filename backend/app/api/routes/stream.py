@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
 
-from app.api.deps import ReadSessionFactoryDep, RelayDep, SessionDep, SettingsDep, ShutdownDep, StoreDep
+from app.api.deps import AutocommitSessionFactoryDep, RelayDep, SessionDep, SettingsDep, ShutdownDep, StoreDep
 from app.api.sse import SseResponse
 from app.models import StopAccepted
 from app.services import messages
@@ -38,7 +38,7 @@ TaskId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_
 )
 async def stream(
     task_id: TaskId,
-    sessions: ReadSessionFactoryDep,
+    sessions: AutocommitSessionFactoryDep,
     relay: RelayDep,
     shutdown: ShutdownDep,
     settings: SettingsDep,
