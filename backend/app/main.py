@@ -24,7 +24,8 @@ from app.core.redis_client import create_redis
 from app.streaming.hub import StreamHub
 from app.streaming.relay import StreamRelay
 from app.streaming.store import EventStore
-from app.worker.dispatch import enqueue_generation
+from app.worker.celery_app import celery_app
+from app.worker.dispatch import TaskQueue
 
 # Live events a viewer may have queued before it is sent back to read from the store instead.
 FEED_CAPACITY = 1024
@@ -43,6 +44,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
         redis = create_redis(settings, redis_keys.API_CONNECTION_NAME)
+        broker = create_redis(settings, redis_keys.TASK_PUBLISHER_CONNECTION_NAME, settings.broker_url)
         # The hub's own connection must not reconnect silently behind its back: messages published
         # while it was away would be lost unnoticed. It reconnects itself and tells its viewers.
         hub_redis = Redis.from_url(
@@ -65,7 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
             hub=hub,
             store=store,
             relay=StreamRelay(store, hub),
-            enqueue=enqueue_generation,
+            enqueue=TaskQueue(broker, celery_app).enqueue_generation,
             shutdown=shutdown,
         )
         tune_for_serving()
@@ -77,6 +79,7 @@ def create_app(settings: Settings) -> FastAPI:
             await store.close()
             await hub_redis.aclose()
             await redis.aclose()
+            await broker.aclose()
             await engine.dispose()
 
     app = FastAPI(

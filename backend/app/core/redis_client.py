@@ -13,9 +13,10 @@ from app.core.config import Settings
 _POOL_WAIT_SECONDS = 10
 
 
-def create_redis(settings: Settings, client_name: str) -> Redis:
+def create_redis(settings: Settings, client_name: str, url: str | None = None) -> Redis:
+    """A client on REDIS_URL, or on ``url`` (the Celery broker's, which may be another Redis)."""
     pool = BlockingConnectionPool.from_url(
-        settings.redis_url,
+        url or settings.redis_url,
         max_connections=settings.redis_pool_size,
         timeout=_POOL_WAIT_SECONDS,
         client_name=client_name,

@@ -46,6 +46,8 @@ HUB_CONTROL_CHANNEL = f"{PREFIX}:hub:control"
 API_CONNECTION_NAME = f"{PREFIX}-api"
 API_HUB_CONNECTION_NAME = f"{PREFIX}-api-hub"
 WORKER_CONNECTION_NAME = f"{PREFIX}-worker"
+# Pushes Celery task messages onto the broker (app.worker.dispatch), from the API and the worker.
+TASK_PUBLISHER_CONNECTION_NAME = f"{PREFIX}-task-publisher"
 
 # Events expire this long after the last write; the settings value STREAM_TTL_SECONDS overrides it.
 DEFAULT_STREAM_TTL_SECONDS = 3600

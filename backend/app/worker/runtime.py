@@ -27,7 +27,8 @@ from app.services.generation import GenerationService
 from app.services.titles import TitleService
 from app.streaming.store import EventStore
 from app.worker.cancel_listener import CancelListener
-from app.worker.dispatch import enqueue_title
+from app.worker.celery_app import celery_app
+from app.worker.dispatch import TaskQueue
 
 T = TypeVar("T")
 
@@ -40,6 +41,7 @@ class WorkerRuntime:
         self._thread = threading.Thread(target=self._loop.run_forever, name="worker-event-loop", daemon=True)
         self._thread.start()
         self._redis: Redis | None = None
+        self._broker: Redis | None = None
         self._engine: AsyncEngine | None = None
         self._cancel_listener: CancelListener | None = None
         self._store: EventStore | None = None
@@ -60,6 +62,9 @@ class WorkerRuntime:
     async def _open(self) -> tuple[GenerationService, TitleService]:
         # Created on the loop they will be used from: asyncpg and redis connections are loop-bound.
         self._redis = create_redis(self._settings, redis_keys.WORKER_CONNECTION_NAME)
+        self._broker = create_redis(
+            self._settings, redis_keys.TASK_PUBLISHER_CONNECTION_NAME, self._settings.broker_url
+        )
         self._engine = create_engine(self._settings)
         model = self._model = ChatModel(create_client(self._settings), self._settings)
         store = self._store = EventStore(self._redis, self._settings.stream_ttl_seconds)
@@ -71,7 +76,13 @@ class WorkerRuntime:
         checkpoints = self._checkpoints = Checkpointer(sessions, self._settings.checkpoint_seconds)
         checkpoints.start()
         generation = GenerationService(
-            sessions, store, model, cancellations, checkpoints, self._settings, enqueue_title
+            sessions,
+            store,
+            model,
+            cancellations,
+            checkpoints,
+            self._settings,
+            TaskQueue(self._broker, celery_app).enqueue_title,
         )
         return generation, TitleService(sessions, model)
 
@@ -84,6 +95,8 @@ class WorkerRuntime:
             await self._store.close()
         if self._redis is not None:
             await self._redis.aclose()
+        if self._broker is not None:
+            await self._broker.aclose()
         if self._engine is not None:
             await self._engine.dispose()
         if self._model is not None:
