@@ -127,9 +127,10 @@ class GenerationService:
             return _Claim(task_id, conversation_id, untitled, turns)
 
     async def _stream(self, answer: AnswerStream, turns: list[ChatTurn], running: RunningGeneration) -> _Outcome:
-        if await self._store.cancel_requested(answer.task_id):
-            return _Outcome(MessageStatus.CANCELLED)
         try:
+            # Inside the try: whatever fails here, Redis included, ends the answer as failed, never left streaming.
+            if await self._store.cancel_requested(answer.task_id):
+                return _Outcome(MessageStatus.CANCELLED)
             async with (
                 asyncio.timeout(self._settings.max_answer_seconds),
                 aclosing(self._model.stream(turns)) as batches,
