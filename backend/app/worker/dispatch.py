@@ -28,6 +28,9 @@ class TaskQueue:
     def __init__(self, broker: Redis, app: Celery) -> None:
         self._broker = broker
         self._app = app
+        # Read once: Celery's settings are a chain of mappings, a lookup each time.
+        self._queue: str = app.conf.task_default_queue
+        self._serializer: str = app.conf.task_serializer
 
     async def enqueue_generation(self, message_id: uuid.UUID, task_id: str) -> None:
         await self.send(GENERATE_ANSWER, str(message_id), task_id=task_id)
@@ -36,8 +39,9 @@ class TaskQueue:
         await self.send(TITLE_CONVERSATION, str(conversation_id))
 
     async def send(self, task_name: str, argument: str, task_id: str | None = None) -> None:
-        queue = self._app.conf.task_default_queue
-        await self._broker.lpush(queue, json.dumps(self.envelope(task_name, argument, task_id or str(uuid.uuid4()))))
+        await self._broker.lpush(
+            self._queue, json.dumps(self.envelope(task_name, argument, task_id or str(uuid.uuid4())))
+        )
 
     def envelope(self, task_name: str, argument: str, task_id: str) -> dict[str, Any]:
         # As send_task passes them (its types differ from the stubs'), so that the message is the same.
@@ -45,7 +49,7 @@ class TaskQueue:
         headers, properties, body, _ = self._app.amqp.as_task_v2(
             task_id, task_name, reply_to=self._app.thread_oid, **as_send_task_does
         )
-        content_type, content_encoding, payload = dumps(body, serializer=self._app.conf.task_serializer)
+        content_type, content_encoding, payload = dumps(body, serializer=self._serializer)
         data = payload.encode(content_encoding) if isinstance(payload, str) else payload
         return {
             "body": base64.b64encode(data).decode(),
@@ -55,7 +59,7 @@ class TaskQueue:
             "properties": {
                 **properties,
                 "delivery_mode": _PERSISTENT,
-                "delivery_info": {"exchange": _DEFAULT_EXCHANGE, "routing_key": self._app.conf.task_default_queue},
+                "delivery_info": {"exchange": _DEFAULT_EXCHANGE, "routing_key": self._queue},
                 "priority": 0,
                 "body_encoding": "base64",
                 "delivery_tag": str(uuid.uuid4()),
