@@ -11,6 +11,10 @@ from app.simulator.app import create_app
 from app.simulator.interruptions import without_deliberate_cuts
 from app.simulator.profile import SimulationProfile, non_negative_number, token_count
 
+# What the real API keeps a background response's stream for.
+_BACKGROUND_RETENTION_SECONDS = 600.0
+_MAX_BACKGROUND_RESPONSES = 10_000
+
 # Thousands of clients may connect at once in benchmarks; the kernel's default accept queue would refuse some.
 _LISTEN_BACKLOG = 4096
 
@@ -53,7 +57,26 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=_from_env("SIM_REASONING_TOKENS", defaults.reasoning_tokens),
         help="reasoning summary length in tokens, for requests that ask for a summary ($SIM_REASONING_TOKENS)",
     )
+    parser.add_argument(
+        "--background-retention-seconds",
+        type=non_negative_number,
+        default=_from_env("SIM_BACKGROUND_RETENTION_SECONDS", _BACKGROUND_RETENTION_SECONDS),
+        help="how long a finished background response can still be retrieved ($SIM_BACKGROUND_RETENTION_SECONDS)",
+    )
+    parser.add_argument(
+        "--max-background-responses",
+        type=positive_count,
+        default=_from_env("SIM_MAX_BACKGROUND_RESPONSES", _MAX_BACKGROUND_RESPONSES),
+        help="how many background responses are kept at most, running or finished; past it the oldest finished "
+        "one is forgotten ($SIM_MAX_BACKGROUND_RESPONSES)",
+    )
     return parser.parse_args(argv)
+
+
+def positive_count(raw: str) -> int:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        raise ValueError(f"expected a whole number of at least 1, got {raw!r}")
+    return int(raw)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -66,7 +89,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     logging.getLogger("uvicorn.error").addFilter(without_deliberate_cuts)
     uvicorn.run(
-        create_app(profile),
+        create_app(
+            profile,
+            background_retention_seconds=args.background_retention_seconds,
+            max_background_responses=args.max_background_responses,
+        ),
         host=args.host,
         port=args.port,
         backlog=_LISTEN_BACKLOG,

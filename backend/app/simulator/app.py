@@ -1,6 +1,7 @@
 """The simulator's HTTP application: OpenAI's generation endpoints plus the `/_sim` endpoints tests inspect it with."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Any, Final, Protocol
 
 from starlette.applications import Starlette
@@ -8,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from app.simulator.background import BackgroundResponse, BackgroundResponses, connection_stream
 from app.simulator.body import JsonObject, json_object
 from app.simulator.chat_completions import ChatCompletionsRequest, SimulatedCompletion
 from app.simulator.encoding import JsonResponse
@@ -64,6 +66,44 @@ async def _deliver(
     return await _deliver_whole(simulation, schedule, profile.faults, request, entry)
 
 
+def _deliver_background(
+    response: BackgroundResponse, faults: FaultProfile, entry: dict[str, Any], *, stream: bool
+) -> Response:
+    """The creating request's answer: the stream from the first event, or at once the queued Response object."""
+    if stream:
+        body = tracking_outcome(connection_stream(response, -1, faults), entry)
+        return StreamingResponse(body, media_type="text/event-stream", headers=_SSE_HEADERS)
+    set_outcome(entry, "completed")
+    return JsonResponse(response.response_object())
+
+
+def _check_background_faults(options: ResponsesRequest, faults: FaultProfile) -> None:
+    if options.background and not options.stream and faults.interrupts_after is not None:
+        # The answer is the queued Response object, sent at once: no answer delta for a stall or cut to follow.
+        message = "Simulator directives stall_after and cut_after apply to a background request only when streamed."
+        raise ApiError(400, message, param="input", code="invalid_simulator_directive")
+
+
+def _stream_query(request: Request) -> tuple[bool, int]:
+    """`stream` and `starting_after` of a retrieve request; without `starting_after` a stream starts at the first
+    event.
+    """
+    stream = request.query_params.get("stream", "false")
+    if stream not in ("true", "false"):
+        raise _invalid_query_value("stream", "true or false", stream)
+    starting_after = request.query_params.get("starting_after", "-1")
+    try:
+        after = int(starting_after)
+    except ValueError:
+        raise _invalid_query_value("starting_after", "an integer", starting_after) from None
+    return stream == "true", after
+
+
+def _invalid_query_value(param: str, expected: str, value: str) -> ApiError:
+    message = f"Invalid value for '{param}': expected {expected}, but got {value!r} instead."
+    return ApiError(400, message, param=param, code="invalid_value")
+
+
 async def _deliver_whole(
     simulation: _Simulation, schedule: TokenSchedule, faults: FaultProfile, request: Request, entry: dict[str, Any]
 ) -> Response:
@@ -83,11 +123,19 @@ async def _deliver_whole(
 
 
 def create_app(
-    defaults: SimulationProfile, *, request_log_size: int = 200, remembered_prompts: int = 10_000
+    defaults: SimulationProfile,
+    *,
+    request_log_size: int = 200,
+    remembered_prompts: int = 10_000,
+    background_retention_seconds: float = 600.0,
+    max_background_responses: int = 10_000,
 ) -> Starlette:
-    """`remembered_prompts` bounds how many prompts' attempts are counted for `fail_times`."""
+    """`remembered_prompts` bounds how many prompts' attempts are counted for `fail_times`; finished background
+    responses are kept for `background_retention_seconds`, and at most `max_background_responses` are kept at all.
+    """
     request_log = RequestLog(request_log_size)
     attempts = AttemptCounter(remembered_prompts)
+    background = BackgroundResponses(retention_seconds=background_retention_seconds, capacity=max_background_responses)
 
     async def read_body(request: Request) -> tuple[JsonObject, dict[str, Any]]:
         body = json_object(await request.body())
@@ -107,10 +155,28 @@ def create_app(
             options = ResponsesRequest.from_body(body)
             prompt = responses_prompt(body)
             profile, seed = _plan(prompt, defaults, param="input")
+            _check_background_faults(options, profile.faults)
             fail_if_asked(prompt, profile.faults, options.model)
         summary = reasoning_summary_tokens(seed, profile.reasoning_tokens) if options.wants_reasoning_summary else None
         simulation = SimulatedResponse(options, prompt.input_tokens, answer_tokens(seed, profile.tokens), summary)
+        if options.background:
+            with tracking_failure(entry):
+                response = background.start(simulation, profile)
+            return _deliver_background(response, profile.faults, entry, stream=options.stream)
         return await _deliver(simulation, profile, request, entry, stream=options.stream)
+
+    async def retrieve_response(request: Request) -> Response:
+        response = background.get(request.path_params["response_id"])
+        stream, starting_after = _stream_query(request)
+        if stream:
+            body = connection_stream(response, starting_after, faults=None)
+            return StreamingResponse(body, media_type="text/event-stream", headers=_SSE_HEADERS)
+        return JsonResponse(response.response_object())
+
+    async def cancel_response(request: Request) -> Response:
+        response = background.get(request.path_params["response_id"])
+        response.cancel()
+        return JsonResponse(response.response_object())
 
     async def create_chat_completion(request: Request) -> Response:
         body, entry = await read_body(request)
@@ -141,6 +207,8 @@ def create_app(
 
     routes = [
         Route("/v1/responses", create_response, methods=["POST"]),
+        Route("/v1/responses/{response_id}", retrieve_response, methods=["GET"]),
+        Route("/v1/responses/{response_id}/cancel", cancel_response, methods=["POST"]),
         Route("/v1/chat/completions", create_chat_completion, methods=["POST"]),
         Route("/v1/models", list_models, methods=["GET"]),
         Route("/healthz", health, methods=["GET"]),
@@ -148,4 +216,10 @@ def create_app(
         Route("/_sim/requests", clear_recorded_requests, methods=["DELETE"]),
     ]
     exception_handlers = {ApiError: api_error_handler, 404: invalid_url_handler, 405: invalid_url_handler}
-    return Starlette(routes=routes, exception_handlers=exception_handlers)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        background.cancel_all()
+
+    return Starlette(routes=routes, exception_handlers=exception_handlers, lifespan=lifespan)

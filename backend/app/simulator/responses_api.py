@@ -11,6 +11,7 @@ from typing import Any
 
 from app.simulator.body import JsonObject, optional_field, required_field
 from app.simulator.encoding import HOLE, FrameTemplate, sse_event
+from app.simulator.errors import ApiError
 from app.simulator.pacing import PacedFrame
 
 
@@ -21,16 +22,23 @@ class ResponsesRequest:
     instructions: str | None
     reasoning_effort: str | None
     reasoning_summary: str | None
+    background: bool
+    """Generated inside the simulator, independent of the connection, and kept for reattaching; see background.py."""
 
     @classmethod
     def from_body(cls, body: JsonObject) -> "ResponsesRequest":
         reasoning = optional_field(body, "reasoning", dict) or {}
+        background = optional_field(body, "background", bool) or False
+        # `store` defaults to true in the real API; background mode refuses only an explicit false.
+        if background and optional_field(body, "store", bool) is False:
+            raise ApiError(400, "Background mode requires store=true.", param="background")
         return cls(
             model=required_field(body, "model", str),
             stream=optional_field(body, "stream", bool) or False,
             instructions=optional_field(body, "instructions", str),
             reasoning_effort=optional_field(reasoning, "effort", str, param="reasoning.effort"),
             reasoning_summary=optional_field(reasoning, "summary", str, param="reasoning.summary"),
+            background=background,
         )
 
     @property
@@ -106,10 +114,21 @@ class SimulatedResponse:
         }
         return self._response("completed", output, usage) | {"completed_at": int(time.time())}
 
+    def unfinished_object(self, status: str) -> JsonObject:
+        """The Response object before its output exists (queued, in progress) or once it never will (cancelled)."""
+        return self._response(status, output=[], usage=None)
+
     def frames(self) -> Iterator[PacedFrame]:
+        """Every event of the stream, one frame each, numbered from 0: a frame's place is its `sequence_number`."""
         events = _EventSequence()
-        in_progress = self._response("in_progress", output=[], usage=None)
-        yield events.event("response.created", response=in_progress)
+        in_progress = self.unfinished_object("in_progress")
+        if self.request.background:
+            # A background response is queued before it runs, and its stream says so first.
+            queued = self.unfinished_object("queued")
+            yield events.event("response.created", response=queued)
+            yield events.event("response.queued", response=queued)
+        else:
+            yield events.event("response.created", response=in_progress)
         yield events.event("response.in_progress", response=in_progress)
         if self.reasoning_summary is not None:
             yield from self._reasoning_frames(self.reasoning_summary, events)
@@ -122,7 +141,7 @@ class SimulatedResponse:
             "object": "response",
             "created_at": self.created_at,
             "status": status,
-            "background": False,
+            "background": self.request.background,
             "error": None,
             "incomplete_details": None,
             "instructions": self.request.instructions,

@@ -4,7 +4,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,9 +55,18 @@ def _wait_until_healthy(process: subprocess.Popen[bytes], base_url: str) -> None
 
 
 @contextmanager
-def running_simulator() -> Iterator[RunningSimulator]:
+def running_simulator(extra_flags: Sequence[str] = ()) -> Iterator[RunningSimulator]:
+    """`extra_flags` go after the usual ones, so they may override them."""
     port = _free_port()
-    command = [sys.executable, "-m", "app.simulator", "--host=127.0.0.1", f"--port={port}", *SERVER_FLAGS]
+    command = [
+        sys.executable,
+        "-m",
+        "app.simulator",
+        "--host=127.0.0.1",
+        f"--port={port}",
+        *SERVER_FLAGS,
+        *extra_flags,
+    ]
     process = subprocess.Popen(command, cwd=BACKEND_DIR)
     try:
         running = RunningSimulator(base_url=f"http://127.0.0.1:{port}")

@@ -28,3 +28,21 @@ def test_a_malformed_environment_variable_is_reported_like_a_bad_flag(monkeypatc
 
     with pytest.raises(SystemExit):
         parse_args([])
+
+
+def test_background_retention_and_bound_come_from_the_environment_or_flags(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SIM_MAX_BACKGROUND_RESPONSES", raising=False)
+    monkeypatch.setenv("SIM_BACKGROUND_RETENTION_SECONDS", "30")
+
+    defaults = parse_args([])
+    flagged = parse_args(["--background-retention-seconds=5", "--max-background-responses=7"])
+
+    assert (defaults.background_retention_seconds, defaults.max_background_responses) == (30, 10_000)
+    assert (flagged.background_retention_seconds, flagged.max_background_responses) == (5, 7)
+
+
+def test_at_least_one_background_response_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SIM_MAX_BACKGROUND_RESPONSES", raising=False)
+
+    with pytest.raises(SystemExit):
+        parse_args(["--max-background-responses=0"])
