@@ -21,19 +21,29 @@ def run_migrations(supervisor: Supervisor, env: dict[str, str]) -> None:
     supervisor.run("migrate", argv, cwd=BACKEND_DIR, env=env, timeout=_MIGRATION_TIMEOUT_SECONDS)
 
 
-def start_simulator(supervisor: Supervisor, env: dict[str, str], port: int, *extra_args: str) -> str:
-    """The OpenAI-compatible simulator; returns its base URL for the SDK (…/v1)."""
+def start_simulator(
+    supervisor: Supervisor, env: dict[str, str], port: int, *extra_args: str, restart: bool = False
+) -> str:
+    """The OpenAI-compatible simulator; returns its base URL for the SDK (…/v1). `restart`: see Supervisor.start."""
     argv = [sys.executable, "-m", "app.simulator", "--host", LOOPBACK, "--port", str(port), *extra_args]
-    supervisor.start("simulator", argv, cwd=BACKEND_DIR, env=env, ready=http_ok(f"http://{LOOPBACK}:{port}/healthz"))
+    ready = http_ok(f"http://{LOOPBACK}:{port}/healthz")
+    supervisor.start("simulator", argv, cwd=BACKEND_DIR, env=env, ready=ready, restart=restart)
     return f"http://{LOOPBACK}:{port}/v1"
 
 
 def start_worker(
-    supervisor: Supervisor, env: dict[str, str], concurrency: int, name: str = "worker", *, node_name: str | None = None
+    supervisor: Supervisor,
+    env: dict[str, str],
+    concurrency: int,
+    name: str = "worker",
+    *,
+    node_name: str | None = None,
+    restart: bool = False,
 ) -> ChildProcess:
     """A Celery worker running `concurrency` generations at once; returns once it consumes tasks.
 
     Several workers on one host each need their own `node_name` (Celery's default, celery@<host>, would repeat).
+    `restart`: see Supervisor.start; a restarted worker is ready again once it consumes tasks again.
     """
     argv = [
         sys.executable, "-m", "celery", "-A", "app.worker.celery_app", "worker",
@@ -41,9 +51,7 @@ def start_worker(
     ]  # fmt: skip
     if node_name is not None:
         argv.append(f"--hostname={node_name}@%h")
-    worker = supervisor.start(name, argv, cwd=BACKEND_DIR, env=env)
-    worker.wait_ready(lambda: _WORKER_READY_TEXT in worker.output(), timeout=60.0)
-    return worker
+    return supervisor.start(name, argv, cwd=BACKEND_DIR, env=env, ready_text=_WORKER_READY_TEXT, restart=restart)
 
 
 def start_api(
@@ -54,8 +62,9 @@ def start_api(
     host: str = LOOPBACK,
     name: str = "api",
     access_log: bool = True,
+    restart: bool = False,
 ) -> str:
-    """A uvicorn API process; returns its URL once it answers /healthz."""
+    """A uvicorn API process; returns its URL once it answers /healthz. `restart`: see Supervisor.start."""
     argv = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", host, "--port", str(port)]
     # Longer than a load balancer's idle timeout (uvicorn's 5 s default is not): a client or proxy that
     # reuses an idle connection must not race the server closing it.
@@ -64,7 +73,7 @@ def start_api(
         argv.append("--no-access-log")
     # A wildcard address is for listening; clients reach it through the loopback.
     url = f"http://{LOOPBACK if host in ('0.0.0.0', '::') else host}:{port}"
-    supervisor.start(name, argv, cwd=BACKEND_DIR, env=env, ready=http_ok(f"{url}/healthz"))
+    supervisor.start(name, argv, cwd=BACKEND_DIR, env=env, ready=http_ok(f"{url}/healthz"), restart=restart)
     return url
 
 
@@ -81,10 +90,12 @@ def start_frontend(
     *,
     host: str = LOOPBACK,
     name: str = "frontend",
+    restart: bool = False,
 ) -> str:
     """`next start` serving the built web app, talking to the API at `api_url`; returns its URL once it answers.
 
     The browser calls the API directly, so the API's CORS_ORIGINS must allow the returned URL.
+    `restart`: see Supervisor.start.
     """
     next_cli = FRONTEND_DIR / "node_modules" / "next" / "dist" / "bin" / "next"
     node = shutil.which("node")
@@ -94,5 +105,5 @@ def start_frontend(
     # The app reads NEXT_PUBLIC_API_URL when a page is requested, so one build serves any API.
     frontend_env = {**env, "NEXT_PUBLIC_API_URL": api_url, "NEXT_TELEMETRY_DISABLED": "1", "NODE_ENV": "production"}
     url = f"http://{LOOPBACK if host in ('0.0.0.0', '::') else host}:{port}"
-    supervisor.start(name, argv, cwd=FRONTEND_DIR, env=frontend_env, ready=http_ok(f"{url}/"))
+    supervisor.start(name, argv, cwd=FRONTEND_DIR, env=frontend_env, ready=http_ok(f"{url}/"), restart=restart)
     return url

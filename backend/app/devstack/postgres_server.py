@@ -18,7 +18,7 @@ import asyncpg
 
 from app.devstack.ports import LOOPBACK
 from app.devstack.private_server import PrivateServer
-from app.devstack.processes import ChildProcess
+from app.devstack.processes import ChildProcess, RestartPolicy
 
 POSTGRES_ROOT = Path("/usr/lib/postgresql")
 SUPERUSER = "postgres"
@@ -58,6 +58,7 @@ class PrivatePostgres(PrivateServer):
     """A PostgreSQL cluster in `data_dir` (created on first start), served on 127.0.0.1:`port` with trust auth.
 
     `durable=False` trades crash safety for speed (no fsync, no full-page writes): for throwaway test clusters only.
+    A durable cluster restarted after a crash (`restart`, see PrivateServer) recovers from its write-ahead log.
     """
 
     def __init__(
@@ -69,10 +70,11 @@ class PrivatePostgres(PrivateServer):
         durable: bool = True,
         max_connections: int = 200,
         start_timeout: float = 60.0,
+        restart: RestartPolicy | None = None,
     ) -> None:
         if not _DATABASE_NAME.fullmatch(database):
             raise ValueError(f"database name {database!r} must be a plain SQL identifier")
-        super().__init__("PostgreSQL", data_dir.absolute(), port, start_timeout)
+        super().__init__("PostgreSQL", data_dir.absolute(), port, start_timeout, restart)
         self.database = database
         self._durable = durable
         self._max_connections = max_connections

@@ -5,21 +5,26 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.devstack.lifecycle import Lifecycle
-from app.devstack.processes import ChildProcess, Readiness
+from app.devstack.processes import ChildProcess, Readiness, Restarter, RestartPolicy
 
 
 class PrivateServer(Lifecycle):
     """A server with its files in `data_dir`, listening on the loopback `port` as one ChildProcess of ours.
 
-    It runs from `start()` until `stop()`; `product` names it in errors.
+    It runs from `start()` until `stop()`; `product` names it in errors. With a `restart` policy, a server that dies
+    unexpectedly is started again on the same port and data and waited for anew; the one-time setup is not repeated.
     """
 
-    def __init__(self, product: str, data_dir: Path, port: int, start_timeout: float) -> None:
+    def __init__(
+        self, product: str, data_dir: Path, port: int, start_timeout: float, restart: RestartPolicy | None = None
+    ) -> None:
         self.data_dir = data_dir
         self.port = port
         self._product = product
         self._start_timeout = start_timeout
+        self._restart_policy = restart
         self._child: ChildProcess | None = None
+        self._restarter: Restarter | None = None
 
     @property
     @abstractmethod
@@ -37,6 +42,9 @@ class PrivateServer(Lifecycle):
         if self._child is not None:
             self._child.stop()
             self._child = None
+        if self._restarter is not None:
+            self._restarter.join()
+            self._restarter = None
 
     def _refuse_if_running(self) -> None:
         if self._child is not None:
@@ -56,3 +64,6 @@ class PrivateServer(Lifecycle):
         except BaseException:
             self.stop()
             raise
+        if self._restart_policy is not None:
+            self._restarter = Restarter(child, self._restart_policy, ready, self._start_timeout)
+            self._restarter.watch()

@@ -4,6 +4,8 @@ Each child leads its own process group, so stopping it also reaches whatever it 
 reaches only us: we decide the order in which things stop. Output goes through a pipe into a log file (and optionally
 to the terminal, prefixed with the child's name); if we are killed outright, a child that keeps logging gets SIGPIPE
 instead of living on unnoticed.
+
+A child started with `restart=True` is started again whenever it dies without having been stopped (RestartPolicy).
 """
 
 import contextlib
@@ -16,6 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
@@ -26,6 +29,10 @@ Readiness = Callable[[], bool]
 
 _READY_POLL_SECONDS = 0.1
 _READER_JOIN_SECONDS = 5.0
+# A restarter ends as soon as its child is stopped; this only bounds the wait should it be stuck in a readiness check.
+_RESTARTER_JOIN_SECONDS = 10.0
+# Past this many doublings any sane cap has long been reached; a larger power of two would overflow a float.
+_MAX_DOUBLINGS = 64
 _terminal_lock = threading.Lock()
 
 
@@ -47,8 +54,49 @@ def http_ok(url: str, timeout: float = 2.0) -> Readiness:
     return check
 
 
+def _print_to_terminal(line: str) -> None:
+    with _terminal_lock:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+
+@dataclass(frozen=True)
+class RestartPolicy:
+    """When a child that died unexpectedly is started again, and where that is said.
+
+    The first restart waits `first_delay` s, each further one twice as long, up to `max_delay`. A run that lasted
+    `healthy_after` s and had become ready counts as healthy: the next crash starts over at `first_delay`.
+    `announce` gets one line per crash and one when the child runs again.
+    """
+
+    first_delay: float = 0.5
+    max_delay: float = 30.0
+    healthy_after: float = 60.0
+    announce: Callable[[str], None] = _print_to_terminal
+
+    def delay(self, attempt: int) -> float:
+        """The wait before restart number `attempt`, counting from 1 since the child was last healthy."""
+        return min(self.max_delay, self.first_delay * 2.0 ** min(attempt - 1, _MAX_DOUBLINGS))
+
+
+DEFAULT_RESTART_POLICY = RestartPolicy()
+
+
+def _describe_exit(code: int) -> str:
+    """How a child ended, from its exit code (negative: the signal that killed it), as the end of a sentence."""
+    if code >= 0:
+        return f"exited with code {code}"
+    try:
+        return f"was killed by {signal.Signals(-code).name}"
+    except ValueError:
+        return f"was killed by signal {-code}"
+
+
 class ChildProcess(Lifecycle):
-    """One command run as a child; `stop()` sends `stop_signal` to its group, then SIGKILL after `stop_timeout`."""
+    """One command run as a child; `stop()` sends `stop_signal` to its group, then SIGKILL after `stop_timeout`.
+
+    A run that ended by itself can be started again with `restart()`, until `stop()` is called.
+    """
 
     def __init__(
         self,
@@ -75,17 +123,47 @@ class ChildProcess(Lifecycle):
         self._process: subprocess.Popen[bytes] | None = None
         self._reader: threading.Thread | None = None
         self._log_offset = 0
+        # Makes stop() and restart() exclusive: a child being stopped is never started again behind stop's back.
+        self._lock = threading.Lock()
+        self._stop_requested = threading.Event()
 
     def start(self) -> None:
-        if self._process is not None:
-            raise RuntimeError(f"{self.name} was already started")
+        with self._lock:
+            if self._process is not None:
+                raise RuntimeError(f"{self.name} was already started")
+            self._spawn()
+
+    def restart(self) -> bool:
+        """Run the command again after its run ended by itself; False, starting nothing, once stop() was called.
+
+        The new run has its own pid and output(); the log file keeps every run.
+        """
+        with self._lock:
+            if self._stop_requested.is_set():
+                return False
+            if self._started().poll() is None:
+                raise RuntimeError(f"{self.name} is still running")
+            self._end_run()
+            self._spawn()
+            return True
+
+    @property
+    def stop_requested(self) -> bool:
+        """True once stop() has been called: the child is meant to be down and must not be restarted."""
+        return self._stop_requested.is_set()
+
+    def wait_for_stop_request(self, timeout: float) -> bool:
+        """Wait up to `timeout` s for stop() to be called; True if it was."""
+        return self._stop_requested.wait(timeout)
+
+    def _spawn(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         log.write(f"=== {time.strftime('%Y-%m-%d %H:%M:%S')} starting: {' '.join(self.argv)}\n".encode())
         log.flush()
         self._log_offset = log.tell()
         try:
-            self._process = subprocess.Popen(
+            process = subprocess.Popen(
                 self.argv,
                 cwd=self._cwd,
                 env=self._env,
@@ -100,9 +178,11 @@ class ChildProcess(Lifecycle):
         except BaseException:
             log.close()
             raise
-        assert self._process.stdout is not None
+        # Only a run that did start replaces the last one: after a failed restart, wait() still has an exit code.
+        self._process = process
+        assert process.stdout is not None
         self._reader = threading.Thread(
-            target=self._copy_output, args=(self._process.stdout, log), name=f"{self.name}-output", daemon=True
+            target=self._copy_output, args=(process.stdout, log), name=f"{self.name}-output", daemon=True
         )
         self._reader.start()
 
@@ -130,17 +210,27 @@ class ChildProcess(Lifecycle):
 
     def stop(self) -> int | None:
         """Stop the child and everything in its process group; returns its exit code (None if never started)."""
-        if self._process is None:
-            return None
-        if self._process.poll() is None:
-            self._signal_group(self._stop_signal)
-            try:
-                self._process.wait(self._stop_timeout)
-            except subprocess.TimeoutExpired:
-                print(f"{self.name} did not stop within {self._stop_timeout:g} s; killing it", file=sys.stderr)
+        self._stop_requested.set()
+        with self._lock:
+            if self._process is None:
+                return None
+            if self._process.poll() is None:
+                self._signal_group(self._stop_signal)
+                try:
+                    self._process.wait(self._stop_timeout)
+                except subprocess.TimeoutExpired:
+                    print(f"{self.name} did not stop within {self._stop_timeout:g} s; killing it", file=sys.stderr)
+            return self._end_run()
+
+    def kill(self) -> None:
+        """SIGKILL the child's group at once. Unlike stop() this is a crash: a restarter starts it again."""
+        self._signal_group(signal.SIGKILL)
+
+    def _end_run(self) -> int:
+        process = self._started()
         # Also reaches grandchildren that the child left behind when it exited.
         self._signal_group(signal.SIGKILL)
-        code = self._process.wait()
+        code = process.wait()
         if self._reader is not None:
             self._reader.join(_READER_JOIN_SECONDS)
         return code
@@ -189,13 +279,90 @@ class ChildProcess(Lifecycle):
                         sys.stdout.flush()
 
 
-class Supervisor:
-    """Starts named children with logs under `log_dir` and stops them all, newest first, on exit."""
+class Restarter:
+    """Keeps a started `child` running: starts it again, from a thread of its own, whenever it dies unless stopped.
 
-    def __init__(self, log_dir: Path, *, echo: bool = False) -> None:
+    Each restart waits for `ready`, the check the child passed at its first start; one that is not ready within
+    `ready_timeout` s is killed and counts as another crash. The thread ends once the child is stopped.
+    """
+
+    def __init__(
+        self, child: ChildProcess, policy: RestartPolicy, ready: Readiness | None = None, ready_timeout: float = 60.0
+    ) -> None:
+        self.child = child
+        self._policy = policy
+        self._ready = ready
+        self._ready_timeout = ready_timeout
+        self._thread = threading.Thread(target=self._keep_running, name=f"{child.name}-restarter", daemon=True)
+
+    def watch(self) -> None:
+        """Begin watching; call it once the child is running and ready."""
+        self._thread.start()
+
+    def join(self, timeout: float = _RESTARTER_JOIN_SECONDS) -> None:
+        """Wait for the thread to end, which it does once the child is stopped."""
+        self._thread.join(timeout)
+
+    def _keep_running(self) -> None:
+        child = self.child
+        attempt = 0
+        run_began = time.monotonic()
+        was_ready = True
+        while True:
+            code = child.wait()
+            ran_for = time.monotonic() - run_began
+            if child.stop_requested:
+                return
+            attempt = 1 if was_ready and ran_for >= self._policy.healthy_after else attempt + 1
+            delay = self._policy.delay(attempt)
+            self._policy.announce(
+                f"{child.name} {_describe_exit(code)} after {ran_for:.1f} s; "
+                f"restarting it in {delay:g} s (attempt {attempt})"
+            )
+            if child.wait_for_stop_request(delay):
+                return
+            try:
+                if not child.restart():
+                    return
+            except OSError as error:
+                # The last run's exit code still stands, so the loop counts this as the next crash.
+                self._policy.announce(f"{child.name} could not be restarted: {error}")
+                was_ready = False
+                continue
+            run_began = time.monotonic()
+            was_ready = self._wait_until_ready(attempt)
+
+    def _wait_until_ready(self, attempt: int) -> bool:
+        """True once the restarted child is ready; False after a failure, which leaves it exited (or killed)."""
+        child = self.child
+        if self._ready is not None:
+            try:
+                child.wait_ready(self._ready, self._ready_timeout)
+            except ProcessFailedError:
+                if child.poll() is None and not child.stop_requested:
+                    self._policy.announce(
+                        f"{child.name} was not ready {self._ready_timeout:g} s after restart {attempt}; killing it"
+                    )
+                    child.kill()
+                return False
+        self._policy.announce(f"{child.name} is running again (attempt {attempt}, pid {child.pid})")
+        return True
+
+
+class Supervisor:
+    """Starts named children with logs under `log_dir` and stops them all, newest first, on exit.
+
+    Children started with `restart=True` are started again after a crash, as `restart_policy` says.
+    """
+
+    def __init__(
+        self, log_dir: Path, *, echo: bool = False, restart_policy: RestartPolicy = DEFAULT_RESTART_POLICY
+    ) -> None:
         self.log_dir = log_dir
         self._echo = echo
+        self._restart_policy = restart_policy
         self._children: list[ChildProcess] = []
+        self._restarters: list[Restarter] = []
 
     def log_path(self, name: str) -> Path:
         return self.log_dir / f"{name}.log"
@@ -212,17 +379,31 @@ class Supervisor:
         cwd: Path | None = None,
         env: Mapping[str, str] | None = None,
         ready: Readiness | None = None,
+        ready_text: str | None = None,
         ready_timeout: float = 60.0,
         stop_timeout: float = 10.0,
+        restart: bool = False,
     ) -> ChildProcess:
-        """Start a long-running child and wait until `ready` holds; it is stopped on exit even if it never was."""
+        """Start a long-running child and wait until it is ready; it is stopped on exit even if it never was.
+
+        Ready means that `ready` holds and that the child has printed `ready_text` since it started (either may be
+        None). With `restart`, a child that dies later, without being stopped, is started again and waited for anew.
+        """
         child = ChildProcess(
             name, argv, log_path=self.log_path(name), cwd=cwd, env=env, echo=self._echo, stop_timeout=stop_timeout
         )
+        checks = [] if ready is None else [ready]
+        if ready_text is not None:
+            checks.append(lambda: ready_text in child.output())
+        readiness = (lambda: all(check() for check in checks)) if checks else None
         child.start()
         self._children.append(child)
-        if ready is not None:
-            child.wait_ready(ready, ready_timeout)
+        if readiness is not None:
+            child.wait_ready(readiness, ready_timeout)
+        if restart:
+            restarter = Restarter(child, self._restart_policy, readiness, ready_timeout)
+            self._restarters.append(restarter)
+            restarter.watch()
         return child
 
     def run(
@@ -244,16 +425,20 @@ class Supervisor:
                 raise ProcessFailedError(f"{name} failed with exit code {code}; see {child.log_path}")
 
     def wait_for_exit(self, poll_interval: float = 0.5) -> ChildProcess:
-        """Block until any child exits and return it: in a healthy stack that never happens."""
+        """Block until a child that is not restarted exits and return it: in a healthy stack that never happens."""
+        restarted = [restarter.child for restarter in self._restarters]
         while True:
             for child in self._children:
-                if child.poll() is not None:
+                if child not in restarted and child.poll() is not None:
                     return child
             time.sleep(poll_interval)
 
     def stop_all(self) -> None:
         while self._children:
             self._children.pop().stop()
+        # Each restarter ends once its child is stopped, a pending restart included; none may outlive us.
+        while self._restarters:
+            self._restarters.pop().join()
 
     def __enter__(self) -> Self:
         return self

@@ -7,7 +7,7 @@ import redis
 
 from app.devstack.ports import LOOPBACK
 from app.devstack.private_server import PrivateServer
-from app.devstack.processes import ChildProcess
+from app.devstack.processes import ChildProcess, RestartPolicy
 
 
 def redis_answers(url: str) -> bool:
@@ -24,11 +24,20 @@ def redis_answers(url: str) -> bool:
 class PrivateRedis(PrivateServer):
     """`redis-server` bound to 127.0.0.1:`port`, its log in `data_dir`/redis.log.
 
-    Nothing is persisted unless `appendonly` is set: the streams it carries expire within the hour anyway.
+    Nothing is persisted unless `appendonly` is set: the streams it carries expire within the hour anyway (and a
+    server restarted after a crash, see `restart` in PrivateServer, starts empty).
     """
 
-    def __init__(self, data_dir: Path, port: int, *, appendonly: bool = False, start_timeout: float = 30.0) -> None:
-        super().__init__("Redis", data_dir, port, start_timeout)
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int,
+        *,
+        appendonly: bool = False,
+        start_timeout: float = 30.0,
+        restart: RestartPolicy | None = None,
+    ) -> None:
+        super().__init__("Redis", data_dir, port, start_timeout, restart)
         self._appendonly = appendonly
 
     @property

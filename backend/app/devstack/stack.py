@@ -1,13 +1,14 @@
-"""The whole local stack in one terminal: Redis, PostgreSQL, migrations, simulator, worker and API.
+"""The whole local stack in one terminal: Redis, PostgreSQL, migrations, simulator, workers, API and web app.
 
 Redis and PostgreSQL come from REDIS_URL / DATABASE_URL when those answer, else from private servers under
-<repo>/.data that belong to this process. Everything started here is stopped here, newest first, however we exit.
+<repo>/.data that belong to this process. Everything started here is stopped here, newest first, however we exit;
+whatever dies before that is started again, with backoff (RestartPolicy).
 """
 
 import importlib.util
 import os
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ from app.devstack.components import (
 from app.devstack.ports import LOOPBACK, free_port, is_port_free
 from app.devstack.postgres_server import PrivatePostgres, postgres_answers
 from app.devstack.private_server import PrivateServer
-from app.devstack.processes import ProcessFailedError, Supervisor
+from app.devstack.processes import ProcessFailedError, RestartPolicy, Supervisor
 from app.devstack.redis_server import PrivateRedis, redis_answers
 
 REPO_ROOT = BACKEND_DIR.parent
@@ -38,6 +39,11 @@ LOG_DIR = DATA_DIR / "logs"
 REDIS_PORT = 6390
 POSTGRES_PORT = 5440
 SIMULATOR_PORT = 8090
+
+# Two, so that killing one worker leaves another to take over its answers.
+DEFAULT_WORKER_PROCESSES = 2
+# Generations at once across all workers, shared among them unless WORKER_CONCURRENCY (per process) says otherwise.
+DEFAULT_TOTAL_CONCURRENCY = 64
 
 
 class StopSignal(KeyboardInterrupt):
@@ -86,6 +92,35 @@ def _say(message: str) -> None:
     print(f"[devstack] {message}", flush=True)
 
 
+# What `make dev` runs is restarted after a crash instead of taking the stack down; one-shot commands are not.
+RESTARTS = RestartPolicy(announce=_say)
+
+
+@dataclass(frozen=True)
+class WorkerProcess:
+    """One Celery worker of the stack: `name` for its log and output, `node_name` unique among the workers."""
+
+    name: str
+    node_name: str
+    concurrency: int
+
+
+def _positive_int(environ: Mapping[str, str], variable: str, default: int) -> int:
+    value = environ.get(variable)
+    if value is None:
+        return default
+    if not value.strip().isdigit() or int(value) < 1:
+        raise ValueError(f"{variable} must be a whole number of at least 1, not {value!r}")
+    return int(value)
+
+
+def worker_processes(environ: Mapping[str, str]) -> list[WorkerProcess]:
+    """The workers to run: WORKER_PROCESSES of them, each running WORKER_CONCURRENCY generations at once."""
+    count = _positive_int(environ, "WORKER_PROCESSES", DEFAULT_WORKER_PROCESSES)
+    concurrency = _positive_int(environ, "WORKER_CONCURRENCY", max(1, DEFAULT_TOTAL_CONCURRENCY // count))
+    return [WorkerProcess(f"worker-{n}", f"worker-{n}", concurrency) for n in range(1, count + 1)]
+
+
 def _configured(settings: Settings, field: str) -> str | None:
     # Only what the environment or backend/.env actually set counts: the settings' own defaults are placeholders.
     return str(getattr(settings, field)) if field in settings.model_fields_set else None
@@ -109,14 +144,14 @@ REDIS = BackingService(
     "Redis",
     "redis_url",
     redis_answers,
-    private_server=lambda: PrivateRedis(DATA_DIR / "redis", free_port(REDIS_PORT)),
+    private_server=lambda: PrivateRedis(DATA_DIR / "redis", free_port(REDIS_PORT), restart=RESTARTS),
     files=lambda server: f"log: {server.log_path}",
 )
 POSTGRES = BackingService(
     "PostgreSQL",
     "database_url",
     postgres_answers,
-    private_server=lambda: PrivatePostgres(DATA_DIR / "postgres", free_port(POSTGRES_PORT)),
+    private_server=lambda: PrivatePostgres(DATA_DIR / "postgres", free_port(POSTGRES_PORT), restart=RESTARTS),
     files=lambda server: f"data and log: {server.data_dir}",
 )
 
@@ -217,7 +252,7 @@ def _start_services(resources: ExitStack, settings: Settings) -> Supervisor | No
     if not is_port_free(api_port, api_host):
         raise ProcessFailedError(f"port {api_port} on {api_host} is taken; stop whatever uses it or set API_PORT")
 
-    supervisor = resources.enter_context(Supervisor(LOG_DIR, echo=True))
+    supervisor = resources.enter_context(Supervisor(LOG_DIR, echo=True, restart_policy=RESTARTS))
     env = _child_env(redis_url, database_url)
     _say("migrations: alembic upgrade head")
     run_migrations(supervisor, env)
@@ -227,17 +262,18 @@ def _start_services(resources: ExitStack, settings: Settings) -> Supervisor | No
         port = free_port(SIMULATOR_PORT)
         simulator_url = f"http://{LOOPBACK}:{port}/v1"
         _say(f"simulator: OPENAI_API_KEY is not set, so answers come from the simulator at {simulator_url}")
-        start_simulator(supervisor, env, port)
+        start_simulator(supervisor, env, port, restart=True)
         env["SIMULATOR_URL"] = simulator_url
     else:
         _say(f"LLM: OpenAI, model {settings.openai_model}")
 
-    concurrency = os.environ.get("WORKER_CONCURRENCY", "64")
-    _say(f"worker: celery, {concurrency} threads")
-    start_worker(supervisor, env, int(concurrency))
+    workers = worker_processes(os.environ)
+    _say(f"workers: {len(workers)} celery processes of {workers[0].concurrency} threads each")
+    for worker in workers:
+        start_worker(supervisor, env, worker.concurrency, worker.name, node_name=worker.node_name, restart=True)
 
     _say(f"API: uvicorn on {api_host}:{api_port}")
-    api_url = start_api(supervisor, env, api_port, host=api_host)
+    api_url = start_api(supervisor, env, api_port, host=api_host, restart=True)
 
     # Frontend slot: the web app (`next start`, built by `make dev`) on FRONTEND_PORT, calling the API above.
     web_url = None
@@ -249,7 +285,7 @@ def _start_services(resources: ExitStack, settings: Settings) -> Supervisor | No
                 f"port {web_port} on {web_host} is taken; stop whatever uses it or set FRONTEND_PORT"
             )
         _say(f"web app: next start on {web_host}:{web_port}")
-        web_url = start_frontend(supervisor, env, web_port, api_url, host=web_host)
+        web_url = start_frontend(supervisor, env, web_port, api_url, host=web_host, restart=True)
         if web_url not in settings.cors_origins and f"http://localhost:{web_port}" not in settings.cors_origins:
             _say(f"warning: CORS_ORIGINS does not allow {web_url}: the browser will be refused by the API")
     else:
@@ -279,12 +315,13 @@ def _run_until_done(work: Callable[[ExitStack], int], *, code_when_stopped: int)
 
 
 def up() -> int:
-    """Run the stack until Ctrl-C / SIGTERM (exit 0) or until a part of it dies (exit 1)."""
+    """Run the stack until Ctrl-C / SIGTERM (exit 0); a part that dies is restarted (one that is not: exit 1)."""
 
     def serve(resources: ExitStack) -> int:
         supervisor = _start_services(resources, Settings(_env_file=BACKEND_DIR / ".env"))
         if supervisor is None:
             return 2
+        # Every part is restarted after a crash, so this waits for Ctrl-C; one started without restart would end it.
         dead = supervisor.wait_for_exit()
         _say(f"{dead.name} exited unexpectedly with code {dead.poll()}; stopping the rest. Its last lines:")
         print(dead.log_tail(), flush=True)

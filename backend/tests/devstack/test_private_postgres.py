@@ -1,13 +1,16 @@
 import asyncio
 import os
 import pwd
+import signal
 from pathlib import Path
 
 import asyncpg
 import pytest
 
 from app.devstack import PrivatePostgres, free_port, postgres_answers
+from app.devstack.processes import RestartPolicy
 from tests.devstack.liveness import is_alive
+from tests.devstack.waiting import wait_until
 
 
 async def _query(url: str, sql: str) -> list[asyncpg.Record]:
@@ -76,3 +79,20 @@ def test_under_root_an_unreachable_data_dir_is_explained(tmp_path: Path) -> None
 def test_bad_database_names_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="plain SQL identifier"):
         PrivatePostgres(tmp_path, 5432, database="x; DROP")
+
+
+def test_private_postgres_with_a_restart_policy_recovers_after_a_crash(scratch: Path) -> None:
+    notes: list[str] = []
+    server = PrivatePostgres(
+        scratch / "pg", free_port(), restart=RestartPolicy(first_delay=0.05, announce=notes.append)
+    )
+    with server:
+        asyncio.run(_run_script(server.url, "CREATE TABLE kept (word text); INSERT INTO kept VALUES ('hello')"))
+        first_pid = server.pid
+        assert first_pid is not None
+        os.kill(first_pid, signal.SIGKILL)
+        wait_until(lambda: any("running again" in note for note in notes), "the restarted PostgreSQL", timeout=60)
+        assert server.pid != first_pid
+        assert [row["word"] for row in _fetch(server.url, "SELECT word FROM kept")] == ["hello"]
+    assert notes[0].startswith("postgres was killed by SIGKILL after ")
+    assert not (server.data_dir / "postmaster.pid").exists(), "not a clean shutdown"

@@ -1,10 +1,14 @@
+import os
+import signal
 from pathlib import Path
 
 import pytest
 import redis
 
 from app.devstack import PrivateRedis, ProcessFailedError, free_port, is_port_free, redis_answers
+from app.devstack.processes import RestartPolicy
 from tests.devstack.liveness import is_alive
+from tests.devstack.waiting import wait_until
 
 
 def test_private_redis_answers_and_stops_cleanly(tmp_path: Path) -> None:
@@ -46,4 +50,21 @@ def test_private_redis_that_is_not_ready_in_time_is_stopped_again(tmp_path: Path
     with pytest.raises(ProcessFailedError, match="not ready after"):
         server.start()
     assert server.pid is None
+    assert is_port_free(server.port)
+
+
+def test_private_redis_with_a_restart_policy_comes_back_after_a_crash(tmp_path: Path) -> None:
+    notes: list[str] = []
+    server = PrivateRedis(tmp_path, free_port(), restart=RestartPolicy(first_delay=0.05, announce=notes.append))
+    with server:
+        first_pid = server.pid
+        assert first_pid is not None
+        os.kill(first_pid, signal.SIGKILL)
+        wait_until(lambda: any("running again" in note for note in notes), "the restarted Redis")
+        assert server.pid not in (None, first_pid)
+        assert redis_answers(server.url)
+        restarted_pid = server.pid
+    assert notes[0].startswith("redis was killed by SIGKILL after ")
+    assert restarted_pid is not None
+    assert not is_alive(restarted_pid)
     assert is_port_free(server.port)

@@ -63,3 +63,23 @@ def test_a_configured_url_that_answers_is_used_as_it_is(
         assert stack.ensure_service(resources, settings, stack.REDIS) == redis.url
     assert capsys.readouterr().out == f"[devstack] Redis: using REDIS_URL {redis.url}\n"
     assert not (tmp_path / "unused").exists()
+
+
+def test_the_stack_runs_worker_processes_workers_with_distinct_node_names() -> None:
+    workers = stack.worker_processes({"WORKER_PROCESSES": "3", "WORKER_CONCURRENCY": "8"})
+    assert len(workers) == 3
+    assert len({worker.node_name for worker in workers}) == 3
+    assert len({worker.name for worker in workers}) == 3
+    assert {worker.concurrency for worker in workers} == {8}
+
+
+def test_by_default_two_workers_share_the_default_concurrency() -> None:
+    workers = stack.worker_processes({})
+    assert len(workers) == stack.DEFAULT_WORKER_PROCESSES == 2
+    assert sum(worker.concurrency for worker in workers) == stack.DEFAULT_TOTAL_CONCURRENCY
+
+
+@pytest.mark.parametrize(("variable", "value"), [("WORKER_PROCESSES", "0"), ("WORKER_CONCURRENCY", "many")])
+def test_worker_settings_must_be_positive_whole_numbers(variable: str, value: str) -> None:
+    with pytest.raises(ValueError, match=f"{variable} must be a whole number"):
+        stack.worker_processes({variable: value})
