@@ -22,8 +22,11 @@ import { ArrowDownIcon } from "./icons";
 import { Message } from "./message";
 import { PageHeader } from "./page-header";
 
-// After Stop, the server's {"done", "status": "cancelled"} normally arrives at once; if it does not, stop listening.
-const STOP_FALLBACK_MS = 10_000;
+// After Stop, the server's {"done", "status": "cancelled"} normally arrives at once. It can take longer when the answer
+// had stalled: its worker died, and the one that takes it over (after a lease of about 10 s) ends it. So every
+// STOP_CHECK_MS until the answer ends, look at the stored answer: still under way, ask again (stopping is
+// idempotent) and keep following the stream; already over, stop listening and show it as stored.
+const STOP_CHECK_MS = 10_000;
 // The server names an untitled conversation shortly after its first answer: look again for the title then.
 const TITLE_LOOKS_MS = [2_000, 6_000, 12_000, 20_000];
 
@@ -51,6 +54,7 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
   const [connection, setConnection] = useState<ConnectionState>({ phase: "closed" });
   const [notice, setNotice] = useState<{ text: string; reconnect?: boolean } | null>(null);
   const [stopping, setStopping] = useState(false);
+  const stopCheck = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   // One transport per chat: it knows the task being followed, which Stop needs. (`refresh` is stable.)
   const [transport] = useState(
@@ -130,6 +134,7 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
 
   // Leaving the conversation stops following its answer here (the answer itself goes on: that is Stop's job).
   useEffect(() => () => void stop(), [stop]);
+  useEffect(() => () => clearTimeout(stopCheck.current), []);
 
   const { container, content, atBottom, scrollToBottom } = useScrollToBottom<HTMLDivElement>();
 
@@ -145,6 +150,7 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
     (text: string) => {
       setNotice(null);
       setStopping(false);
+      clearTimeout(stopCheck.current);
       sendText(text);
     },
     [sendText],
@@ -173,10 +179,32 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
       setNotice({ text: (error as Error).message });
       return;
     }
-    setTimeout(() => {
-      if (!latest.current.busy) return;
-      void stop().then(() => syncFromServer());
-    }, STOP_FALLBACK_MS);
+    checkStopLater();
+  }
+
+  function checkStopLater() {
+    clearTimeout(stopCheck.current);
+    stopCheck.current = setTimeout(() => void checkStop(), STOP_CHECK_MS);
+  }
+
+  async function checkStop() {
+    if (!latest.current.busy) return;
+    let fresh: ConversationWithMessages;
+    try {
+      fresh = await api.getConversation(conversationId);
+    } catch {
+      return checkStopLater();
+    }
+    if (!latest.current.busy) return;
+    const answer = fresh.messages.at(-1);
+    if (answer?.role === "assistant" && isInProgress(answer.status)) {
+      // The server is still ending it (taking the answer over first): its terminal event is on its way.
+      transport.stop().catch(() => undefined);
+      return checkStopLater();
+    }
+    // Over on the server, yet its end never reached this stream: stop listening and show the answer as stored.
+    await stop();
+    setMessages(fresh.messages.map(toChatMessage));
   }
 
   const listed = conversations.find((item) => item.id === conversationId);
@@ -209,6 +237,7 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
                   (message.metadata?.status === "failed" || message.metadata?.status === "cancelled")
                 }
                 onRetry={retry}
+                stopping={stopping && busy && index === messages.length - 1}
               />
             ))}
             {waitingForAccept && (

@@ -12,6 +12,9 @@ function describe(state: ConnectionState, online: boolean): Shown | null {
       return { tone: "waiting", label: "Connecting…", state: "connecting" };
     case "live":
       return { tone: "live", label: "Live", state: "live" };
+    case "stalled":
+      // Connected (pings still arrive), but the answer sends nothing: its worker may be being replaced.
+      return { tone: "waiting", label: "Stalled — waiting for the server", state: "stalled" };
     case "reconnecting":
       return {
         tone: state.offline ? "down" : "waiting",
@@ -29,7 +32,10 @@ const DOT: Record<Shown["tone"], string> = {
   down: "bg-danger",
 };
 
-/** A small pill saying how the answer's stream is doing: live, (re)connecting with backoff, or offline. */
+/**
+ * A small pill saying how the answer's stream is doing: live, stalled (connected but no events), (re)connecting with
+ * backoff, or offline. A polite live region, so screen readers announce each change.
+ */
 export function ConnectionStatus({ state }: { state: ConnectionState }) {
   const online = useOnline();
   const shown = describe(state, online);

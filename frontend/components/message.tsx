@@ -3,7 +3,7 @@
 import { memo } from "react";
 
 import { isInProgress } from "@/lib/api/types";
-import { answerView } from "@/lib/chat/messages";
+import { answerView, wasRestarted } from "@/lib/chat/messages";
 import type { ChatMessage } from "@/lib/chat/types";
 
 import { CopyButton } from "./copy-button";
@@ -26,8 +26,11 @@ export const Message = memo(function Message({
   canRetry,
   simulatedByDefault,
   onRetry,
+  stopping = false,
 }: {
   message: ChatMessage;
+  /** Stop was pressed for this answer: the server is ending it. */
+  stopping?: boolean;
   /** This failed or stopped answer is the last one: offer to send its question again. */
   canRetry: boolean;
   /** What to say about simulation while the stored message does not say it yet (it is still streaming). */
@@ -53,6 +56,8 @@ export const Message = memo(function Message({
   const inProgress = isInProgress(status);
   const simulated = message.metadata?.simulated ?? simulatedByDefault;
   const empty = !view.text && !view.reasoning;
+  // Shown while the restarted answer streams, then gone: the finished answer is whole, and a reload would not know.
+  const restarted = inProgress && wasRestarted(message);
 
   return (
     <article
@@ -62,12 +67,22 @@ export const Message = memo(function Message({
       data-status={status ?? "unknown"}
       aria-busy={inProgress}
     >
+      {restarted && (
+        <p role="status" className="mb-2 text-xs text-muted-foreground" data-testid="answer-restarted">
+          ↻ Restarted after a server fault
+        </p>
+      )}
       {view.reasoning && <MessageReasoning text={view.reasoning} thinking={inProgress && !view.text} />}
       {inProgress && empty && <PendingDots />}
       {view.text && (
         <div data-testid="message-content">
           <Markdown text={view.text} streaming={inProgress} />
         </div>
+      )}
+      {inProgress && stopping && (
+        <p role="status" className="mt-2 text-xs font-medium text-muted-foreground" data-testid="answer-stopping">
+          ■ Stopping…
+        </p>
       )}
       {status === "cancelled" && (
         <p className="mt-2 text-xs font-medium text-muted-foreground" data-testid="answer-stopped">

@@ -33,6 +33,17 @@ export class ChatPage {
   get lastAnswer(): Locator {
     return this.answers.last();
   }
+  /** On a streaming answer: the server restarted it after a fault. */
+  restartNote(answer: Locator = this.lastAnswer): Locator {
+    return answer.getByTestId("answer-restarted");
+  }
+  /** On a streaming answer: Stop was pressed and the server is ending it. */
+  stoppingNote(answer: Locator = this.lastAnswer): Locator {
+    return answer.getByTestId("answer-stopping");
+  }
+  stoppedNote(answer: Locator = this.lastAnswer): Locator {
+    return answer.getByTestId("answer-stopped");
+  }
   conversationItem(id: string): Locator {
     return this.page.locator(`[data-testid="conversation-item"][data-conversation-id="${id}"]`);
   }
@@ -78,6 +89,11 @@ export class ChatPage {
 
   async waitForAnswerStatus(status: AnswerStatus, answer: Locator = this.lastAnswer, timeout = 30_000): Promise<void> {
     await expect(answer).toHaveAttribute("data-status", status, { timeout });
+  }
+
+  /** The status indicator's state: live, stalled, connecting, reconnecting, offline, or idle (no answer streaming). */
+  async waitForConnection(state: string | RegExp, timeout?: number): Promise<void> {
+    await expect(this.connection).toHaveAttribute("data-state", state, { timeout });
   }
 
   /** The answer's text so far, as rendered (markdown formatted). */

@@ -3,10 +3,11 @@
 //   {"content": d}                    → text-start (once per part), text-delta d
 //   {"reasoning": d}                  → reasoning-start (once per part), reasoning-delta d
 //   {"snapshot": {content, reasoning}} → ends the open parts, a `data-snapshot` marker, then fresh parts holding
-//                                        the whole text: what follows the marker replaces what came before it
+//                                        the whole text: what follows the marker replaces what came before it;
+//                                        the marker carries the snapshot's `reason` (e.g. "restart") when known
 //   {"done", status} / {"error"}       → ends the open parts, message-metadata {status, error}, finish
 
-import type { StreamEvent } from "./stream-events";
+import type { SnapshotReason, StreamEvent } from "./stream-events";
 import type { ChatChunk, ChatMetadata } from "./types";
 
 export class AnswerChunks {
@@ -19,9 +20,14 @@ export class AnswerChunks {
   }
 
   /** The text so far as fresh parts; `marker` says whether it replaces earlier parts (a snapshot) or is the first. */
-  replaceWith(content: string, reasoning: string, seq: number | null): ChatChunk[] {
+  replaceWith(
+    content: string,
+    reasoning: string,
+    seq: number | null,
+    reason: SnapshotReason | null = null,
+  ): ChatChunk[] {
     const chunks = this.endOpenParts();
-    if (seq !== null) chunks.push({ type: "data-snapshot", data: { seq } });
+    if (seq !== null) chunks.push({ type: "data-snapshot", data: reason ? { seq, reason } : { seq } });
     if (reasoning) chunks.push(...this.reasoning(reasoning));
     if (content) chunks.push(...this.content(content));
     return chunks;
@@ -34,7 +40,7 @@ export class AnswerChunks {
       case "reasoning":
         return this.reasoning(event.delta);
       case "snapshot":
-        return this.replaceWith(event.content, event.reasoning, seq);
+        return this.replaceWith(event.content, event.reasoning, seq, event.reason);
       case "done":
         return this.finish({ status: event.status, error: null });
       case "error":

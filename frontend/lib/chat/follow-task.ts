@@ -4,13 +4,20 @@
 // the connection fails or ends without a terminal event, ask again for exactly the events after it
 // (GET /stream/{task}?after=n): nothing is repeated, nothing is lost. Reconnects back off exponentially (with
 // jitter, capped), start again at once when the browser says it is back online, and reset after any progress.
+//
+// Two kinds of silence are told apart: a connection with no bytes at all for `idleTimeoutMs` is dead and is replaced;
+// a connection whose bytes (pings) still come but whose answer sends no events for `stallAfterMs` is "stalled"
+// (stall-watch.ts): it is kept, since the server is still there and the answer may go on (or restart) any moment.
 
 import { readSse } from "./sse";
+import { StallWatch, STALL_AFTER_MS } from "./stall-watch";
 import { isTerminal, parseStreamEvent, type StreamEvent } from "./stream-events";
 
 export type ConnectionState =
   | { phase: "connecting" }
   | { phase: "live" }
+  /** Connected, but the answer has sent no event for a while (its worker may be being replaced). */
+  | { phase: "stalled" }
   | { phase: "reconnecting"; attempt: number; retryInMs: number; offline: boolean }
   | { phase: "closed" };
 
@@ -23,6 +30,8 @@ export type FollowOptions = {
   onState?: (state: ConnectionState) => void;
   /** Without a byte (events or `: ping` comments) for this long the connection is presumed dead. */
   idleTimeoutMs?: number;
+  /** An answer under way that sends no event for this long is reported as `stalled` until the next one. */
+  stallAfterMs?: number;
   /** How long to wait before reconnect attempt `attempt` (1, 2, …); exponential backoff with jitter by default. */
   retryDelayMs?: (attempt: number) => number;
   fetchImpl?: typeof fetch;
@@ -87,6 +96,10 @@ export async function* followTask(options: FollowOptions): AsyncGenerator<Sequen
   const retryDelayMs = options.retryDelayMs ?? backoffDelay;
   let cursor = options.after;
   let attempt = 0;
+  const stall = new StallWatch(
+    (stalled) => onState?.({ phase: stalled ? "stalled" : "live" }),
+    options.stallAfterMs ?? STALL_AFTER_MS,
+  );
 
   try {
     for (;;) {
@@ -116,6 +129,8 @@ export async function* followTask(options: FollowOptions): AsyncGenerator<Sequen
         }
         if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
         onState?.({ phase: "live" });
+        // An answer that has events already is under way: from now on, silence counts as a stall.
+        if (cursor > 0) stall.start();
         for await (const { id, data } of readSse(response.body, stillAlive)) {
           const seq = Number(id);
           // Ids only grow; anything at or below the cursor was already handed on (defensive: the API never repeats).
@@ -123,7 +138,9 @@ export async function* followTask(options: FollowOptions): AsyncGenerator<Sequen
           const event = parseStreamEvent(data);
           cursor = seq;
           attempt = 0;
+          // Only the events of the answer end a stall; one this client does not know says nothing about it.
           if (event === null) continue;
+          stall.event();
           yield { seq, event };
           if (isTerminal(event)) return;
         }
@@ -135,6 +152,7 @@ export async function* followTask(options: FollowOptions): AsyncGenerator<Sequen
         // A network failure, a 5xx, or a connection that went silent: try again below.
       } finally {
         clearTimeout(idleTimer);
+        stall.stop();
         signal.removeEventListener("abort", stopConnection);
         connection.abort();
       }

@@ -47,6 +47,11 @@ export function answerView(message: ChatMessage): AnswerView {
   return view;
 }
 
+/** Whether the server restarted this answer after a fault (a snapshot with reason "restart" replaced its text). */
+export function wasRestarted(message: ChatMessage): boolean {
+  return message.parts.some((part) => part.type === "data-snapshot" && part.data.reason === "restart");
+}
+
 export function messageText(message: ChatMessage): string {
   return answerView(message).text;
 }

@@ -2,10 +2,17 @@
 
 import type { MessageStatus } from "@/lib/api/types";
 
+/**
+ * Why a snapshot replaces the text so far, when the server says: `restart` — the answer starts over after a server
+ * fault (its worker died and another took it over), so the text shown so far is discarded; `recovered` — events were
+ * lost (by Redis) and the snapshot carries the text so far. Null when the server gave no reason this client knows.
+ */
+export type SnapshotReason = "restart" | "recovered";
+
 export type StreamEvent =
   | { kind: "content"; delta: string }
   | { kind: "reasoning"; delta: string }
-  | { kind: "snapshot"; content: string; reasoning: string }
+  | { kind: "snapshot"; content: string; reasoning: string; reason: SnapshotReason | null }
   | { kind: "done"; status: Extract<MessageStatus, "completed" | "cancelled"> }
   | { kind: "error"; status: "failed"; error: string };
 
@@ -14,6 +21,13 @@ export function isTerminal(event: StreamEvent): event is Extract<StreamEvent, { 
 }
 
 const text = (value: unknown): string => (typeof value === "string" ? value : "");
+
+const SNAPSHOT_REASONS: readonly SnapshotReason[] = ["restart", "recovered"];
+
+/** A known snapshot reason, or null (absent, or a value a newer server may send: ignored). */
+export function snapshotReason(value: unknown): SnapshotReason | null {
+  return SNAPSHOT_REASONS.find((reason) => reason === value) ?? null;
+}
 
 /** The event in `data`, or null for something this client does not know (skipped, as the protocol may grow). */
 export function parseStreamEvent(data: string): StreamEvent | null {
@@ -29,7 +43,12 @@ export function parseStreamEvent(data: string): StreamEvent | null {
   if (event.done === true) return { kind: "done", status: event.status === "cancelled" ? "cancelled" : "completed" };
   if ("snapshot" in event && event.snapshot && typeof event.snapshot === "object") {
     const snapshot = event.snapshot as Record<string, unknown>;
-    return { kind: "snapshot", content: text(snapshot.content), reasoning: text(snapshot.reasoning) };
+    return {
+      kind: "snapshot",
+      content: text(snapshot.content),
+      reasoning: text(snapshot.reasoning),
+      reason: snapshotReason(event.reason),
+    };
   }
   if (typeof event.content === "string") return { kind: "content", delta: event.content };
   if (typeof event.reasoning === "string") return { kind: "reasoning", delta: event.reasoning };

@@ -3,6 +3,8 @@ import type { UIMessage, UIMessageChunk } from "ai";
 
 import type { MessageStatus } from "@/lib/api/types";
 
+import type { SnapshotReason } from "./stream-events";
+
 export type ChatMetadata = {
   /** The API's status of the message: pending, streaming, completed, failed or cancelled. */
   status?: MessageStatus;
@@ -17,7 +19,11 @@ export type ChatDataParts = {
    * A marker: the parts after it replace everything before it. A `{"snapshot"}` event replaces the text so far,
    * and UI message chunks can only append, so a snapshot is sent as this marker followed by fresh parts.
    */
-  snapshot: { seq: number };
+  snapshot: {
+    seq: number;
+    /** Why the server replaced the text, when it said (a restart after a server fault is shown on the answer). */
+    reason?: SnapshotReason;
+  };
 };
 
 export type ChatMessage = UIMessage<ChatMetadata, ChatDataParts>;

@@ -2,7 +2,7 @@ import { expect, test } from "@playwright/test";
 
 import { backoffDelay, followTask, StreamGoneError, type ConnectionState } from "@/lib/chat/follow-task";
 
-import { scriptedFetch, sseBody } from "./helpers";
+import { pushedBody, scriptedFetch, sseBody } from "./helpers";
 
 const content = (id: number, text: string) => ({ id, data: { content: text } });
 const done = (id: number) => ({ id, data: { done: true, status: "completed" } });
@@ -72,4 +72,111 @@ test("backoff grows exponentially, with jitter, up to a cap", () => {
   expect(backoffDelay(1, () => 1)).toBe(500);
   expect(backoffDelay(3, () => 0)).toBe(1000);
   expect(backoffDelay(30, () => 1)).toBe(10_000);
+});
+
+/** Follows one connection whose body the test writes as it goes; records the states and the events' ids. */
+function followPushed(after: number, stallAfterMs: number) {
+  const body = pushedBody();
+  const urls: string[] = [];
+  const states: ConnectionState["phase"][] = [];
+  const seen: number[] = [];
+  const stopper = new AbortController();
+  const fetchImpl = (async (input: RequestInfo | URL) => {
+    urls.push(String(input));
+    if (urls.length > 1) throw new TypeError("Failed to fetch");
+    return new Response(body.body, { status: 200 });
+  }) as typeof fetch;
+  const finished = (async () => {
+    for await (const { seq } of followTask({
+      streamUrl: (cursor) => `http://api/stream/t?after=${cursor}`,
+      after,
+      signal: stopper.signal,
+      onState: (state) => states.push(state.phase),
+      fetchImpl,
+      stallAfterMs,
+      retryDelayMs: () => 1,
+    })) {
+      seen.push(seq);
+    }
+  })();
+  return { body, urls, states, seen, finished, stop: () => stopper.abort() };
+}
+
+const event = (id: number, data: unknown) => sseBody([{ id, data }]);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test("an answer that sends nothing while its connection stays up is stalled until its next event", async () => {
+  const run = followPushed(0, 20);
+  run.body.send(event(1, { content: "Hel" }));
+  await expect.poll(() => run.states).toEqual(["connecting", "live", "stalled"]);
+
+  // Pings show the connection is alive; they are not answer events, so the answer is still stalled.
+  run.body.send(": ping\n\n");
+  await expect.poll(() => run.body.drained).toBe(true);
+  expect(run.states).toEqual(["connecting", "live", "stalled"]);
+
+  run.body.send(event(2, { content: "lo" }) + event(3, { done: true, status: "completed" }));
+  await run.finished;
+  expect(run.seen).toEqual([1, 2, 3]);
+  // The stalled connection was kept: no reconnect.
+  expect(run.urls).toEqual(["http://api/stream/t?after=0"]);
+  expect(run.states).toEqual(["connecting", "live", "stalled", "live", "closed"]);
+});
+
+test("a stall ends with any answer event: a snapshot, or the terminal event", async () => {
+  const run = followPushed(0, 20);
+  run.body.send(event(1, { content: "Garbled" }));
+  await expect.poll(() => run.states.at(-1)).toBe("stalled");
+  run.body.send(event(2, { snapshot: { content: "", reasoning: "" }, reason: "restart" }));
+  // Live again at the snapshot, then (nothing more coming) stalled again.
+  await expect.poll(() => run.states).toEqual(["connecting", "live", "stalled", "live", "stalled"]);
+  run.body.send(event(3, { done: true, status: "cancelled" }));
+  await run.finished;
+  expect(run.states).toEqual(["connecting", "live", "stalled", "live", "stalled", "live", "closed"]);
+});
+
+test("an event this client does not know does not end a stall", async () => {
+  const run = followPushed(0, 20);
+  run.body.send(event(1, { content: "a" }));
+  await expect.poll(() => run.states.at(-1)).toBe("stalled");
+  run.body.send(event(2, { something_new: true }));
+  await expect.poll(() => run.body.drained).toBe(true);
+  expect(run.states.at(-1)).toBe("stalled");
+  run.body.send(event(3, { done: true, status: "completed" }));
+  await run.finished;
+  expect(run.seen).toEqual([1, 3]);
+});
+
+test("before an answer's first event, waiting is not a stall", async () => {
+  const run = followPushed(0, 1);
+  await expect.poll(() => run.states).toEqual(["connecting", "live"]);
+  // A 1 ms stall timer, had one been started with the connection, fires before this 50 ms timer does.
+  await sleep(50);
+  expect(run.states).toEqual(["connecting", "live"]);
+  run.body.send(event(1, { content: "a" }));
+  await expect.poll(() => run.states.at(-1)).toBe("stalled");
+  run.body.send(event(2, { done: true, status: "completed" }));
+  await run.finished;
+});
+
+test("an answer resumed after its first events counts silence as a stall from the start", async () => {
+  const run = followPushed(5, 20);
+  await expect.poll(() => run.states).toEqual(["connecting", "live", "stalled"]);
+  run.body.send(event(6, { content: "more" }) + event(7, { done: true, status: "completed" }));
+  await run.finished;
+  expect(run.urls).toEqual(["http://api/stream/t?after=5"]);
+  expect(run.states).toEqual(["connecting", "live", "stalled", "live", "closed"]);
+});
+
+test("a stalled connection that then drops reconnects: the state is no longer stalled", async () => {
+  const run = followPushed(0, 20);
+  run.body.send(event(1, { content: "a" }));
+  await expect.poll(() => run.states.at(-1)).toBe("stalled");
+  run.body.end();
+  // The scripted fetch fails every reconnect, so the follow goes on retrying: stop looking once it has.
+  await expect.poll(() => run.states.slice(0, 4)).toEqual(["connecting", "live", "stalled", "reconnecting"]);
+  run.stop();
+  await expect(run.finished).rejects.toThrow(/stopped/);
+  expect(run.states.slice(3, -1).every((phase) => phase === "reconnecting")).toBe(true);
+  expect(run.states.at(-1)).toBe("closed");
 });

@@ -41,3 +41,51 @@ export function scriptedFetch(script: Scripted[]): { fetch: typeof fetch; urls: 
   };
   return { fetch: fake as typeof fetch, urls };
 }
+
+/**
+ * A body the test writes to as it goes. The reader pulls one chunk at a time (no read-ahead), so `drained` says the
+ * reader has taken, and handled, everything sent so far and is waiting for more.
+ */
+export function pushedBody(): {
+  body: ReadableStream<Uint8Array>;
+  send: (text: string) => void;
+  end: () => void;
+  readonly drained: boolean;
+} {
+  const encoder = new TextEncoder();
+  const queue: string[] = [];
+  let ended = false;
+  let waiting: (() => void) | null = null;
+  const body = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        return new Promise<void>((resolve) => {
+          const give = () => {
+            waiting = null;
+            const next = queue.shift();
+            if (next !== undefined) controller.enqueue(encoder.encode(next));
+            else controller.close();
+            resolve();
+          };
+          if (queue.length > 0 || ended) give();
+          else waiting = give;
+        });
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return {
+    body,
+    send(text) {
+      queue.push(text);
+      waiting?.();
+    },
+    end() {
+      ended = true;
+      waiting?.();
+    },
+    get drained() {
+      return waiting !== null && queue.length === 0;
+    },
+  };
+}

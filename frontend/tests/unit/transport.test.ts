@@ -5,7 +5,7 @@ import { readUIMessageStream } from "ai";
 import type { Api } from "@/lib/api/client";
 import type { ConversationWithMessages } from "@/lib/api/types";
 import { AnswerChunks } from "@/lib/chat/answer-chunks";
-import { answerView } from "@/lib/chat/messages";
+import { answerView, wasRestarted } from "@/lib/chat/messages";
 import type { ChatMessage } from "@/lib/chat/types";
 import { ApiChatTransport } from "@/lib/chat/transport";
 import type { ChatChunk } from "@/lib/chat/types";
@@ -35,7 +35,7 @@ test("content and reasoning deltas build text and reasoning parts; a snapshot re
     ...answer.apply({ kind: "reasoning", delta: "Thinking " }, 1),
     ...answer.apply({ kind: "reasoning", delta: "hard" }, 2),
     ...answer.apply({ kind: "content", delta: "Garbled" }, 3),
-    ...answer.apply({ kind: "snapshot", content: "The answer", reasoning: "Thinking hard" }, 4),
+    ...answer.apply({ kind: "snapshot", content: "The answer", reasoning: "Thinking hard", reason: null }, 4),
     ...answer.apply({ kind: "content", delta: " is 42." }, 5),
     ...answer.apply({ kind: "done", status: "completed" }, 6),
   ];
@@ -119,4 +119,75 @@ test("nothing to reconnect to when the last answer is finished", async () => {
     }),
   } as unknown as Api;
   expect(await new ApiChatTransport(api).reconnectToStream({ chatId: "c1" })).toBeNull();
+});
+
+test("a snapshot with reason restart replaces the text and marks the answer restarted; recovered does not", async () => {
+  let answer = new AnswerChunks();
+  const restarted = await lastMessage(
+    streamOf([
+      ...answer.start("m3", { status: "pending" }),
+      ...answer.apply({ kind: "content", delta: "Half an ans" }, 1),
+      ...answer.apply({ kind: "snapshot", content: "", reasoning: "", reason: "restart" }, 2),
+    ]),
+  );
+  expect(answerView(restarted).text).toBe("");
+  expect(wasRestarted(restarted)).toBe(true);
+
+  answer = new AnswerChunks();
+  const more = await lastMessage(
+    streamOf([
+      ...answer.start("m3", { status: "pending" }),
+      ...answer.apply({ kind: "content", delta: "Half an ans" }, 1),
+      ...answer.apply({ kind: "snapshot", content: "", reasoning: "", reason: "restart" }, 2),
+      ...answer.apply({ kind: "content", delta: "A fresh answer" }, 3),
+      // Events lost later on: the text so far comes back whole. The answer was still restarted before.
+      ...answer.apply({ kind: "snapshot", content: "A fresh answer", reasoning: "", reason: "recovered" }, 4),
+      ...answer.apply({ kind: "content", delta: "." }, 5),
+    ]),
+  );
+  expect(answerView(more).text).toBe("A fresh answer.");
+  expect(wasRestarted(more)).toBe(true);
+
+  answer = new AnswerChunks();
+  const recovered = await lastMessage(
+    streamOf([
+      ...answer.start("m4", { status: "pending" }),
+      ...answer.apply({ kind: "content", delta: "Some" }, 1),
+      ...answer.apply({ kind: "snapshot", content: "Some text", reasoning: "", reason: "recovered" }, 5),
+      ...answer.apply({ kind: "snapshot", content: "Some text!", reasoning: "", reason: null }, 6),
+    ]),
+  );
+  expect(answerView(recovered).text).toBe("Some text!");
+  expect(wasRestarted(recovered)).toBe(false);
+});
+
+test("the transport carries a restart from the stream to the message, then the answer goes on", async () => {
+  const api = {
+    getConversation: async () => ({ id: "c1", messages: [] }),
+    sendMessage: async () => ({ task_id: "t9", message_id: "u9", assistant_message_id: "a9", status: "processing" }),
+    streamUrl: (taskId: string, after: number) => `http://api/stream/${taskId}?after=${after}`,
+  } as unknown as Api;
+  const { fetch } = scriptedFetch([
+    {
+      body: sseBody([
+        { id: 1, data: { content: "Garbled" } },
+        { id: 2, data: { snapshot: { content: "", reasoning: "" }, reason: "restart" } },
+        { id: 3, data: { content: "Fresh" } },
+        { id: 4, data: { done: true, status: "completed" } },
+      ]),
+    },
+  ]);
+  const transport = new ApiChatTransport(api, { fetchImpl: fetch, retryDelayMs: () => 1 });
+  const stream = await transport.sendMessages({
+    trigger: "submit-message",
+    chatId: "c1",
+    messageId: undefined,
+    messages: [{ id: "u", role: "user", parts: [{ type: "text", text: "Hi" }] }],
+    abortSignal: undefined,
+  });
+  const message = await lastMessage(stream);
+  expect(message.id).toBe("a9");
+  expect(answerView(message).text).toBe("Fresh");
+  expect(wasRestarted(message)).toBe(true);
+  expect(message.metadata?.status).toBe("completed");
 });
