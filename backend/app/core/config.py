@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     # Reasoning summaries are requested with this effort (Responses API only); "off" sends no reasoning
     # parameter at all, for models and servers that do not support it.
     openai_reasoning_effort: Literal["off", "none", "minimal", "low", "medium", "high"] = "low"
+    # Responses API background mode (background=true, store=true): the answer is generated upstream whatever
+    # becomes of the connection, so a worker taking over an answer reattaches to it and reads on where the
+    # last one stopped, instead of restarting it. Off by default because store=true means OpenAI keeps the
+    # response, input and output, on its side (about 30 days for stored responses under default data
+    # controls; a background response's stream data about 10 minutes). No effect with chat_completions.
+    openai_background: bool = False
     simulator_url: AnyUrl = AnyUrl("http://127.0.0.1:8090/v1")
 
     # What the model is told first, and how many tokens of conversation it is shown at most (system

@@ -15,6 +15,23 @@ class ModelDelta:
 
 
 @dataclass(frozen=True, slots=True)
+class UpstreamCursor:
+    """A position in an upstream Responses API background response, from which a stream can be reattached."""
+
+    response_id: str
+    sequence_number: int  # of the last upstream event consumed in this batch
+
+
+@dataclass(frozen=True, slots=True)
+class ModelBatch:
+    """What one network read of the model's stream produced: its deltas, and where the upstream response stands
+    after it when the stream can be reattached (Responses API background mode), else None."""
+
+    deltas: list[ModelDelta]
+    cursor: UpstreamCursor | None
+
+
+@dataclass(frozen=True, slots=True)
 class ChatTurn:
     role: Literal["system", "user", "assistant"]
     content: str

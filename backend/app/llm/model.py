@@ -1,13 +1,20 @@
-"""Streams one answer from the configured API style as content and reasoning deltas."""
+"""Streams one answer from the configured API style as content and reasoning deltas.
+
+In Responses API background mode (OPENAI_BACKGROUND) the answer is generated upstream independently of the
+connection reading it, so a stream can be reattached to the same upstream response where an earlier one (this
+worker's or a dead one's) stopped reading: each batch carries that position, an `UpstreamCursor`.
+"""
 
 import asyncio
+import logging
 import random
 from collections.abc import AsyncGenerator
-from contextlib import aclosing
+from contextlib import AbstractAsyncContextManager, aclosing
+from typing import Any
 
 import httpx2
 import openai
-from openai import AsyncOpenAI, Omit, omit
+from openai import AsyncAPIResponse, AsyncOpenAI, Omit, omit
 from openai.types.chat import ChatCompletionMessageParam
 from openai.types.responses import (
     ResponseInputParam,
@@ -15,9 +22,11 @@ from openai.types.responses import (
 from openai.types.shared_params import Reasoning
 
 from app.core.config import ApiStyle, Settings
-from app.llm.deltas import ChatTurn, ModelDelta, coalesced
+from app.llm.deltas import ChatTurn, ModelBatch, ModelDelta, UpstreamCursor, coalesced
 from app.llm.sse_lines import json_payloads
 from app.streaming.events import EventKind
+
+logger = logging.getLogger(__name__)
 
 
 class ChatModel:
@@ -47,18 +56,24 @@ class ChatModel:
         )
         return response.output_text
 
-    async def stream(self, turns: list[ChatTurn]) -> AsyncGenerator[list[ModelDelta]]:
+    async def stream(self, turns: list[ChatTurn], resume: UpstreamCursor | None = None) -> AsyncGenerator[ModelBatch]:
         """The answer as batches of deltas, one batch per network read, adjacent deltas of one kind joined
-        (usually one token; more arrive together when the worker falls behind).
+        (usually one token; more arrive together when the worker falls behind). In background mode each
+        batch carries its upstream cursor.
+
+        With `resume`, no response is created: the stream reattaches to the cursor's background response and
+        yields what followed the cursor (nothing when that was the end; a failed response raises as usual).
 
         Failures before the first delta are retried with backoff (the SDK retries the opening request
         itself; this also covers a stream that opened and then went silent or broke before saying
-        anything). Once a delta has been yielded, a failure is the caller's."""
+        anything); once the upstream response is known, a retry reattaches to it rather than creating
+        another. Once a delta has been yielded, a failure is the caller's."""
+        position = self._upstream_position(resume)
         retries = 0
         while True:
             started = False
             try:
-                async with aclosing(self._open_stream(turns)) as batches:
+                async with aclosing(self._open_stream(turns, position)) as batches:
                     async for batch in batches:
                         started = True
                         yield batch
@@ -69,24 +84,56 @@ class ChatModel:
                 retries += 1
                 await asyncio.sleep(backoff_seconds(retries))
 
-    def _open_stream(self, turns: list[ChatTurn]) -> AsyncGenerator[list[ModelDelta]]:
+    async def cancel_upstream(self, response_id: str) -> None:
+        """Asks the model service to stop generating a background response (a user stopped the answer).
+        Best effort: a failure is logged, not raised, since the answer ends either way."""
+        try:
+            await self._client.responses.cancel(response_id)
+        except openai.OpenAIError as error:
+            logger.warning("could not cancel upstream response %s: %r", response_id, error)
+
+    def _upstream_position(self, resume: UpstreamCursor | None) -> "_UpstreamPosition | None":
+        """Where the stream is in its upstream response, tracked only when it can be reattached."""
+        if self._settings.openai_api_style is ApiStyle.CHAT_COMPLETIONS:
+            if resume is not None:
+                raise ValueError("only a Responses API background response can be resumed")
+            return None
+        if resume is None and not self._settings.openai_background:
+            return None
+        return _UpstreamPosition(resume)
+
+    def _open_stream(self, turns: list[ChatTurn], position: "_UpstreamPosition | None") -> AsyncGenerator[ModelBatch]:
         if self._settings.openai_api_style is ApiStyle.CHAT_COMPLETIONS:
             return self._stream_chat_completions(turns)
-        return self._stream_responses(turns)
+        return self._stream_responses(turns, position)
 
-    async def _stream_responses(self, turns: list[ChatTurn]) -> AsyncGenerator[list[ModelDelta]]:
+    def _open_responses(
+        self, turns: list[ChatTurn], position: "_UpstreamPosition | None"
+    ) -> AbstractAsyncContextManager[AsyncAPIResponse[Any]]:
+        """The raw streaming response: the SDK builds, sends and retries the request and maps error statuses
+        to its exceptions; the events themselves are parsed in app.llm.sse_lines (per-token cost)."""
+        if position is not None and position.response_id is not None:
+            return self._client.responses.with_streaming_response.retrieve(
+                position.response_id, stream=True, starting_after=position.sequence_number
+            )
         # "off" leaves the parameter out entirely (not null), for servers that do not know it.
         effort = self._settings.openai_reasoning_effort
         reasoning: Reasoning | Omit = omit if effort == "off" else {"effort": effort, "summary": "auto"}
-        # The raw streaming response: the SDK builds, sends and retries the request and maps error
-        # statuses to its exceptions; the events themselves are parsed in app.llm.sse_lines (per-token cost).
-        async with self._client.responses.with_streaming_response.create(
+        background = position is not None
+        return self._client.responses.with_streaming_response.create(
             model=self._settings.openai_model,
             input=_responses_input(turns),
             reasoning=reasoning,
             stream=True,
-            store=False,
-        ) as response:
+            # Background mode requires a stored response; otherwise nothing is kept upstream.
+            background=True if background else omit,
+            store=background,
+        )
+
+    async def _stream_responses(
+        self, turns: list[ChatTurn], position: "_UpstreamPosition | None"
+    ) -> AsyncGenerator[ModelBatch]:
+        async with self._open_responses(turns, position) as response:
             async for events in json_payloads(response.iter_bytes()):
                 deltas: list[ModelDelta] = []
                 failure: str | None = None
@@ -103,12 +150,19 @@ class ChatModel:
                         error = (event.get("response") or {}).get("error") or {}
                         failure = str(error.get("message") or "the model reported a failure")
                         break
+                    elif kind == "response.created" and position is not None:
+                        position.response_id = event["response"]["id"]
+                cursor = None
+                if position is not None:
+                    position.sequence_number = events[-1].get("sequence_number", position.sequence_number)
+                    cursor = position.cursor()
                 if deltas:
-                    yield coalesced(deltas)  # what came before a failure in the same read is kept
+                    # What came before a failure in the same read is kept.
+                    yield ModelBatch(coalesced(deltas), cursor)
                 if failure is not None:
                     raise ModelStreamError(failure)
 
-    async def _stream_chat_completions(self, turns: list[ChatTurn]) -> AsyncGenerator[list[ModelDelta]]:
+    async def _stream_chat_completions(self, turns: list[ChatTurn]) -> AsyncGenerator[ModelBatch]:
         async with self._client.chat.completions.with_streaming_response.create(
             model=self._settings.openai_model, messages=_chat_messages(turns), stream=True
         ) as response:
@@ -120,7 +174,22 @@ class ChatModel:
                     if (text := (choice.get("delta") or {}).get("content"))
                 ]
                 if texts:
-                    yield [ModelDelta(EventKind.CONTENT, "".join(texts))]
+                    yield ModelBatch([ModelDelta(EventKind.CONTENT, "".join(texts))], None)
+
+
+class _UpstreamPosition:
+    """The response a resumable stream reads and the last event it has read of it, kept across a retry so the
+    retry reattaches there; updated once per network read."""
+
+    __slots__ = ("response_id", "sequence_number")
+
+    def __init__(self, resume: UpstreamCursor | None) -> None:
+        # None until the stream's `response.created` event names the response.
+        self.response_id = resume.response_id if resume is not None else None
+        self.sequence_number = resume.sequence_number if resume is not None else -1
+
+    def cursor(self) -> UpstreamCursor | None:
+        return None if self.response_id is None else UpstreamCursor(self.response_id, self.sequence_number)
 
 
 class ModelStreamError(Exception):

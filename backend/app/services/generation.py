@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.config import Settings
-from app.llm.deltas import ChatTurn, ModelDelta
+from app.llm.deltas import ChatTurn, ModelBatch
 from app.llm.model import ChatModel, ModelStreamError
 from app.models import Conversation, Message, MessageStatus, utcnow
 from app.services import history
@@ -136,7 +136,7 @@ class GenerationService:
                 aclosing(self._model.stream(turns)) as batches,
             ):
                 while (batch := await _next_batch(batches, running)) is not None:
-                    for delta in batch:
+                    for delta in batch.deltas:
                         await answer.add(delta.kind, delta.text)
                     if answer.cancel_requested or running.requested:
                         # Leaving the block closes the upstream request.
@@ -184,7 +184,7 @@ class GenerationService:
             await session.commit()
 
 
-async def _next_batch(batches: AsyncGenerator[list[ModelDelta]], running: RunningGeneration) -> list[ModelDelta] | None:
+async def _next_batch(batches: AsyncGenerator[ModelBatch], running: RunningGeneration) -> ModelBatch | None:
     running.interruptible = True
     try:
         return await anext(batches, None)
