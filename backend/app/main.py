@@ -21,6 +21,7 @@ from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory
 from app.core.gc_tuning import tune_for_serving
 from app.core.redis_client import create_redis
+from app.lease.store import LeaseStore
 from app.streaming.hub import StreamHub
 from app.streaming.relay import StreamRelay
 from app.streaming.store import EventStore
@@ -56,6 +57,7 @@ def create_app(settings: Settings) -> FastAPI:
         hub = StreamHub(hub_redis, FEED_CAPACITY)
         await hub.start()
         store = EventStore(redis, settings.stream_ttl_seconds)
+        leases = LeaseStore(redis, settings.lease_seconds, settings.stream_ttl_seconds)
         shutdown = anyio.Event()
         ending_streams = asyncio.create_task(_end_streams_on_shutdown(shutdown, hub))
         app.state.api = ApiState(
@@ -66,6 +68,7 @@ def create_app(settings: Settings) -> FastAPI:
             redis=redis,
             hub=hub,
             store=store,
+            leases=leases,
             relay=StreamRelay(store, hub),
             enqueue=TaskQueue(broker, celery_app).enqueue_generation,
             shutdown=shutdown,

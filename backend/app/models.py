@@ -136,6 +136,9 @@ class Message(MessageBase, table=True):
     # Id of the last stream event that content, reasoning and status reflect; for a finished answer, the
     # terminal event's id. Lets the API serve the answer from here, with the right ids, once Redis forgot it.
     stream_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Epoch of the lease (app/lease) under which the answer was last written: the worker holding a newer one
+    # replaces it, and writes from an older one change nothing, so a worker that lost the answer cannot either.
+    lease_epoch: int = Field(default=0, sa_type=sa.BigInteger, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
 

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from app.core.config import Settings
 from app.core.redis_client import create_redis
+from app.lease.store import Lease
 from app.streaming.events import EventKind
 from app.streaming.store import AppendResult, EventStore
 from benchmarks.transport_postgres import INSERT_CHUNK, INSERT_CHUNK_AND_NOTIFY, ChunkPool, create_pool
@@ -41,7 +42,7 @@ class _RedisSink:
         self._store = store
 
     async def write(self, answer_id: str, seq: int, kind: EventKind, data: bytes) -> None:
-        result = await self._store.append(answer_id, seq, kind, data)
+        result = await self._store.append(Lease(answer_id, 1), seq, kind, data)
         if result is not AppendResult.APPENDED:
             raise RuntimeError(f"append of {answer_id}/{seq} answered {result.name}")
 

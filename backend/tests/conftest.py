@@ -95,6 +95,13 @@ def redis_url(services: tuple[str, str]) -> str:
 
 
 @pytest.fixture(scope="session")
+def lease_test_redis_url(redis_url: str) -> str:
+    """The tests' Redis, on a database of its own for tests that make leases: the stack's workers, which take over
+    every expired lease they see on database 0, must not take theirs."""
+    return redis_url.rpartition("/")[0] + "/1"
+
+
+@pytest.fixture(scope="session")
 def api_url(stack: Stack) -> str:
     return stack.api_url
 

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.api.server_exit import set_on_server_exit
 from app.api.state import ApiState
 from app.core.config import Settings
+from app.lease.store import LeaseStore
 from app.services.messages import Enqueue
 from app.streaming.relay import StreamRelay
 from app.streaming.store import EventStore
@@ -54,6 +55,10 @@ async def get_store(state: StateDep) -> EventStore:
     return state.store
 
 
+async def get_leases(state: StateDep) -> LeaseStore:
+    return state.leases
+
+
 async def get_shutdown(state: StateDep) -> anyio.Event:
     # Only the routes that hold responses open need to hear of a shutdown, and they all come through here.
     set_on_server_exit(state.shutdown)
@@ -73,5 +78,6 @@ AutocommitSessionFactoryDep = Annotated[async_sessionmaker[AsyncSession], Depend
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 RelayDep = Annotated[StreamRelay, Depends(get_relay)]
 StoreDep = Annotated[EventStore, Depends(get_store)]
+LeasesDep = Annotated[LeaseStore, Depends(get_leases)]
 ShutdownDep = Annotated[anyio.Event, Depends(get_shutdown)]
 EnqueueDep = Annotated[Enqueue, Depends(get_enqueue)]

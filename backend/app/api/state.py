@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.config import Settings
+from app.lease.store import LeaseStore
 from app.services.messages import Enqueue
 from app.streaming.hub import StreamHub
 from app.streaming.relay import StreamRelay
@@ -24,6 +25,7 @@ class ApiState:
     redis: Redis
     hub: StreamHub
     store: EventStore
+    leases: LeaseStore
     relay: StreamRelay
     enqueue: Enqueue
     # Set when the server starts shutting down (see server_exit); open streams then end, resumably.

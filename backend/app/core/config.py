@@ -69,6 +69,23 @@ class Settings(BaseSettings):
     # An answer in progress is saved to PostgreSQL this often, bounding what losing Redis can cost.
     checkpoint_seconds: float = Field(default=3.0, gt=0)
 
+    # Faults (app/lease). A worker renews its answers' leases every LEASE_SECONDS / 5; an answer whose worker died
+    # or froze is taken over by another worker about LEASE_SECONDS (plus up to a second) after its last renewal.
+    lease_seconds: float = Field(default=10.0, gt=0)
+    # Takeovers one answer may have; the next time it would change hands it ends failed, its partial text kept.
+    max_takeovers: int = Field(default=3, ge=0)
+    # How long a worker keeps an answer in memory and retries its appends while Redis is unreachable.
+    redis_outage_seconds: float = Field(default=30.0, ge=0)
+    # How long a worker retries an answer's start and final save while PostgreSQL is unreachable.
+    db_outage_seconds: float = Field(default=120.0, ge=0)
+    # On SIGTERM a worker finishes the answers that end within this, then hands the rest to other workers and
+    # exits; the orchestrator's grace period (e.g. terminationGracePeriodSeconds) must be longer (DEPLOYMENT.md).
+    worker_shutdown_grace_seconds: float = Field(default=25.0, ge=0)
+    # How often one worker process sweeps PostgreSQL for answers in progress that nothing covers (a send whose task
+    # could not be queued, a task lost with its worker), and how long such an answer must have been still first.
+    sweep_seconds: float = Field(default=10.0, gt=0)
+    sweep_stale_seconds: float = Field(default=30.0, gt=0)
+
     # API.
     cors_origins: Annotated[list[str], NoDecode, BeforeValidator(_split_csv)] = [
         "http://localhost:3000",

@@ -1,12 +1,19 @@
 """Async SQLAlchemy engine and session factory (asyncpg), one per process."""
 
-from typing import Any
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.config import Settings
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -41,3 +48,28 @@ def create_session_factory(engine: AsyncEngine, *, autocommit: bool = False) -> 
     BEGIN and COMMIT (or ROLLBACK) around them; commit() is then a no-op."""
     bind = engine.execution_options(isolation_level="AUTOCOMMIT") if autocommit else engine
     return async_sessionmaker(bind, class_=AsyncSession, expire_on_commit=False)
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether a database error is the server being unreachable (down, restarting, a dropped connection), which
+    passes, rather than a statement it refuses, which would fail the same way again."""
+    if isinstance(error, OSError | TimeoutError | exc.TimeoutError | exc.OperationalError | exc.InterfaceError):
+        return True
+    return isinstance(error, exc.DBAPIError) and not isinstance(
+        error, exc.IntegrityError | exc.ProgrammingError | exc.DataError
+    )
+
+
+async def with_retries(operation: Callable[[], Awaitable[T]], outage_seconds: float, what: str) -> T:
+    """Run ``operation``, retrying with backoff while the database is unreachable, for up to ``outage_seconds``."""
+    deadline = time.monotonic() + outage_seconds
+    delay = 0.1
+    while True:
+        try:
+            return await operation()
+        except Exception as error:
+            if not is_transient(error) or time.monotonic() + delay > deadline:
+                raise
+            logger.warning("%s: database unavailable (%s); retrying in %.1f s", what, type(error).__name__, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)

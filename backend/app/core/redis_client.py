@@ -6,6 +6,9 @@ connection instead, and a process holds at most REDIS_POOL_SIZE connections howe
 """
 
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError, TimeoutError
 
 from app.core.config import Settings
 
@@ -22,5 +25,10 @@ def create_redis(settings: Settings, client_name: str, url: str | None = None) -
         max_connections=settings.redis_pool_size,
         timeout=_POOL_WAIT_SECONDS,
         client_name=client_name,
+        # A pooled connection Redis closed (a restart, a blip) fails its next command: that command is retried on
+        # a fresh connection instead of failing an answer or a request. Every command of ours may be repeated
+        # safely: appends are idempotent by their event id, the lease scripts by their epoch.
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=3),
+        retry_on_error=[ConnectionError, TimeoutError],
     )
     return Redis.from_pool(pool)

@@ -25,18 +25,26 @@ def stream_channel(task_id: str) -> str:
     return f"{PREFIX}:stream:{task_id}:live"
 
 
-def cancel_flag_key(task_id: str) -> str:
-    """Set when a viewer asks to stop a generation; the append script reports it to the worker with every
-    event, so a cancellation is noticed within one chunk even if the worker missed the broadcast."""
-    return f"{PREFIX}:stream:{task_id}:cancel"
+def lease_key(task_id: str) -> str:
+    """Hash holding the lease of one answer (app/lease): ``epoch`` (the holder's, µs of Redis' clock at the take),
+    ``owner`` (which process), ``takeovers`` (how often it changed hands), ``stop`` (present once a stop was asked)
+    and, in background mode, ``response``/``useq`` (the upstream response and the sequence number of the last
+    upstream event appended). Kept after the answer ends, for STREAM_TTL_SECONDS, so a stale writer stays fenced."""
+    return f"{PREFIX}:stream:{task_id}:lease"
 
 
-# Broadcast of task ids to stop: every worker process listens and cancels the generation if it runs it,
-# at once, even while the model is silent (waiting for a first token, or stalled).
-CANCEL_CHANNEL = f"{PREFIX}:cancel"
+# Sorted set of every answer being generated: member the task id, score the lease's deadline (µs of Redis' clock).
+# A deadline in the past means the holder is gone (or handed it back) and any worker may take the answer over.
+LEASES = f"{PREFIX}:leases"
 
-# How long a cancellation request is remembered; longer than any generation runs.
-CANCEL_FLAG_TTL_SECONDS = 3600
+# Broadcast of task ids to stop: every worker process listens and stops the answer if it holds its lease, at
+# once, even while the model is silent (waiting for a first token, or stalled).
+STOP_CHANNEL = f"{PREFIX}:stop"
+
+# Held by whichever worker process sweeps PostgreSQL for answers in progress that nothing covers (app/lease/sweeper.py),
+# so that one process sweeps per interval; it expires by itself.
+SWEEP_LOCK = f"{PREFIX}:sweep"
+
 
 # An API process keeps this channel subscribed for its whole life, so its single pub/sub
 # connection exists (and is health-checked) even while no stream is being watched.

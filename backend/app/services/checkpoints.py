@@ -6,7 +6,8 @@ PostgreSQL's (`make bench --profile worker`); one UPDATE over an unnest of every
 round trip per interval, whatever the number of answers.
 
 Checkpoints are best effort: a failure is logged and the answers stream on. They apply only while the
-message is still `streaming`, so a checkpoint that lands late can never overwrite an answer's final save.
+message is still `streaming` and under the lease that wrote it, so a checkpoint that lands late can never
+overwrite an answer's final save, nor one written by the worker that took the answer over.
 """
 
 import asyncio
@@ -34,8 +35,8 @@ _SAVE = sa.text(
     UPDATE message
     SET content = saved.content, reasoning = saved.reasoning, stream_seq = saved.stream_seq, updated_at = :now
     FROM unnest(CAST(:ids AS uuid[]), CAST(:contents AS text[]), CAST(:reasonings AS text[]),
-                CAST(:seqs AS integer[])) AS saved(id, content, reasoning, stream_seq)
-    WHERE message.id = saved.id AND message.status = :streaming
+                CAST(:seqs AS integer[]), CAST(:epochs AS bigint[])) AS saved(id, content, reasoning, stream_seq, epoch)
+    WHERE message.id = saved.id AND message.status = :streaming AND message.lease_epoch = saved.epoch
     """
 )
 
@@ -79,7 +80,10 @@ class Checkpointer:
         if not moved:
             return 0
         # Taken now, in one go on the loop: each row's text and event id agree.
-        rows = [(message_id, t.answer.content, t.answer.reasoning, t.answer.seq) for message_id, t in moved]
+        rows = [
+            (message_id, t.answer.content, t.answer.reasoning, t.answer.seq, t.answer.lease.epoch)
+            for message_id, t in moved
+        ]
         try:
             async with self._sessions() as session:
                 connection = await session.connection()
@@ -89,7 +93,7 @@ class Checkpointer:
         except Exception as error:
             logger.warning("checkpoint of %d answers skipped: %r", len(rows), error)
             return 0
-        for (_, tracked), (_, _, _, seq) in zip(moved, rows, strict=True):
+        for (_, tracked), (_, _, _, seq, _) in zip(moved, rows, strict=True):
             tracked.saved_seq = seq
         return len(rows)
 
@@ -99,13 +103,14 @@ class Checkpointer:
             await self.save()
 
 
-def _parameters(rows: list[tuple[uuid.UUID, str, str, int]]) -> dict[str, Any]:
-    ids, contents, reasonings, seqs = zip(*rows, strict=True)
+def _parameters(rows: list[tuple[uuid.UUID, str, str, int, int]]) -> dict[str, Any]:
+    ids, contents, reasonings, seqs, epochs = zip(*rows, strict=True)
     return {
         "ids": list(ids),
         "contents": list(contents),
         "reasonings": list(reasonings),
         "seqs": list(seqs),
+        "epochs": list(epochs),
         "now": utcnow(),
         "streaming": MessageStatus.STREAMING.value,
     }

@@ -1,8 +1,9 @@
-"""One assistant answer, start to finish: stream the model into Redis, then persist, then announce the end.
+"""One assistant answer under its lease: start it (a queued task) or take it over (its worker was lost), stream
+the model into Redis, then conclude it (app/services/answers.py: saved, announced, let go).
 
-The order at the end matters: the final message is committed to PostgreSQL before the terminal event is
-published, so a client that sees the end of the stream and reloads the conversation finds the answer.
-While the answer streams, the process's Checkpointer saves it to PostgreSQL every few seconds.
+A taken-over answer continues where it was when the model allows it (Responses API background mode: the same
+upstream response, read on after the last event appended), and otherwise restarts after a ``snapshot`` event
+that tells viewers so. While the answer streams, the process's Checkpointer saves it every few seconds.
 """
 
 import asyncio
@@ -14,19 +15,20 @@ from dataclasses import dataclass
 
 import httpx2
 import openai
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.config import Settings
-from app.llm.deltas import ChatTurn, ModelBatch
+from app.core.db import with_retries
+from app.lease.keeper import HeldLease, Interruption, LeaseKeeper
+from app.lease.store import LeaseStore, TakenLease
+from app.llm.deltas import ChatTurn, ModelBatch, UpstreamCursor
 from app.llm.model import ChatModel, ModelStreamError
-from app.models import Conversation, Message, MessageStatus, utcnow
-from app.services import history
-from app.services.cancellation import CancellationRegistry, RunningGeneration
+from app.models import MessageStatus
+from app.services import answers, history
+from app.services.answers import Claim, Outcome
 from app.services.checkpoints import Checkpointer
-from app.streaming.answer_stream import AnswerStream
+from app.streaming.answer_stream import REDIS_UNAVAILABLE, AnswerStream, LeaseLostError
 from app.streaming.store import EventStore
 
 logger = logging.getLogger(__name__)
@@ -37,26 +39,10 @@ RequestTitle = Callable[[uuid.UUID], Awaitable[None]]
 
 
 @dataclass(frozen=True)
-class _Claim:
-    task_id: str
-    conversation_id: uuid.UUID
-    untitled: bool
-    turns: list[ChatTurn]
+class _Left:
+    """The answer left this worker unfinished: the lease was lost, or handed over to another worker."""
 
-
-@dataclass(frozen=True)
-class _Outcome:
-    status: MessageStatus
-    error: str | None = None
-
-
-# Whether the answer's conversation still needs a title, read in the claim's own statement.
-_UNTITLED = (
-    select(col(Conversation.title).is_(None))
-    .where(col(Conversation.id) == col(Message.conversation_id))
-    .scalar_subquery()
-    .label("untitled")
-)
+    handed_over: bool
 
 
 class GenerationService:
@@ -64,136 +50,155 @@ class GenerationService:
         self,
         sessions: async_sessionmaker[AsyncSession],
         store: EventStore,
+        leases: LeaseStore,
+        keeper: LeaseKeeper,
         model: ChatModel,
-        cancellations: CancellationRegistry,
         checkpoints: Checkpointer,
         settings: Settings,
         request_title: RequestTitle,
     ) -> None:
         self._sessions = sessions
         self._store = store
+        self._leases = leases
+        self._keeper = keeper
         self._model = model
-        self._cancellations = cancellations
         self._checkpoints = checkpoints
         self._settings = settings
         self._request_title = request_title
 
-    async def generate(self, message_id: uuid.UUID) -> None:
-        claim = await self._claim(message_id)
-        if claim is None:
-            # Deleted, cancelled before it started, or a duplicate delivery of a task already taken.
-            logger.info("generation of message %s skipped: no longer pending", message_id)
+    async def generate(self, task_id: str) -> None:
+        """Answer a queued task, unless another worker holds it or it has ended (a duplicate delivery)."""
+        await self.take(task_id)
+
+    async def take(self, task_id: str) -> None:
+        """Take the answer's lease if nobody holds it, and carry the answer to its end (or to the next worker)."""
+        taken = await self._leases.take(task_id, self._keeper.owner)
+        if taken is None:
+            logger.info("answer %s skipped: another worker holds it, or it has ended", task_id)
             return
-        answer = AnswerStream(self._store, claim.task_id)
-        with self._cancellations.watch(claim.task_id) as running, self._checkpoints.tracking(message_id, answer):
-            outcome = await self._stream(answer, claim.turns, running)
-        recorded_terminal_seq = await self._persist_final(message_id, answer, outcome)
-        if outcome.status is MessageStatus.FAILED:
-            await answer.fail(outcome.error or "the answer failed")
+        if taken.takeovers:
+            logger.warning("answer %s: taking it over (takeover %d)", task_id, taken.takeovers)
+        with self._keeper.holding(taken.lease) as held:
+            await self._carry(taken, held)
+
+    async def _carry(self, taken: TakenLease, held: HeldLease) -> None:
+        claimed = await self._claim(taken)
+        if claimed is None:
+            return
+        answer = await answers.rebuild(self._store, taken, claimed, self._settings.redis_outage_seconds)
+        if taken.stop_requested:
+            outcome: Outcome | _Left = Outcome(MessageStatus.CANCELLED)
+        elif taken.takeovers > self._settings.max_takeovers:
+            outcome = Outcome(
+                MessageStatus.FAILED,
+                f"the answer was interrupted {taken.takeovers} times by server faults; please retry",
+            )
         else:
-            await answer.finish(outcome.status.value)
-        if answer.seq != recorded_terminal_seq:
-            await self._record_terminal_seq(message_id, answer.seq)
-        if claim.untitled and outcome.status is MessageStatus.COMPLETED:
-            await self._request_title(claim.conversation_id)
+            with self._checkpoints.tracking(claimed.message_id, answer):
+                outcome = await self._stream(answer, claimed, taken, held)
+        if isinstance(outcome, _Left):
+            if outcome.handed_over:
+                await self._leases.hand_over(taken.lease)
+            return
+        concluded = await answers.conclude(
+            self._sessions, self._leases, answer, claimed.message_id, outcome, self._settings.db_outage_seconds
+        )
+        if concluded and claimed.untitled and outcome.status is MessageStatus.COMPLETED:
+            await self._request_title(claimed.conversation_id)
 
-    async def _claim(self, message_id: uuid.UUID) -> _Claim | None:
-        """Move the message from pending to streaming, atomically, and read the history it answers.
-
-        Two statements, each atomic on its own (the history before this message does not change under it):
-        every answer pays this once, so its round trips count at scale.
-        """
-        async with self._sessions() as session:
-            claimed = await session.exec(
-                update(Message)
-                .where(col(Message.id) == message_id, col(Message.status) == MessageStatus.PENDING)
-                .values(
-                    status=MessageStatus.STREAMING,
-                    model=self._model.label,
-                    simulated=self._settings.simulated,
-                    updated_at=utcnow(),
-                )
-                .returning(col(Message.task_id), col(Message.conversation_id), col(Message.seq), _UNTITLED)
-                .execution_options(synchronize_session=False)
-            )
-            row = claimed.one_or_none()
-            if row is None:
-                return None
-            task_id, conversation_id, seq, untitled = row
-            turns = await history.turns_before(
-                session, conversation_id, seq, self._settings.system_prompt, self._settings.history_token_budget
-            )
-            await session.commit()
-            return _Claim(task_id, conversation_id, untitled, turns)
-
-    async def _stream(self, answer: AnswerStream, turns: list[ChatTurn], running: RunningGeneration) -> _Outcome:
+    async def _claim(self, taken: TakenLease) -> Claim | None:
+        """The answer's row, made this lease's; None when there is nothing left to generate (the lease is then let
+        go, after announcing an end the previous holder saved but could not announce)."""
         try:
-            # Inside the try: whatever fails here, Redis included, ends the answer as failed, never left streaming.
-            if await self._store.cancel_requested(answer.task_id):
-                return _Outcome(MessageStatus.CANCELLED)
+            claimed = await with_retries(
+                lambda: answers.claim(
+                    self._sessions, taken, model=self._model.label, simulated=self._settings.simulated
+                ),
+                self._settings.db_outage_seconds,
+                f"start of answer {taken.task_id}",
+            )
+        except Exception as error:
+            logger.error("answer %s: could not start (%r); handing it back", taken.task_id, error)
+            await self._leases.hand_over(taken.lease)
+            return None
+        if claimed is None:
+            await answers.announce_ended(self._sessions, self._store, self._leases, taken)
+        return claimed
+
+    async def _stream(
+        self, answer: AnswerStream, claimed: Claim, taken: TakenLease, held: HeldLease
+    ) -> Outcome | _Left:
+        resume = None
+        if self._settings.openai_background and taken.response_id is not None and taken.upstream_seq is not None:
+            resume = UpstreamCursor(taken.response_id, taken.upstream_seq)
+        try:
+            # Inside the try: whatever fails here, Redis and PostgreSQL included, ends the answer, never leaves it.
+            if answer.seq > 0 and resume is None:
+                await answer.restart()
+            turns = await self._turns(claimed) if resume is None else []
             async with (
                 asyncio.timeout(self._settings.max_answer_seconds),
-                aclosing(self._model.stream(turns)) as batches,
+                aclosing(self._model.stream(turns, resume=resume)) as batches,
             ):
-                while (batch := await _next_batch(batches, running)) is not None:
-                    for delta in batch.deltas:
-                        await answer.add(delta.kind, delta.text)
-                    if answer.cancel_requested or running.requested:
+                while (batch := await _next_batch(batches, held)) is not None:
+                    await _append_batch(answer, batch)
+                    if answer.stop_requested:
+                        held.interrupt(Interruption.STOP)
+                    if held.interruption is not None:
                         # Leaving the block closes the upstream request.
-                        return _Outcome(MessageStatus.CANCELLED)
+                        return await self._interrupted(answer, held)
         except asyncio.CancelledError:
-            if not running.requested:
-                raise  # the worker is shutting down, not a user's stop
-            running.task.uncancel()
-            return _Outcome(MessageStatus.CANCELLED)
+            if held.interruption is None:
+                raise  # the worker itself is being torn down
+            held.task.uncancel()
+            return await self._interrupted(answer, held)
+        except LeaseLostError:
+            logger.warning("answer %s: taken over by another worker; stopping here", answer.task_id)
+            return _Left(handed_over=False)
         except Exception as error:
             reason = _describe(error, self._settings)
-            logger.warning("generation %s failed: %s", answer.task_id, reason, exc_info=not _is_expected(error))
-            return _Outcome(MessageStatus.FAILED, reason)
-        return _Outcome(MessageStatus.COMPLETED)
+            logger.warning("answer %s failed: %s", answer.task_id, reason, exc_info=not _is_expected(error))
+            return Outcome(MessageStatus.FAILED, reason)
+        return Outcome(MessageStatus.COMPLETED)
 
-    async def _persist_final(self, message_id: uuid.UUID, answer: AnswerStream, outcome: _Outcome) -> int:
-        """Save the finished answer; returns the id its terminal event is about to get, recorded with it."""
-        stream_seq = answer.seq + 1
-        async with self._sessions() as session:
-            await session.exec(
-                update(Message)
-                .where(col(Message.id) == message_id)
-                .values(
-                    status=outcome.status,
-                    content=answer.content,
-                    reasoning=answer.reasoning,
-                    error=outcome.error,
-                    stream_seq=stream_seq,
-                    updated_at=utcnow(),
+    async def _interrupted(self, answer: AnswerStream, held: HeldLease) -> Outcome | _Left:
+        if held.interruption is Interruption.STOP:
+            if answer.upstream is not None:
+                # A background response goes on upstream until told otherwise (best effort).
+                await self._model.cancel_upstream(answer.upstream[0])
+            return Outcome(MessageStatus.CANCELLED)
+        return _Left(handed_over=held.interruption is Interruption.HANDOVER)
+
+    async def _turns(self, claimed: Claim) -> list[ChatTurn]:
+        async def read() -> list[ChatTurn]:
+            async with self._sessions() as session:
+                return await history.turns_before(
+                    session,
+                    claimed.conversation_id,
+                    claimed.seq,
+                    self._settings.system_prompt,
+                    self._settings.history_token_budget,
                 )
-                .execution_options(synchronize_session=False)
-            )
-            await session.commit()
-        return stream_seq
 
-    async def _record_terminal_seq(self, message_id: uuid.UUID, seq: int) -> None:
-        """The terminal event moved (Redis had lost the stream, so a snapshot went first): keep the row exact."""
-        async with self._sessions() as session:
-            await session.exec(
-                update(Message)
-                .where(col(Message.id) == message_id)
-                .values(stream_seq=seq)
-                .execution_options(synchronize_session=False)
-            )
-            await session.commit()
+        return await with_retries(read, self._settings.db_outage_seconds, "history read")
 
 
-async def _next_batch(batches: AsyncGenerator[ModelBatch], running: RunningGeneration) -> ModelBatch | None:
-    running.interruptible = True
-    try:
+async def _append_batch(answer: AnswerStream, batch: ModelBatch) -> None:
+    # The upstream position goes with the batch's last delta only: a taker continuing from it must not skip
+    # deltas of this batch that were not appended yet.
+    last = len(batch.deltas) - 1
+    for index, delta in enumerate(batch.deltas):
+        upstream = (batch.cursor.response_id, batch.cursor.sequence_number) if index == last and batch.cursor else None
+        await answer.add(delta.kind, delta.text, upstream)
+
+
+async def _next_batch(batches: AsyncGenerator[ModelBatch], held: HeldLease) -> ModelBatch | None:
+    with held.interruptible_wait():
         return await anext(batches, None)
-    finally:
-        running.interruptible = False
 
 
 def _is_expected(error: Exception) -> bool:
-    return isinstance(error, openai.APIError | ModelStreamError | httpx2.HTTPError | TimeoutError)
+    return isinstance(error, (openai.APIError, ModelStreamError, httpx2.HTTPError, TimeoutError, *REDIS_UNAVAILABLE))
 
 
 def _describe(error: Exception, settings: Settings) -> str:
@@ -210,4 +215,6 @@ def _describe(error: Exception, settings: Settings) -> str:
         return f"the answer took longer than the {settings.max_answer_seconds:g} s allowed"
     if isinstance(error, openai.APIError | ModelStreamError):
         return f"the model failed: {error}"
+    if isinstance(error, REDIS_UNAVAILABLE):
+        return f"the event store was unreachable for over {settings.redis_outage_seconds:g} s"
     return "the answer failed because of an internal error"

@@ -1,5 +1,6 @@
 """Sending a message: the user's turn and the assistant's placeholder, then the generation is queued."""
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -8,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.dml import ReturningInsert
-from sqlmodel import col, select, update
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import (
@@ -20,7 +21,9 @@ from app.models import (
     SendMessageAccepted,
     utcnow,
 )
-from app.services.errors import ConflictError, NotFoundError, UnavailableError
+from app.services.errors import ConflictError, NotFoundError
+
+logger = logging.getLogger(__name__)
 
 # Queues the generation of an assistant message under the given task id.
 Enqueue = Callable[[uuid.UUID, str], Awaitable[None]]
@@ -60,16 +63,10 @@ async def send(
     try:
         await enqueue(accepted.assistant_message_id, accepted.task_id)
     except Exception as error:
-        # Queued nothing: say so on the message rather than leave it pending forever.
-        await session.execute(
-            update(Message)
-            .where(col(Message.id) == accepted.assistant_message_id)
-            .values(
-                status=MessageStatus.FAILED, error="the answer could not be queued; please retry", updated_at=utcnow()
-            )
-        )
-        await session.commit()
-        raise UnavailableError("the task queue is unavailable; your message was saved, please retry") from error
+        # Accepted all the same: the message and its pending answer are saved, and that is the record a worker's
+        # sweep (app/lease/sweeper.py) queues again once the broker is back. Failing here would leave the user a
+        # saved question with no answer, or a failed one to retry by hand.
+        logger.warning("answer %s saved but not queued (%r); the sweep will queue it", accepted.task_id, error)
     return accepted
 
 
@@ -101,7 +98,10 @@ def _send_statement() -> ReturningInsert[tuple[uuid.UUID]]:
     rows = sa.union_all(turn("user"), turn("assistant"))
     return (
         sa.insert(_MESSAGE_TABLE)
-        .from_select([*columns, "conversation_id", "reasoning", "stream_seq", "updated_at"], rows)
+        # Columns left out (the lease epoch) take their server defaults.
+        .from_select(
+            [*columns, "conversation_id", "reasoning", "stream_seq", "updated_at"], rows, include_defaults=False
+        )
         .returning(_MESSAGE_TABLE.c.id)
     )
 

@@ -1,37 +1,64 @@
-"""Asking a generation to stop, from the API. Idempotent: asking again, or after the end, changes nothing."""
+"""Stopping an answer, from the API. Idempotent: asking again, or after the end, changes nothing.
 
-from sqlalchemy import update
-from sqlmodel import col
+The lease (app/lease) says who acts. A worker holding the answer stops it at once (broadcast) or at its next
+event (the flag). An answer nobody holds — not started yet, or its worker is gone — is ended here, at once:
+this process takes its lease, saves the text Redis holds as `cancelled`, and appends the terminal event.
+"""
+
+import logging
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models import Message, MessageStatus, utcnow
-from app.services import messages
-from app.streaming.events import EventKind, done_data
+from app.core.config import Settings
+from app.lease.keeper import process_owner
+from app.lease.store import LeaseStore, StopTarget
+from app.models import MessageStatus
+from app.services import answers, messages
+from app.services.answers import Outcome
 from app.streaming.store import EventStore
 
-# The terminal event of an answer stopped before it began is its first and only event.
-_FIRST_EVENT = 1
+logger = logging.getLogger(__name__)
+
+# A worker may take the lease between our look and our take; then the stop is the worker's to honour.
+_ATTEMPTS = 3
+# A stop request waits this long at most for PostgreSQL; past it, the answer goes back to the workers, stop
+# flag set, and the first to take it ends it.
+_DB_OUTAGE_SECONDS = 5.0
 
 
-async def request_stop(session: AsyncSession, store: EventStore, task_id: str) -> MessageStatus:
-    """Stop the answer; returns its status now (``streaming`` means the worker is stopping it)."""
-    message = await messages.find_by_task(session, task_id)
+async def request_stop(
+    sessions: async_sessionmaker[AsyncSession],
+    store: EventStore,
+    leases: LeaseStore,
+    settings: Settings,
+    task_id: str,
+) -> MessageStatus:
+    """Stop the answer; returns its status now (``streaming`` means the worker holding it is stopping it)."""
+    async with sessions() as session:
+        message = await messages.find_by_task(session, task_id)
     if message.status.is_terminal:
         return message.status
-
-    # Not started yet: stop it here. The conditional update loses cleanly to a worker claiming it meanwhile.
-    stopped = await session.exec(
-        update(Message)
-        .where(col(Message.task_id) == task_id, col(Message.status) == MessageStatus.PENDING)
-        .values(status=MessageStatus.CANCELLED, stream_seq=_FIRST_EVENT, updated_at=utcnow())
-        .returning(col(Message.id))
-    )
-    if stopped.scalar_one_or_none() is not None:
-        await session.commit()
-        await store.append(task_id, _FIRST_EVENT, EventKind.DONE, done_data(MessageStatus.CANCELLED.value))
+    for _ in range(_ATTEMPTS):
+        target = await leases.request_stop(task_id)
+        if target is StopTarget.HOLDER:
+            return MessageStatus.STREAMING
+        if target is StopTarget.ALREADY_ENDED:
+            break
+        taken = await leases.take(task_id, f"api:{process_owner()}")
+        if taken is None:
+            continue  # a worker took it meanwhile: ask again, and it will be the holder's to stop
+        # Flagged on the lease we now hold, so that if this request cannot finish, whoever takes it next stops it.
+        await leases.request_stop(task_id)
+        claimed = await answers.claim(sessions, taken)
+        if claimed is None:
+            status = await answers.announce_ended(sessions, store, leases, taken)
+            return status or MessageStatus.CANCELLED
+        answer = await answers.rebuild(store, taken, claimed, settings.redis_outage_seconds)
+        logger.info("answer %s: stopped with no worker holding it (at event %d)", task_id, answer.seq)
+        await answers.conclude(
+            sessions, leases, answer, claimed.message_id, Outcome(MessageStatus.CANCELLED), _DB_OUTAGE_SECONDS
+        )
         return MessageStatus.CANCELLED
-    await session.rollback()
-
-    # Streaming: the worker running it stops at once (broadcast), or at its next event (flag).
-    await store.request_cancel(task_id)
-    return MessageStatus.STREAMING
+    async with sessions() as session:
+        return (await messages.find_by_task(session, task_id)).status

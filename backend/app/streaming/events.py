@@ -23,6 +23,15 @@ class EventKind(StrEnum):
 _TERMINAL_KINDS = frozenset({EventKind.DONE, EventKind.ERROR})
 
 
+class SnapshotReason(StrEnum):
+    """Why a snapshot replaces what a viewer has, sent as its ``"reason"``."""
+
+    # The worker generating the answer was lost and the model could not continue it: the answer starts over.
+    RESTART = "restart"
+    # Redis lost the answer's events: the snapshot carries the whole text so far.
+    RECOVERED = "recovered"
+
+
 @dataclass(frozen=True, slots=True)
 class StreamEvent:
     """One event of a generation. ``data`` is the JSON object sent as the SSE ``data:`` field,
@@ -75,8 +84,11 @@ def reasoning_data(text: str) -> bytes:
     return encode_data({"reasoning": text})
 
 
-def snapshot_data(content: str, reasoning: str) -> bytes:
-    return encode_data({"snapshot": {"content": content, "reasoning": reasoning}})
+def snapshot_data(content: str, reasoning: str, reason: SnapshotReason | None = None) -> bytes:
+    snapshot: dict[str, Any] = {"snapshot": {"content": content, "reasoning": reasoning}}
+    if reason is not None:
+        snapshot["reason"] = reason.value
+    return encode_data(snapshot)
 
 
 def done_data(status: str) -> bytes:

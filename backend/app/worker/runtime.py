@@ -2,12 +2,14 @@
 
 Celery's thread pool gives each running task a thread; the thread hands its coroutine to this loop
 and waits. So a worker process runs many generations at once over one Redis pool, one database pool
-and one HTTP client, and nothing opens a connection per chunk.
+and one HTTP client, and nothing opens a connection per chunk. Takeovers of other workers' answers run
+on the same loop, started by the process's LeaseKeeper rather than by a task.
 """
 
 import asyncio
 import threading
 from collections.abc import Coroutine
+from concurrent.futures import Future
 from typing import Any, TypeVar
 
 import uvloop
@@ -19,14 +21,15 @@ from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory
 from app.core.gc_tuning import tune_for_serving
 from app.core.redis_client import create_redis
+from app.lease.keeper import LeaseKeeper
+from app.lease.store import LeaseStore
+from app.lease.sweeper import Sweeper
 from app.llm.client import create_client
 from app.llm.model import ChatModel
-from app.services.cancellation import CancellationRegistry
 from app.services.checkpoints import Checkpointer
 from app.services.generation import GenerationService
 from app.services.titles import TitleService
 from app.streaming.store import EventStore
-from app.worker.cancel_listener import CancelListener
 from app.worker.celery_app import celery_app
 from app.worker.dispatch import TaskQueue
 
@@ -43,16 +46,25 @@ class WorkerRuntime:
         self._redis: Redis | None = None
         self._broker: Redis | None = None
         self._engine: AsyncEngine | None = None
-        self._cancel_listener: CancelListener | None = None
+        self._keeper: LeaseKeeper | None = None
+        self._sweeper: Sweeper | None = None
         self._store: EventStore | None = None
         self._checkpoints: Checkpointer | None = None
         self._model: ChatModel | None = None
+        self._shutting_down: Future[None] | None = None
         self.generation, self.titles = self.run(self._open())
         tune_for_serving()
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine on the runtime's loop from any thread and wait for its result."""
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+
+    def begin_shutdown(self) -> None:
+        """From any thread, without waiting: take nothing new, finish what ends within the grace period, hand the
+        rest to other workers. The answers' tasks return as their answers end or are handed over."""
+        if self._shutting_down is None and self._keeper is not None:
+            grace = self._settings.worker_shutdown_grace_seconds
+            self._shutting_down = asyncio.run_coroutine_threadsafe(self._keeper.shut_down(grace), self._loop)
 
     def close(self) -> None:
         self.run(self._close())
@@ -61,36 +73,45 @@ class WorkerRuntime:
 
     async def _open(self) -> tuple[GenerationService, TitleService]:
         # Created on the loop they will be used from: asyncpg and redis connections are loop-bound.
-        self._redis = create_redis(self._settings, redis_keys.WORKER_CONNECTION_NAME)
-        self._broker = create_redis(
-            self._settings, redis_keys.TASK_PUBLISHER_CONNECTION_NAME, self._settings.broker_url
-        )
-        self._engine = create_engine(self._settings)
-        model = self._model = ChatModel(create_client(self._settings), self._settings)
-        store = self._store = EventStore(self._redis, self._settings.stream_ttl_seconds)
-        cancellations = CancellationRegistry()
-        self._cancel_listener = CancelListener(self._redis, cancellations)
-        await self._cancel_listener.start()
+        settings = self._settings
+        self._redis = create_redis(settings, redis_keys.WORKER_CONNECTION_NAME)
+        self._broker = create_redis(settings, redis_keys.TASK_PUBLISHER_CONNECTION_NAME, settings.broker_url)
+        self._engine = create_engine(settings)
+        model = self._model = ChatModel(create_client(settings), settings)
+        store = self._store = EventStore(self._redis, settings.stream_ttl_seconds)
+        leases = LeaseStore(self._redis, settings.lease_seconds, settings.stream_ttl_seconds)
         # Each of the worker's database steps is one statement (or two that need no common snapshot).
         sessions = create_session_factory(self._engine, autocommit=True)
-        checkpoints = self._checkpoints = Checkpointer(sessions, self._settings.checkpoint_seconds)
-        checkpoints.start()
+        checkpoints = self._checkpoints = Checkpointer(sessions, settings.checkpoint_seconds)
+        tasks = TaskQueue(self._broker, celery_app)
+
+        async def take_over(task_id: str) -> None:
+            await generation.take(task_id)
+
+        keeper = self._keeper = LeaseKeeper(self._redis, leases, settings.lease_seconds, take_over)
         generation = GenerationService(
-            sessions,
-            store,
-            model,
-            cancellations,
-            checkpoints,
-            self._settings,
-            TaskQueue(self._broker, celery_app).enqueue_title,
+            sessions, store, leases, keeper, model, checkpoints, settings, tasks.enqueue_title
         )
+        await keeper.start()
+        checkpoints.start()
+        self._sweeper = Sweeper(
+            self._redis,
+            sessions,
+            leases,
+            tasks.enqueue_generation,
+            interval_seconds=settings.sweep_seconds,
+            stale_seconds=settings.sweep_stale_seconds,
+        )
+        self._sweeper.start()
         return generation, TitleService(sessions, model)
 
     async def _close(self) -> None:
+        if self._sweeper is not None:
+            await self._sweeper.stop()
+        if self._keeper is not None:
+            await self._keeper.stop()
         if self._checkpoints is not None:
             await self._checkpoints.stop()
-        if self._cancel_listener is not None:
-            await self._cancel_listener.stop()
         if self._store is not None:
             await self._store.close()
         if self._redis is not None:
@@ -114,6 +135,13 @@ def get_runtime() -> WorkerRuntime:
         if _runtime is None:
             _runtime = WorkerRuntime(get_settings())
         return _runtime
+
+
+def shutdown_runtime() -> None:
+    """Begin the bounded shutdown of the process's runtime, if it has one."""
+    with _runtime_lock:
+        if _runtime is not None:
+            _runtime.begin_shutdown()
 
 
 def close_runtime() -> None:

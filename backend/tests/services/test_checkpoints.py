@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.config import Settings
 from app.core.db import create_engine, create_session_factory
+from app.lease.store import Lease
 from app.models import Conversation, Message, MessageRole, MessageStatus
 from app.services.checkpoints import Checkpointer
 from app.streaming.answer_stream import AnswerStream
@@ -35,12 +36,11 @@ async def _answer_row(sessions: async_sessionmaker[AsyncSession], status: Messag
         return message.id
 
 
-def _answer(content: str, reasoning: str = "", seq: int = 4) -> AnswerStream:
-    # The store is not used: checkpoints read the answer's text and event id only.
-    answer = AnswerStream(None, "task")  # type: ignore[arg-type]
-    answer.seq = seq
-    answer._content.append(content)
-    answer._reasoning.append(reasoning)
+def _answer(content: str, reasoning: str = "", seq: int = 4, epoch: int = 0) -> AnswerStream:
+    # The store is not used: checkpoints read the answer's text, event id and lease epoch only. Epoch 0 is that of
+    # a row no lease has touched yet.
+    answer = AnswerStream(None, Lease("task", epoch), outage_seconds=0)  # type: ignore[arg-type]
+    answer.resume_from(seq, content, reasoning)
     return answer
 
 
@@ -120,3 +120,24 @@ async def test_a_failing_checkpoint_is_logged_not_raised_and_retried(caplog: pyt
         caplog.clear()
         assert await checkpoints.save() == 0
         assert "checkpoint of 1 answers skipped" in caplog.text  # still due: it was never saved
+
+
+async def test_a_checkpoint_from_a_lost_lease_changes_nothing(sessions: async_sessionmaker[AsyncSession]) -> None:
+    # The row belongs to a newer lease (another worker took the answer over): the old holder's save is refused.
+    message_id = await _answer_row(sessions, MessageStatus.STREAMING, "newer")
+    async with sessions() as session:
+        row = await session.get(Message, message_id)
+        assert row is not None
+        row.lease_epoch = 2
+        await session.commit()
+    checkpoints = Checkpointer(sessions, interval_seconds=60)
+    with checkpoints.tracking(message_id, stale := _answer("stale", seq=0, epoch=1)):
+        stale.seq = 12
+        assert await checkpoints.save() == 1  # sent, and refused by the row
+    row = await _row(sessions, message_id)
+    assert (row.content, row.stream_seq) == ("newer", 9)
+    with checkpoints.tracking(message_id, current := _answer("current", seq=0, epoch=2)):
+        current.seq = 12
+        assert await checkpoints.save() == 1
+    row = await _row(sessions, message_id)
+    assert (row.content, row.stream_seq) == ("current", 12)

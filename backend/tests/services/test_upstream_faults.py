@@ -73,7 +73,8 @@ async def test_a_stream_that_goes_silent_ends_failed_with_the_partial_answer(
     assert "stopped responding" in events[-1].data["error"]
     assert answer["status"] == "failed"
     assert answer["content"] == assemble(events)
-    assert sum("content" in e.data for e in events) == 5
+    # At most one event per token: the worker joins tokens that arrive together (more of them under load).
+    assert 1 <= sum("content" in e.data for e in events) <= 5
     attempts = await _attempts(simulator, "goes silent")
     assert len(attempts) == 1, "after the first token there is no retry"
 
@@ -85,7 +86,8 @@ async def test_a_stream_cut_mid_answer_ends_failed_with_the_partial_answer(
     assert events[-1].data["status"] == "failed"
     assert answer["status"] == "failed"
     assert answer["content"] == assemble(events)
-    assert sum("content" in e.data for e in events) == 7
+    # At most one event per token: the worker joins tokens that arrive together (more of them under load).
+    assert 1 <= sum("content" in e.data for e in events) <= 7
     assert len(await _attempts(simulator, "cut off")) == 1
 
 

@@ -3,6 +3,7 @@ import uuid
 
 from redis.asyncio import Redis
 
+from app.lease.store import Lease
 from app.streaming.events import EventKind, content_data
 from app.streaming.feed import FeedSignal
 from app.streaming.hub import StreamHub
@@ -24,7 +25,7 @@ async def test_one_connection_serves_every_viewer_and_channel(hub: StreamHub, st
         assert hub.channel_count == 20
         assert await _pubsub_connections(redis) == before
         for task in tasks:
-            await store.append(task, 1, EventKind.CONTENT, content_data("hello"))
+            await store.append(Lease(task, 1), 1, EventKind.CONTENT, content_data("hello"))
     assert all(viewer.result() == 1 for viewer in viewers)
     assert hub.channel_count == 0
 
@@ -40,7 +41,7 @@ async def test_a_slow_viewer_is_bounded_and_told_to_resync(hub: StreamHub, store
     task_id = str(uuid.uuid4())
     async with hub.subscribe(task_id) as feed:
         for seq in range(1, 21):  # the fixture's feeds hold 8
-            await store.append(task_id, seq, EventKind.CONTENT, content_data(str(seq)))
+            await store.append(Lease(task_id, 1), seq, EventKind.CONTENT, content_data(str(seq)))
         await asyncio.sleep(0.2)
         assert await feed.next_batch() is FeedSignal.RESYNC
 
@@ -55,7 +56,7 @@ async def test_losing_redis_ends_feeds_and_the_hub_recovers(hub: StreamHub, stor
         later_task = str(uuid.uuid4())
         try:
             async with asyncio.timeout(1), hub.subscribe(later_task) as feed:
-                await store.append(later_task, 1, EventKind.CONTENT, content_data("after"))
+                await store.append(Lease(later_task, 1), 1, EventKind.CONTENT, content_data("after"))
                 batch = await feed.next_batch()
                 assert not isinstance(batch, FeedSignal)
                 return

@@ -4,6 +4,7 @@ import uuid
 from redis.asyncio import Redis
 
 from app.core import redis_keys
+from app.lease.store import Lease
 from app.streaming.answer_stream import AnswerStream
 from app.streaming.events import EventKind, StreamEvent, content_data, done_data, snapshot_data
 from app.streaming.feed import Feed, FeedSignal
@@ -28,7 +29,7 @@ async def _collect(relay: StreamRelay, task_id: str, cursor: int, pause: float =
 async def test_viewers_joining_at_any_moment_get_every_event_once(hub: StreamHub, store: EventStore) -> None:
     """Viewers start while the writer is appending; each must see 1..N exactly, in order."""
     relay = StreamRelay(store, hub)
-    answer = AnswerStream(store, str(uuid.uuid4()))
+    answer = AnswerStream(store, Lease(str(uuid.uuid4()), 1), outage_seconds=0)
     total = 300
     viewers: list[asyncio.Task[list[int]]] = []
     for n in range(total - 1):
@@ -44,7 +45,7 @@ async def test_viewers_joining_at_any_moment_get_every_event_once(hub: StreamHub
 async def test_a_slow_viewer_gets_everything_while_its_queue_stays_bounded(hub: StreamHub, store: EventStore) -> None:
     """The fixture's feeds hold 8 events; this viewer reads far slower than 200 events are written."""
     relay = StreamRelay(store, hub)
-    answer = AnswerStream(store, str(uuid.uuid4()))
+    answer = AnswerStream(store, Lease(str(uuid.uuid4()), 1), outage_seconds=0)
     await answer.add(EventKind.CONTENT, "first")
     viewer = asyncio.create_task(_collect(relay, answer.task_id, 0, pause=0.002))
     await asyncio.sleep(0.05)
@@ -56,7 +57,7 @@ async def test_a_slow_viewer_gets_everything_while_its_queue_stays_bounded(hub: 
 
 async def test_a_viewer_that_already_has_everything_ends_at_once(hub: StreamHub, store: EventStore) -> None:
     relay = StreamRelay(store, hub)
-    answer = AnswerStream(store, str(uuid.uuid4()))
+    answer = AnswerStream(store, Lease(str(uuid.uuid4()), 1), outage_seconds=0)
     await answer.add(EventKind.CONTENT, "x")
     await answer.finish("completed")
     assert await asyncio.wait_for(_collect(relay, answer.task_id, 2), 2) == []
@@ -65,7 +66,7 @@ async def test_a_viewer_that_already_has_everything_ends_at_once(hub: StreamHub,
 async def test_after_the_ttl_a_finished_answer_comes_from_the_persisted_copy(hub: StreamHub, redis: Redis) -> None:
     """A real expiry (TTL of one second), not a deleted key."""
     store = EventStore(redis, ttl_seconds=1)
-    answer = AnswerStream(store, str(uuid.uuid4()))
+    answer = AnswerStream(store, Lease(str(uuid.uuid4()), 1), outage_seconds=0)
     for word in ("one", " two", " three"):
         await answer.add(EventKind.CONTENT, word)
     persisted = [
@@ -104,8 +105,8 @@ async def _until_announced(probe: Feed, seq: int) -> None:
 async def test_the_backlog_comes_as_one_batch(hub: StreamHub, store: EventStore) -> None:
     task_id = str(uuid.uuid4())
     for seq in range(1, 21):
-        await store.append(task_id, seq, EventKind.CONTENT, content_data(str(seq)))
-    await store.append(task_id, 21, EventKind.DONE, done_data("completed"))
+        await store.append(Lease(task_id, 1), seq, EventKind.CONTENT, content_data(str(seq)))
+    await store.append(Lease(task_id, 1), 21, EventKind.DONE, done_data("completed"))
     relay = StreamRelay(store, hub)
     batches = [batch async for batch in relay.events_after(task_id, 5, _not_persisted)]
     assert _seqs(batches) == [list(range(6, 22))]
@@ -113,14 +114,14 @@ async def test_the_backlog_comes_as_one_batch(hub: StreamHub, store: EventStore)
 
 async def test_live_events_that_queued_up_come_as_one_batch(hub: StreamHub, store: EventStore) -> None:
     task_id = str(uuid.uuid4())
-    await store.append(task_id, 1, EventKind.CONTENT, content_data("first"))
+    await store.append(Lease(task_id, 1), 1, EventKind.CONTENT, content_data("first"))
     relay = StreamRelay(store, hub)
     batches = relay.events_after(task_id, 0, _not_persisted)
     received = [await anext(batches)]  # the backlog; the viewer is now subscribed, and not reading
     async with hub.subscribe(task_id) as probe:
         for seq in range(2, 6):
-            await store.append(task_id, seq, EventKind.CONTENT, content_data(str(seq)))
-        await store.append(task_id, 6, EventKind.DONE, done_data("completed"))
+            await store.append(Lease(task_id, 1), seq, EventKind.CONTENT, content_data(str(seq)))
+        await store.append(Lease(task_id, 1), 6, EventKind.DONE, done_data("completed"))
         await _until_announced(probe, 6)
     received += [batch async for batch in batches]
     assert _seqs(received) == [[1], [2, 3, 4, 5, 6]]
@@ -131,7 +132,7 @@ async def test_a_gap_in_a_live_batch_is_filled_from_the_store(hub: StreamHub, st
     3, 4, 5 and 6: it gets 3, then everything after it from the store, each event once."""
     task_id = str(uuid.uuid4())
     for seq in (1, 2):
-        await store.append(task_id, seq, EventKind.CONTENT, content_data(str(seq)))
+        await store.append(Lease(task_id, 1), seq, EventKind.CONTENT, content_data(str(seq)))
     relay = StreamRelay(store, hub)
     batches = relay.events_after(task_id, 0, _not_persisted)
     received = [await anext(batches)]
@@ -141,8 +142,8 @@ async def test_a_gap_in_a_live_batch_is_filled_from_the_store(hub: StreamHub, st
             message = b"%d content 0 %b" % (seq, content_data(str(seq)))
             await redis.publish(redis_keys.stream_channel(task_id), message)
         for seq in (3, 4, 5):
-            await store.append(task_id, seq, EventKind.CONTENT, content_data(str(seq)))
-        await store.append(task_id, 6, EventKind.DONE, done_data("completed"))
+            await store.append(Lease(task_id, 1), seq, EventKind.CONTENT, content_data(str(seq)))
+        await store.append(Lease(task_id, 1), 6, EventKind.DONE, done_data("completed"))
         await _until_announced(probe, 6)
     received += [batch async for batch in batches]
     assert _seqs(received) == [[1, 2], [3], [4, 5, 6]]

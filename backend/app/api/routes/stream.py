@@ -1,10 +1,20 @@
+import logging
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
+from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError
 
-from app.api.deps import AutocommitSessionFactoryDep, RelayDep, SessionDep, SettingsDep, ShutdownDep, StoreDep
+from app.api.deps import (
+    AutocommitSessionFactoryDep,
+    LeasesDep,
+    RelayDep,
+    SettingsDep,
+    ShutdownDep,
+    StoreDep,
+)
 from app.api.sse import SseResponse
 from app.models import StopAccepted
 from app.services import messages
@@ -14,6 +24,7 @@ from app.streaming.events import StreamEvent, with_append_time
 from app.streaming.hub import HubUnavailableError
 from app.streaming.relay import StreamInterruptedError
 
+logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/stream", tags=["stream"])
 
 # A client that takes no bytes for this long is dropped; it can resume with its last id.
@@ -65,8 +76,11 @@ async def stream(
             async with aclosing(batches):
                 async for batch in batches:
                     yield _encode(batch, timing)
-        except (StreamInterruptedError, HubUnavailableError):
-            # No terminal event was sent, so the client knows to resume from its last id.
+        except (StreamInterruptedError, HubUnavailableError, RedisError, DBAPIError, OSError) as error:
+            # No terminal event was sent, so the client knows to resume from its last id; a backing service that
+            # went away mid-body (Redis, PostgreSQL) ends the body cleanly too, never as a truncated response.
+            if not isinstance(error, StreamInterruptedError | HubUnavailableError):
+                logger.warning("stream %s ended for resumption: %r", task_id, error)
             return
 
     return SseResponse(
@@ -84,10 +98,13 @@ async def stream(
     response_model=StopAccepted,
     responses={404: {"description": "No such task"}},
 )
-async def cancel(task_id: TaskId, session: SessionDep, store: StoreDep) -> StopAccepted:
+async def cancel(
+    task_id: TaskId, sessions: AutocommitSessionFactoryDep, store: StoreDep, leases: LeasesDep, settings: SettingsDep
+) -> StopAccepted:
     """Stop generating (not just this connection): the partial answer is kept with status `cancelled`, and
-    every viewer's stream ends with `{"done": true, "status": "cancelled"}`. Safe to repeat."""
-    return StopAccepted(task_id=task_id, status=await request_stop(session, store, task_id))
+    every viewer's stream ends with `{"done": true, "status": "cancelled"}`. Safe to repeat. An answer whose
+    worker is gone is ended at once; one a worker holds ends within moments (`status` says `streaming` meanwhile)."""
+    return StopAccepted(task_id=task_id, status=await request_stop(sessions, store, leases, settings, task_id))
 
 
 def _cursor(after: int | None, last_event_id: str | None) -> int:

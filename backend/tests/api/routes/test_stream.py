@@ -72,7 +72,8 @@ async def test_disconnect_does_not_stop_generation(api: httpx.AsyncClient) -> No
     assert answer["status"] == "completed"
     events = await read_stream(api, accepted["task_id"])
     assert answer["content"] == assemble(events)
-    assert sum("content" in e.data for e in events) == 30
+    # At most one event per token: the worker joins tokens that arrive together (more of them under load).
+    assert 1 <= sum("content" in e.data for e in events) <= 30
 
 
 async def test_many_viewers_receive_identical_streams(api: httpx.AsyncClient) -> None:

@@ -1,0 +1,69 @@
+"""Redis and PostgreSQL faults on real processes, with answers streaming and viewers watching."""
+
+import asyncio
+import time
+
+import pytest
+
+from tests.chaos.answers import assert_whole, record, start_answers, until_streaming
+from tests.chaos.stack import ChaosStack
+
+# A fault test waits out leases, outages and grace periods.
+pytestmark = pytest.mark.timeout(300)
+
+_STREAMING = "[sim tokens=100 tps=10 ttft_ms=0 reasoning_tokens=0]"
+
+
+async def _redis_outage(stack: ChaosStack, seconds: float, *, wipe: bool) -> float:
+    def outage() -> None:
+        with stack.redis_down(wipe=wipe):
+            time.sleep(seconds)
+
+    fault_at = time.monotonic()
+    await asyncio.to_thread(outage)
+    return fault_at
+
+
+async def test_redis_restarted_with_its_data_after_5_s(chaos: ChaosStack) -> None:
+    answers = await start_answers(chaos, 5, _STREAMING)
+    await until_streaming(answers)
+    fault_at = await _redis_outage(chaos, 5, wipe=False)
+    stored = await assert_whole(chaos, answers)
+    assert all(message["status"] == "completed" for message in stored), "a 5 s outage is survived, not failed"
+    record("Redis restarted (AOF), down 5 s", [a.viewer for a in answers], fault_at)
+
+
+async def test_redis_restarted_empty(chaos: ChaosStack) -> None:
+    answers = await start_answers(chaos, 5, _STREAMING)
+    await until_streaming(answers)
+    fault_at = await _redis_outage(chaos, 1, wipe=True)
+    stored = await assert_whole(chaos, answers)
+    assert all(message["status"] == "completed" for message in stored)
+    # The workers rewrote what Redis lost: a snapshot of the text so far, then on.
+    assert all(any(event.data.get("reason") == "recovered" for event in a.viewer.events) for a in answers)
+    record("Redis restarted empty", [a.viewer for a in answers], fault_at)
+
+
+async def test_redis_blinking_for_a_tenth_of_a_second(chaos: ChaosStack) -> None:
+    answers = await start_answers(chaos, 5, _STREAMING)
+    await until_streaming(answers)
+    fault_at = await _redis_outage(chaos, 0.1, wipe=False)
+    stored = await assert_whole(chaos, answers)
+    assert all(message["status"] == "completed" for message in stored)
+    record("Redis blinking 0.1 s", [a.viewer for a in answers], fault_at)
+
+
+async def test_postgres_stopped_for_15_s_while_answers_finish(chaos: ChaosStack) -> None:
+    # 6 s answers: they all finish while PostgreSQL is away, so their final saves wait for it.
+    answers = await start_answers(chaos, 5, "[sim tokens=40 tps=10 ttft_ms=0 reasoning_tokens=0]")
+    await until_streaming(answers)
+
+    def outage() -> None:
+        with chaos.postgres_down():
+            time.sleep(15)
+
+    fault_at = time.monotonic()
+    await asyncio.to_thread(outage)
+    stored = await assert_whole(chaos, answers)
+    assert all(message["status"] == "completed" for message in stored)
+    record("PostgreSQL stopped 15 s", [a.viewer for a in answers], fault_at)
