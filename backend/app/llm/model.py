@@ -29,6 +29,21 @@ from app.streaming.events import EventKind
 logger = logging.getLogger(__name__)
 
 
+class _UpstreamPosition:
+    """The response a resumable stream reads and the last event it has read of it, kept across a retry so the
+    retry reattaches there; updated once per network read."""
+
+    __slots__ = ("response_id", "sequence_number")
+
+    def __init__(self, resume: UpstreamCursor | None) -> None:
+        # None until the stream's `response.created` event names the response.
+        self.response_id = resume.response_id if resume is not None else None
+        self.sequence_number = resume.sequence_number if resume is not None else -1
+
+    def cursor(self) -> UpstreamCursor | None:
+        return None if self.response_id is None else UpstreamCursor(self.response_id, self.sequence_number)
+
+
 class ChatModel:
     def __init__(self, client: AsyncOpenAI, settings: Settings) -> None:
         self._client = client
@@ -92,7 +107,7 @@ class ChatModel:
         except openai.OpenAIError as error:
             logger.warning("could not cancel upstream response %s: %r", response_id, error)
 
-    def _upstream_position(self, resume: UpstreamCursor | None) -> "_UpstreamPosition | None":
+    def _upstream_position(self, resume: UpstreamCursor | None) -> _UpstreamPosition | None:
         """Where the stream is in its upstream response, tracked only when it can be reattached."""
         if self._settings.openai_api_style is ApiStyle.CHAT_COMPLETIONS:
             if resume is not None:
@@ -102,13 +117,13 @@ class ChatModel:
             return None
         return _UpstreamPosition(resume)
 
-    def _open_stream(self, turns: list[ChatTurn], position: "_UpstreamPosition | None") -> AsyncGenerator[ModelBatch]:
+    def _open_stream(self, turns: list[ChatTurn], position: _UpstreamPosition | None) -> AsyncGenerator[ModelBatch]:
         if self._settings.openai_api_style is ApiStyle.CHAT_COMPLETIONS:
             return self._stream_chat_completions(turns)
         return self._stream_responses(turns, position)
 
     def _open_responses(
-        self, turns: list[ChatTurn], position: "_UpstreamPosition | None"
+        self, turns: list[ChatTurn], position: _UpstreamPosition | None
     ) -> AbstractAsyncContextManager[AsyncAPIResponse[Any]]:
         """The raw streaming response: the SDK builds, sends and retries the request and maps error statuses
         to its exceptions; the events themselves are parsed in app.llm.sse_lines (per-token cost)."""
@@ -131,7 +146,7 @@ class ChatModel:
         )
 
     async def _stream_responses(
-        self, turns: list[ChatTurn], position: "_UpstreamPosition | None"
+        self, turns: list[ChatTurn], position: _UpstreamPosition | None
     ) -> AsyncGenerator[ModelBatch]:
         async with self._open_responses(turns, position) as response:
             async for events in json_payloads(response.iter_bytes()):
@@ -152,13 +167,11 @@ class ChatModel:
                         break
                     elif kind == "response.created" and position is not None:
                         position.response_id = event["response"]["id"]
-                cursor = None
                 if position is not None:
                     position.sequence_number = events[-1].get("sequence_number", position.sequence_number)
-                    cursor = position.cursor()
                 if deltas:
                     # What came before a failure in the same read is kept.
-                    yield ModelBatch(coalesced(deltas), cursor)
+                    yield ModelBatch(coalesced(deltas), None if position is None else position.cursor())
                 if failure is not None:
                     raise ModelStreamError(failure)
 
@@ -175,21 +188,6 @@ class ChatModel:
                 ]
                 if texts:
                     yield ModelBatch([ModelDelta(EventKind.CONTENT, "".join(texts))], None)
-
-
-class _UpstreamPosition:
-    """The response a resumable stream reads and the last event it has read of it, kept across a retry so the
-    retry reattaches there; updated once per network read."""
-
-    __slots__ = ("response_id", "sequence_number")
-
-    def __init__(self, resume: UpstreamCursor | None) -> None:
-        # None until the stream's `response.created` event names the response.
-        self.response_id = resume.response_id if resume is not None else None
-        self.sequence_number = resume.sequence_number if resume is not None else -1
-
-    def cursor(self) -> UpstreamCursor | None:
-        return None if self.response_id is None else UpstreamCursor(self.response_id, self.sequence_number)
 
 
 class ModelStreamError(Exception):

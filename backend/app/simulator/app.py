@@ -169,7 +169,8 @@ def create_app(
         response = background.get(request.path_params["response_id"])
         stream, starting_after = _stream_query(request)
         if stream:
-            body = connection_stream(response, starting_after, faults=None)
+            # Faults strike the creating request's connection only, so that a client can always reattach.
+            body = connection_stream(response, starting_after, FaultProfile())
             return StreamingResponse(body, media_type="text/event-stream", headers=_SSE_HEADERS)
         return JsonResponse(response.response_object())
 

@@ -163,15 +163,12 @@ class BackgroundResponses:
         del self._responses[response_id]
 
 
-async def connection_stream(
-    response: BackgroundResponse, after: int, faults: FaultProfile | None
-) -> AsyncIterator[bytes]:
+async def connection_stream(response: BackgroundResponse, after: int, faults: FaultProfile) -> AsyncIterator[bytes]:
     """What one connection reads of a response's log: the frames numbered above `after`, stalled or cut where
-    `faults` ask (None for a connection that is never interrupted).
+    `faults` ask.
     """
-    batches = response.frames_after(after)
-    deltas_left = None if faults is None else faults.interrupts_after
-    async for batch in batches:
+    deltas_left = faults.interrupts_after
+    async for batch in response.frames_after(after):
         if deltas_left is None:
             yield _joined(batch)
             continue
@@ -181,7 +178,6 @@ async def connection_stream(
             continue
         if split:
             yield _joined(batch[:split])
-        assert faults is not None  # deltas were counted, so faults were asked for
         await _interrupt(faults)
         deltas_left = None
         if split < len(batch):
