@@ -50,16 +50,22 @@ class StreamRelay:
                 if not backlog and not checked_persisted:
                     checked_persisted = True
                     last = await self._store.last_event(task_id)
-                    if last is not None and last.is_terminal and last.seq <= cursor:
-                        return  # the viewer already has the whole answer
                     if last is None:
                         # Nothing in Redis: either not started yet, or expired after it was persisted.
                         answer = await persisted()
                         if answer is not None:
-                            rest = [event for event in answer if event.seq > cursor]
-                            if rest:
-                                yield rest
-                            return
+                            # Ended, but "not started yet" may still have been the case when Redis was read: a
+                            # quick answer can be written and saved in between. Its events (all in Redis before
+                            # it is saved) are then the answer, published since the subscription, so in the feed;
+                            # the snapshot is only for events that are gone.
+                            last = await self._store.last_event(task_id)
+                            if last is None:
+                                rest = [event for event in answer if event.seq > cursor]
+                                if rest:
+                                    yield rest
+                                return
+                    if last is not None and last.is_terminal and last.seq <= cursor:
+                        return  # the viewer already has the whole answer
                 while True:
                     item = await feed.next_batch()
                     if item is FeedSignal.CLOSED:
