@@ -27,7 +27,7 @@ help: ## List the targets
 bootstrap: ## Install whatever is missing (Debian packages, uv, Python deps); fast when nothing is
 	@[ -n "$(BOOTSTRAPPED)" ] || bash scripts/bootstrap.sh
 
-dev: bootstrap $(FRONTEND_BUILD) ## Run Redis, PostgreSQL, migrations, simulator, worker, API and web app until Ctrl-C
+dev: bootstrap $(FRONTEND_BUILD) ## Run Redis, PostgreSQL, migrations, simulator, workers, API and web app until Ctrl-C
 	$(BACKEND_RUN) python -m app.devstack
 
 # -k: one failing check does not hide the others' results; the sub-make still exits non-zero if any failed.
@@ -49,6 +49,10 @@ bench-model-read: bootstrap ## Worker CPU per token reading a model stream, by S
 .PHONY: bench-api-requests
 bench-api-requests: bootstrap ## API CPU per request by endpoint (what a user costs the API besides streaming)
 	$(BACKEND_RUN) python -m benchmarks.api_requests
+
+.PHONY: reliability
+reliability: bootstrap ## The chaos suite 3 times on real processes; writes the fault table, docs/reliability.md
+	$(BACKEND_RUN) python -m benchmarks.reliability $(RELIABILITY_ARGS)
 
 .PHONY: bench-transport
 bench-transport: bootstrap ## Redis against PostgreSQL polling and LISTEN/NOTIFY: latency, loss, CPU, connections

@@ -124,7 +124,7 @@ async def _assert_takes_the_next_message(stack: ChaosStack, api: httpx.AsyncClie
     assert viewer.terminal.data.get("status") == "completed"
 
 
-def record(fault: str, viewers: list[Viewer], fault_at: float, **extra: object) -> None:
+def record(fault: str, *, sees: str, viewers: list[Viewer], fault_at: float, **extra: object) -> None:
     """For the fault table (make reliability): what the viewers saw of this fault, one JSON line per run. Called
     after the checks passed, so every run recorded lost no event and no text."""
     path = os.environ.get("CHAOS_RECORD")
@@ -132,6 +132,7 @@ def record(fault: str, viewers: list[Viewer], fault_at: float, **extra: object) 
         return
     row = {
         "fault": fault,
+        "sees": sees,
         "answers": len(viewers),
         "resumed_after": [viewer.resumed_after(fault_at) for viewer in viewers],
         "ended_after": [(viewer.arrivals[-1] - fault_at) if viewer.arrivals else None for viewer in viewers],

@@ -30,7 +30,12 @@ async def test_redis_restarted_with_its_data_after_5_s(chaos: ChaosStack) -> Non
     fault_at = await _redis_outage(chaos, 5, wipe=False)
     stored = await assert_whole(chaos, answers)
     assert all(message["status"] == "completed" for message in stored), "a 5 s outage is survived, not failed"
-    record("Redis restarted (AOF), down 5 s", [a.viewer for a in answers], fault_at)
+    record(
+        "Redis restarted (AOF), down 5 s",
+        sees="the answer pauses, then continues (the viewer reconnects)",
+        viewers=[a.viewer for a in answers],
+        fault_at=fault_at,
+    )
 
 
 async def test_redis_restarted_empty(chaos: ChaosStack) -> None:
@@ -41,7 +46,12 @@ async def test_redis_restarted_empty(chaos: ChaosStack) -> None:
     assert all(message["status"] == "completed" for message in stored)
     # The workers rewrote what Redis lost: a snapshot of the text so far, then on.
     assert all(any(event.data.get("reason") == "recovered" for event in a.viewer.events) for a in answers)
-    record("Redis restarted empty", [a.viewer for a in answers], fault_at)
+    record(
+        "Redis restarted empty",
+        sees="the answer pauses, then continues after a snapshot of the text so far",
+        viewers=[a.viewer for a in answers],
+        fault_at=fault_at,
+    )
 
 
 async def test_redis_blinking_for_a_tenth_of_a_second(chaos: ChaosStack) -> None:
@@ -50,7 +60,12 @@ async def test_redis_blinking_for_a_tenth_of_a_second(chaos: ChaosStack) -> None
     fault_at = await _redis_outage(chaos, 0.1, wipe=False)
     stored = await assert_whole(chaos, answers)
     assert all(message["status"] == "completed" for message in stored)
-    record("Redis blinking 0.1 s", [a.viewer for a in answers], fault_at)
+    record(
+        "Redis blinking 0.1 s",
+        sees="nothing visible, or a reconnect",
+        viewers=[a.viewer for a in answers],
+        fault_at=fault_at,
+    )
 
 
 async def test_postgres_stopped_for_15_s_while_answers_finish(chaos: ChaosStack) -> None:
@@ -66,4 +81,9 @@ async def test_postgres_stopped_for_15_s_while_answers_finish(chaos: ChaosStack)
     await asyncio.to_thread(outage)
     stored = await assert_whole(chaos, answers)
     assert all(message["status"] == "completed" for message in stored)
-    record("PostgreSQL stopped 15 s", [a.viewer for a in answers], fault_at)
+    record(
+        "PostgreSQL stopped 15 s",
+        sees="all the text streams; the end arrives once PostgreSQL is back",
+        viewers=[a.viewer for a in answers],
+        fault_at=fault_at,
+    )

@@ -48,7 +48,14 @@ async def test_a_killed_worker_s_answers_are_taken_over(mode: str, request: pyte
         restarted = _restarted([event.data for event in answer.viewer.events])
         # Background mode continues the same upstream response; otherwise the answer starts over, and says so.
         assert restarted is (mode == "restart")
-    record(f"worker SIGKILL, takeover by {mode}", [a.viewer for a in orphaned], fault_at)
+    record(
+        f"worker SIGKILL, takeover by {mode}",
+        sees="the answer pauses, then continues where it was"
+        if mode == "continue"
+        else "the answer pauses, then starts over (marked restarted)",
+        viewers=[a.viewer for a in orphaned],
+        fault_at=fault_at,
+    )
 
 
 async def test_a_frozen_worker_cannot_write_after_its_answers_are_taken_over(chaos: ChaosStack) -> None:
@@ -70,7 +77,12 @@ async def test_a_frozen_worker_cannot_write_after_its_answers_are_taken_over(cha
     # as text the stored answer lacks, both checked above).
     log = chaos.workers[victim].output()
     assert "taken over by another worker; stopping here" in log
-    record("worker frozen (SIGSTOP) past its lease", [a.viewer for a in frozen], fault_at)
+    record(
+        "worker frozen (SIGSTOP) past its lease",
+        sees="the answer pauses, then starts over on another worker; the frozen one writes nothing more",
+        viewers=[a.viewer for a in frozen],
+        fault_at=fault_at,
+    )
 
 
 async def test_the_only_worker_killed_and_a_new_one_started_20_s_later(chaos: ChaosStack) -> None:
@@ -84,7 +96,12 @@ async def test_the_only_worker_killed_and_a_new_one_started_20_s_later(chaos: Ch
     await asyncio.to_thread(chaos.start_worker_again, "worker-a")
 
     await assert_whole(chaos, answers)
-    record("the only worker SIGKILLed, a new one 20 s later", [a.viewer for a in answers], fault_at)
+    record(
+        "the only worker SIGKILLed, a new one 20 s later",
+        sees="the answer pauses until a worker is back, then starts over",
+        viewers=[a.viewer for a in answers],
+        fault_at=fault_at,
+    )
 
 
 async def test_stop_ends_an_orphan_at_once(chaos: ChaosStack) -> None:
@@ -101,12 +118,21 @@ async def test_stop_ends_an_orphan_at_once(chaos: ChaosStack) -> None:
             stopped = await api.post(f"/stream/{answers[0].task_id}/cancel")
         assert stopped.status_code == 202
         assert stopped.json()["status"] == "cancelled"
-        stored = await assert_whole(chaos, answers)
+        viewer = await answers[0].following
     finally:
         chaos.signal_worker(other, signal.SIGCONT)
+    assert viewer.terminal is not None
+    assert viewer.terminal.data == {"done": True, "status": "cancelled"}
+    assert (viewer.ended_after or 0) > 0
+    stored = await assert_whole(chaos, answers)
     assert stored[0]["status"] == "cancelled"
     assert stored[0]["content"], "the text Redis held is kept"
-    record("stop of an orphan (its worker gone)", [a.viewer for a in answers], fault_at)
+    record(
+        "stop of an orphan (its worker gone)",
+        sees="Stop ends it at once as stopped, the text so far kept",
+        viewers=[a.viewer for a in answers],
+        fault_at=fault_at,
+    )
 
 
 async def test_sigterm_hands_answers_longer_than_the_grace_period_to_another_worker(chaos: ChaosStack) -> None:
@@ -127,8 +153,9 @@ async def test_sigterm_hands_answers_longer_than_the_grace_period_to_another_wor
         assert resumed < TAKEOVER_BOUND_SECONDS
     record(
         "worker SIGTERM, answers longer than the grace period",
-        [a.viewer for a in handed],
-        fault_at,
+        sees="the answer pauses briefly at the end of the grace period, then starts over on another worker",
+        viewers=[a.viewer for a in handed],
+        fault_at=fault_at,
         exited_after=exited_after,
     )
 
@@ -142,7 +169,12 @@ async def test_a_send_while_the_broker_is_down_is_answered_once_it_is_back(chaos
     viewer = await Viewer(chaos.api_url, accepted["task_id"]).follow(within=120)
     assert viewer.terminal is not None
     assert viewer.terminal.data["status"] == "completed"
-    record("broker (Redis) down at send time", [viewer], fault_at)
+    record(
+        "broker (Redis) down at send time",
+        sees="the send is accepted; the answer starts once Redis is back",
+        viewers=[viewer],
+        fault_at=fault_at,
+    )
 
 
 def _stop_gracefully(stack: ChaosStack, name: str) -> None:
