@@ -60,6 +60,9 @@ class HeldLease:
     @contextmanager
     def interruptible_wait(self) -> Iterator[None]:
         self.interruptible = True
+        if self.interruption is not None:
+            # Asked while the answer was busy before its first wait (reading its history, say): end that wait at once.
+            self.task.cancel()
         try:
             yield
         finally:

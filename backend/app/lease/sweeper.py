@@ -74,17 +74,16 @@ class Sweeper:
                     .limit(_ROWS_PER_SWEEP)
                 )
             ).all()
-        rows = [row for row in rows if row[1] is not None]
-        if not rows:
+        answers = [(message_id, task_id, status) for message_id, task_id, status in rows if task_id is not None]
+        if not answers:
             return 0, 0
-        registered = await self._leases.is_registered([task_id for _, task_id, _ in rows if task_id is not None])
-        uncovered = [row for row, covered in zip(rows, registered, strict=True) if not covered]
+        registered = await self._leases.is_registered([task_id for _, task_id, _ in answers])
+        uncovered = [answer for answer, covered in zip(answers, registered, strict=True) if not covered]
         pending = [
             (message_id, task_id) for message_id, task_id, status in uncovered if status is MessageStatus.PENDING
         ]
-        streaming = [task_id for _, task_id, status in uncovered if status is MessageStatus.STREAMING and task_id]
+        streaming = [task_id for _, task_id, status in uncovered if status is MessageStatus.STREAMING]
         for message_id, task_id in pending:
-            assert task_id is not None
             await self._enqueue(message_id, task_id)
         if pending:
             # Touched, so that it is queued again only if it stays unstarted as long again.

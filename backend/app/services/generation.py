@@ -66,12 +66,10 @@ class GenerationService:
         self._settings = settings
         self._request_title = request_title
 
-    async def generate(self, task_id: str) -> None:
-        """Answer a queued task, unless another worker holds it or it has ended (a duplicate delivery)."""
-        await self.take(task_id)
-
     async def take(self, task_id: str) -> None:
-        """Take the answer's lease if nobody holds it, and carry the answer to its end (or to the next worker)."""
+        """Take the answer's lease if nobody holds it, and carry the answer to its end (or to the next worker):
+        for a queued task, and for an answer whose lease expired. A duplicate delivery, or a task whose answer
+        another worker holds or has ended, does nothing."""
         taken = await self._leases.take(task_id, self._keeper.owner)
         if taken is None:
             logger.info("answer %s skipped: another worker holds it, or it has ended", task_id)

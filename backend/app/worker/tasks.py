@@ -10,15 +10,14 @@ from app.worker.celery_app import GENERATE_ANSWER, TITLE_CONVERSATION, celery_ap
 from app.worker.runtime import close_runtime, get_runtime, shutdown_runtime
 
 
-# The task id is the answer's: its lease, stream and row are found by it. The argument (the assistant message's
-# id) is kept in the message for compatibility with tasks queued before the lease existed.
+# The task id is the answer's: its lease, stream and row are found by it. The argument, the assistant message's
+# id, stays in the message for tasks queued before the lease existed and for operators reading the queue.
 @celery_app.task(name=GENERATE_ANSWER, bind=True)
-def generate_answer(self: Task[[str], None], message_id: str) -> None:
-    del message_id
+def generate_answer(self: Task[[str], None], _message_id: str) -> None:
     runtime = get_runtime()
     task_id = self.request.id
     assert task_id is not None
-    runtime.run(runtime.generation.generate(task_id))
+    runtime.run(runtime.generation.take(task_id))
 
 
 @celery_app.task(name=TITLE_CONVERSATION)

@@ -120,3 +120,17 @@ async def test_shutdown_lets_short_answers_finish_and_hands_the_rest_over(redis:
     await _take(redis, str(uuid.uuid4()), lease_seconds=0.01)
     await asyncio.sleep(0.05)
     assert await keeper.take_expired_once() == 0
+
+
+async def test_an_interruption_noted_while_busy_ends_the_next_wait_at_once(redis: Redis, keeper: LeaseKeeper) -> None:
+    lease = await _take(redis, str(uuid.uuid4()))
+
+    async def answer() -> None:
+        with keeper.holding(lease) as held:
+            held.interrupt(Interruption.STOP)  # busy (not waiting for the model): only noted
+            await asyncio.sleep(0)
+            with held.interruptible_wait():
+                await asyncio.sleep(30)  # the model, silent
+
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(answer(), timeout=5)

@@ -138,7 +138,7 @@ async def test_the_final_message_is_saved_before_the_terminal_event(service: _Se
             seen.append((await _row(service, task_id)).status)
 
     service.store.before_append.append(row_status_at_the_terminal_event)
-    await service.generation.generate(task_id)
+    await service.generation.take(task_id)
     # Whoever sees the end of the stream and reloads finds the answer final.
     assert seen == [MessageStatus.COMPLETED]
 
@@ -155,7 +155,7 @@ async def test_a_stop_that_only_comes_back_with_an_append_stops_the_answer(servi
             flagged_at.append(seq)
 
     service.store.before_append.append(flag_after_three_events)
-    await asyncio.wait_for(service.generation.generate(task_id), timeout=60)
+    await asyncio.wait_for(service.generation.take(task_id), timeout=60)
     events = await service.store.read_after(task_id, 0)
     # The append that carried the flag back was the last content event; then the stop's terminal event.
     assert [e.kind for e in events] == [EventKind.CONTENT] * 3 + [EventKind.DONE]
@@ -176,7 +176,7 @@ async def test_a_stop_that_arrives_while_an_event_is_written_takes_effect_right_
             held.interrupt(Interruption.STOP)
 
     service.store.before_append.append(stop_while_writing_the_fifth)
-    await asyncio.wait_for(service.generation.generate(task_id), timeout=60)
+    await asyncio.wait_for(service.generation.take(task_id), timeout=60)
     events = await service.store.read_after(task_id, 0)
     # The fifth event was written whole, and nothing came after it but the terminal event.
     assert [e.seq for e in events] == [1, 2, 3, 4, 5, 6]
