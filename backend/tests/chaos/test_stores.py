@@ -24,48 +24,25 @@ async def _redis_outage(stack: ChaosStack, seconds: float, *, wipe: bool) -> flo
     return fault_at
 
 
-async def test_redis_restarted_with_its_data_after_5_s(chaos: ChaosStack) -> None:
+@pytest.mark.parametrize(
+    ("fault", "seconds", "wipe", "sees"),
+    [
+        ("Redis restarted (AOF), down 5 s", 5.0, False, "the answer pauses, then continues (the viewer reconnects)"),
+        ("Redis restarted empty", 1.0, True, "the answer pauses, then continues after a snapshot of the text so far"),
+        ("Redis blinking 0.1 s", 0.1, False, "nothing visible, or a reconnect"),
+    ],
+    ids=["restarted-with-aof", "restarted-empty", "blinking"],
+)
+async def test_a_redis_outage_is_survived(chaos: ChaosStack, fault: str, seconds: float, wipe: bool, sees: str) -> None:
     answers = await start_answers(chaos, 5, _STREAMING)
     await until_streaming(answers)
-    fault_at = await _redis_outage(chaos, 5, wipe=False)
+    fault_at = await _redis_outage(chaos, seconds, wipe=wipe)
     stored = await assert_whole(chaos, answers)
-    assert all(message["status"] == "completed" for message in stored), "a 5 s outage is survived, not failed"
-    record(
-        "Redis restarted (AOF), down 5 s",
-        sees="the answer pauses, then continues (the viewer reconnects)",
-        viewers=[a.viewer for a in answers],
-        fault_at=fault_at,
-    )
-
-
-async def test_redis_restarted_empty(chaos: ChaosStack) -> None:
-    answers = await start_answers(chaos, 5, _STREAMING)
-    await until_streaming(answers)
-    fault_at = await _redis_outage(chaos, 1, wipe=True)
-    stored = await assert_whole(chaos, answers)
-    assert all(message["status"] == "completed" for message in stored)
-    # The workers rewrote what Redis lost: a snapshot of the text so far, then on.
-    assert all(any(event.data.get("reason") == "recovered" for event in a.viewer.events) for a in answers)
-    record(
-        "Redis restarted empty",
-        sees="the answer pauses, then continues after a snapshot of the text so far",
-        viewers=[a.viewer for a in answers],
-        fault_at=fault_at,
-    )
-
-
-async def test_redis_blinking_for_a_tenth_of_a_second(chaos: ChaosStack) -> None:
-    answers = await start_answers(chaos, 5, _STREAMING)
-    await until_streaming(answers)
-    fault_at = await _redis_outage(chaos, 0.1, wipe=False)
-    stored = await assert_whole(chaos, answers)
-    assert all(message["status"] == "completed" for message in stored)
-    record(
-        "Redis blinking 0.1 s",
-        sees="nothing visible, or a reconnect",
-        viewers=[a.viewer for a in answers],
-        fault_at=fault_at,
-    )
+    assert all(message["status"] == "completed" for message in stored), "survived, not failed"
+    if wipe:
+        # The workers rewrote what Redis lost: a snapshot of the text so far, then on.
+        assert all(any(event.data.get("reason") == "recovered" for event in a.viewer.events) for a in answers)
+    record(fault, sees=sees, viewers=[a.viewer for a in answers], fault_at=fault_at)
 
 
 async def test_postgres_stopped_for_15_s_while_answers_finish(chaos: ChaosStack) -> None:
