@@ -9,7 +9,8 @@ on the same loop, started by the process's LeaseKeeper rather than by a task.
 import asyncio
 import threading
 from collections.abc import Coroutine
-from concurrent.futures import Future
+from concurrent.futures import CancelledError, Future
+from contextlib import suppress
 from typing import Any, TypeVar
 
 import uvloop
@@ -34,6 +35,9 @@ from app.worker.celery_app import celery_app
 from app.worker.dispatch import TaskQueue
 
 T = TypeVar("T")
+
+# After the grace period, how long handing the unfinished answers over may take.
+_HANDOVER_SECONDS = 10.0
 
 
 class WorkerRuntime:
@@ -67,6 +71,11 @@ class WorkerRuntime:
             self._shutting_down = asyncio.run_coroutine_threadsafe(self._keeper.shut_down(grace), self._loop)
 
     def close(self) -> None:
+        if self._shutting_down is not None:
+            # Celery waited only for its own tasks; takeovers running on this loop are handed over here too.
+            grace = self._settings.worker_shutdown_grace_seconds
+            with suppress(TimeoutError, CancelledError):
+                self._shutting_down.result(timeout=grace + _HANDOVER_SECONDS)
         self.run(self._close())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
