@@ -98,6 +98,9 @@ class GenerationService:
             if outcome.handed_over:
                 await self._leases.hand_over(taken.lease)
             return
+        if outcome.status is not MessageStatus.COMPLETED and taken.response_id is not None and answer.upstream is None:
+            # Ended before reading on: a background response a lost worker started goes on upstream until told.
+            await self._model.cancel_upstream(taken.response_id)
         concluded = await answers.conclude(
             self._sessions, self._leases, answer, claimed.message_id, outcome, self._settings.db_outage_seconds
         )
