@@ -1,12 +1,16 @@
 """Database tables and the API's public shapes, per entity: Base, Create, Update, Public."""
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
 import sqlalchemy as sa
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 from sqlmodel import Field, Relationship, SQLModel
 
 from app.core.config import get_settings
@@ -16,24 +20,66 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _within_message_limit(content: str) -> str:
-    limit = get_settings().max_message_chars
-    if len(content) > limit:
-        raise ValueError(f"message is {len(content)} characters long; the limit is {limit}")
-    return content
+# What str.strip trims (str.isspace), spelled out for the schema's pattern: "\s" means other characters in
+# other regex dialects (ECMA-262's includes U+FEFF, Python's does not; Python's includes U+001C to U+001F).
+WHITESPACE_CLASS = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# No NUL, and one character at least that is not whitespace.
+TEXT_PATTERN = rf"^[^\x00]*[^\x00{WHITESPACE_CLASS}][^\x00]*$"
 
 
-def _within_title_limit(title: str) -> str:
-    limit = get_settings().max_title_chars
-    if len(title) > limit:
-        raise ValueError(f"title is {len(title)} characters long; the limit is {limit}")
-    return title
+def _checked_text(text: str, what: str, limit: int) -> str:
+    """``text`` trimmed, if it is storable text of at most ``limit`` characters that is not only whitespace."""
+    # Counted as sent, before trimming, so that the schema's maxLength is exactly the rule.
+    if len(text) > limit:
+        raise ValueError(f"{what} is {len(text)} characters long; the limit is {limit}")
+    # PostgreSQL text cannot hold NUL: refused here with a 422 that says so, not by the database with a 503.
+    if "\x00" in text:
+        raise ValueError(f"{what} contains a NUL character (\\u0000), which cannot be stored")
+    # A JSON escape can name half of a surrogate pair ("\\ud800"), which is no character and has no UTF-8 form.
+    if not text.isascii():
+        try:
+            text.encode()
+        except UnicodeEncodeError as error:
+            raise ValueError(
+                f"{what} contains a lone surrogate at character {error.start}, which is not valid Unicode"
+            ) from None
+    trimmed = text.strip()
+    if not trimmed:
+        raise ValueError(f"{what} is empty or only whitespace")
+    return trimmed
 
 
-MessageText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_within_message_limit)
-]
-TitleText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_within_title_limit)]
+def _message_limit() -> int:
+    return get_settings().max_message_chars
+
+
+def _title_limit() -> int:
+    return get_settings().max_title_chars
+
+
+def _message_text(content: str) -> str:
+    return _checked_text(content, "message", _message_limit())
+
+
+def _title_text(title: str) -> str:
+    return _checked_text(title, "title", _title_limit())
+
+
+@dataclass(frozen=True)
+class _TextRules:
+    """The validator's rules in the OpenAPI document, so that clients and fuzzers see them; the limit is the
+    settings' when the document is made."""
+
+    limit: Callable[[], int]
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema.update(minLength=1, maxLength=self.limit(), pattern=TEXT_PATTERN)
+        return json_schema
+
+
+MessageText = Annotated[str, AfterValidator(_message_text), _TextRules(_message_limit)]
+TitleText = Annotated[str, AfterValidator(_title_text), _TextRules(_title_limit)]
 
 
 class MessageRole(StrEnum):

@@ -1,13 +1,23 @@
 """Rejects request bodies over a size limit with 413, before they are read into memory."""
 
 import orjson
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-class BodyTooLargeError(Exception):
-    pass
+class BodyTooLargeError(HTTPException):
+    """Raised from ``receive`` when a body without a declared length outgrows the limit. An HTTPException, as
+    FastAPI lets only those through its body parsing (any other error there becomes a 400), and the app's
+    handler answers it with this 413."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, _too_large(max_bytes))
+
+
+def _too_large(max_bytes: int) -> str:
+    return f"request body exceeds {max_bytes} bytes"
 
 
 class BodyLimitMiddleware:
@@ -35,7 +45,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self._max_bytes:
-                    raise BodyTooLargeError
+                    raise BodyTooLargeError(self._max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -50,7 +60,7 @@ class BodyLimitMiddleware:
                 await self._reject(send)
 
     async def _reject(self, send: Send) -> None:
-        body = orjson.dumps({"detail": f"request body exceeds {self._max_bytes} bytes"})
+        body = orjson.dumps({"detail": _too_large(self._max_bytes)})
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})

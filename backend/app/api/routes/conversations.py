@@ -4,6 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from app.api.deps import AutocommitSessionDep, SessionDep
+from app.api.errors import BODY_ERRORS, UNAVAILABLE, Responses, error_response
 from app.models import (
     ConversationCreate,
     ConversationPublic,
@@ -13,10 +14,14 @@ from app.models import (
 )
 from app.services import conversations
 
-router = APIRouter(prefix="/conversations", tags=["conversations"])
+router = APIRouter(prefix="/conversations", tags=["conversations"], responses=UNAVAILABLE)
+
+NOT_FOUND: Responses = {404: error_response("No such conversation")}
+# The largest OFFSET PostgreSQL takes (bigint); past it a page would be a 503 instead of a 422.
+MAX_OFFSET = 2**63 - 1
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ConversationPublic)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ConversationPublic, responses=BODY_ERRORS)
 async def create_conversation(session: SessionDep, body: ConversationCreate | None = None) -> ConversationPublic:
     conversation = await conversations.create(session, body or ConversationCreate())
     return ConversationPublic.model_validate(conversation)
@@ -26,19 +31,19 @@ async def create_conversation(session: SessionDep, body: ConversationCreate | No
 async def list_conversations(
     session: AutocommitSessionDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> ConversationsPublic:
     page, count = await conversations.list_recent(session, limit, offset)
     return ConversationsPublic(data=[ConversationPublic.model_validate(c) for c in page], count=count)
 
 
-@router.get("/{conversation_id}", response_model=ConversationWithMessages)
+@router.get("/{conversation_id}", response_model=ConversationWithMessages, responses=NOT_FOUND)
 async def get_conversation(session: AutocommitSessionDep, conversation_id: uuid.UUID) -> ConversationWithMessages:
     conversation = await conversations.get(session, conversation_id, with_messages=True)
     return ConversationWithMessages.model_validate(conversation, from_attributes=True)
 
 
-@router.patch("/{conversation_id}", response_model=ConversationPublic)
+@router.patch("/{conversation_id}", response_model=ConversationPublic, responses={**NOT_FOUND, **BODY_ERRORS})
 async def rename_conversation(
     session: SessionDep, conversation_id: uuid.UUID, body: ConversationUpdate
 ) -> ConversationPublic:
@@ -46,6 +51,6 @@ async def rename_conversation(
     return ConversationPublic.model_validate(conversation)
 
 
-@router.delete("/{conversation_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{conversation_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
 async def delete_conversation(session: SessionDep, conversation_id: uuid.UUID) -> None:
     await conversations.delete(session, conversation_id)

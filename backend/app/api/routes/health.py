@@ -15,7 +15,9 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz", responses={503: {"description": "Redis or PostgreSQL does not answer; the same body says which"}}
+)
 async def readyz(state: StateDep) -> JSONResponse:
     """Redis and PostgreSQL answer; also says which model answers and whether it is simulated."""
     checks: dict[str, str] = {}

@@ -4,6 +4,7 @@ from contextlib import aclosing
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
+from pydantic import WithJsonSchema
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 
@@ -15,6 +16,7 @@ from app.api.deps import (
     ShutdownDep,
     StoreDep,
 )
+from app.api.errors import UNAVAILABLE, error_response
 from app.api.sse import SseResponse
 from app.models import StopAccepted
 from app.services import messages
@@ -25,7 +27,7 @@ from app.streaming.hub import HubUnavailableError
 from app.streaming.relay import StreamInterruptedError
 
 logger = logging.getLogger(__name__)
-router = APIRouter(prefix="/stream", tags=["stream"])
+router = APIRouter(prefix="/stream", tags=["stream"], responses=UNAVAILABLE)
 
 # A client that takes no bytes for this long is dropped; it can resume with its last id.
 SEND_TIMEOUT_SECONDS = 30
@@ -35,6 +37,19 @@ SHUTDOWN_GRACE_SECONDS = 2
 RECONNECT_HINT = b"retry: 1000\n\n"
 
 TaskId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+# Event ids count one answer's events from 1, and a cursor is one of them or 0. Eighteen digits bound it far
+# above any answer and far inside the 64-bit sequence numbers of Redis stream ids, which refuse 2^64 and more.
+MAX_EVENT_ID_DIGITS = 18
+MAX_EVENT_ID = 10**MAX_EVENT_ID_DIGITS - 1
+_EVENT_ID_PATTERN = rf"^[0-9]{{1,{MAX_EVENT_ID_DIGITS}}}$"
+_SSE_EVENT_SCHEMA = {
+    "type": "object",
+    "required": ["id", "data"],
+    "properties": {
+        "id": {"type": "string", "pattern": _EVENT_ID_PATTERN},
+        "data": {"type": "string", "contentMediaType": "application/json", "contentSchema": {"type": "object"}},
+    },
+}
 
 
 @router.get(
@@ -42,9 +57,14 @@ TaskId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_
     status_code=status.HTTP_200_OK,
     response_class=SseResponse,
     responses={
-        200: {"description": "Server-Sent Events; each `data:` is a JSON object, each `id:` the event's sequence"},
+        200: {
+            "description": "Server-Sent Events; each `data:` is a JSON object, each `id:` the event's sequence",
+            # In OpenAPI 3.1 the schema of an event stream describes one event, as an EventSource reads it.
+            "content": {"text/event-stream": {"schema": _SSE_EVENT_SCHEMA}},
+        },
         204: {"description": "The client already has every event, the terminal one included"},
-        404: {"description": "No such task"},
+        400: error_response(f"Last-Event-ID is not an event id (an integer from 0 to {MAX_EVENT_ID})"),
+        404: error_response("No such task"),
     },
 )
 async def stream(
@@ -53,11 +73,17 @@ async def stream(
     relay: RelayDep,
     shutdown: ShutdownDep,
     settings: SettingsDep,
-    after: Annotated[int | None, Query(ge=0, description="Resume after this event id")] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_EVENT_ID, description="Resume after this event id")] = None,
     timing: Annotated[
         bool, Query(description='Add "t", the event\'s append time in µs since the epoch, to each data object')
     ] = False,
-    last_event_id: Annotated[str | None, Header(description="Standard SSE resume header")] = None,
+    last_event_id: Annotated[
+        str | None,
+        # A header is a string or absent, never null; the pattern tells clients the rule, which _cursor checks
+        # (a 400, as for any bad header).
+        WithJsonSchema({"type": "string", "pattern": _EVENT_ID_PATTERN}),
+        Header(description="Standard SSE resume header"),
+    ] = None,
 ) -> Response:
     """Stream a generation's events after a cursor: `{"content"}`, `{"reasoning"}`, `{"snapshot"}`, then
     `{"done"}` or `{"error"}`."""
@@ -110,8 +136,11 @@ async def cancel(
 def _cursor(after: int | None, last_event_id: str | None) -> int:
     # A reconnecting EventSource keeps its original URL and sends the newer position in the header.
     if last_event_id is not None:
-        if not last_event_id.isdigit():
-            raise HTTPException(status.HTTP_400_BAD_REQUEST, "Last-Event-ID must be a non-negative integer")
+        # isdigit() alone also takes digits such as "²", which int() refuses.
+        if not (last_event_id.isascii() and last_event_id.isdigit() and len(last_event_id) <= MAX_EVENT_ID_DIGITS):
+            raise HTTPException(
+                status.HTTP_400_BAD_REQUEST, f"Last-Event-ID must be an event id: an integer from 0 to {MAX_EVENT_ID}"
+            )
         return int(last_event_id)
     return after or 0
 

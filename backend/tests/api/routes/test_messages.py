@@ -1,8 +1,11 @@
 import asyncio
+import json
 import uuid
+from collections.abc import AsyncIterator
 
 import httpx
 
+from app.core.config import get_settings
 from tests.api_client import create_conversation, get_conversation, send_message
 from tests.sse_client import read_stream
 
@@ -46,6 +49,7 @@ async def test_bad_input_is_a_json_4xx_and_stores_nothing(api: httpx.AsyncClient
     conversation_id = await create_conversation(api)
     url = f"/conversations/{conversation_id}/messages"
     json_header = {"content-type": "application/json"}
+    max_bytes = get_settings().max_request_bytes
     cases = [
         (api.post(url, json={"content": ""}), 422),
         (api.post(url, json={"content": " \n\t "}), 422),
@@ -58,7 +62,13 @@ async def test_bad_input_is_a_json_4xx_and_stores_nothing(api: httpx.AsyncClient
         (api.post(url, content=b'{"content": "unterminated', headers=json_header), 422),
         (api.post(url, content=b"\xff\xfe", headers=json_header), 422),
         (api.post(url, content=b"content=hi", headers={"content-type": "application/x-www-form-urlencoded"}), 422),
-        (api.post(url, json={"content": "x" * 300_000}), 413),
+        (api.post(url, json={"content": "a\u0000b"}), 422),
+        (api.post(url, content=b'{"content": "\\ud800"}', headers=json_header), 422),
+        (api.post(url, content=b'{"content": 1e999999}', headers=json_header), 422),
+        (api.post(url, content=b'{"content": "\xff"}', headers=json_header), 400),
+        (api.post(url, json={"content": "x" * max_bytes}), 413),
+        # Without a declared length, the limit is found while the body is read: the same 413.
+        (api.post(url, content=_in_chunks(b"x" * (max_bytes + 1)), headers=json_header), 413),
         (api.post(f"/conversations/{uuid.uuid4()}/messages", json={"content": "hi"}), 404),
         (api.post("/conversations/123/messages", json={"content": "hi"}), 422),
     ]
@@ -67,3 +77,34 @@ async def test_bad_input_is_a_json_4xx_and_stores_nothing(api: httpx.AsyncClient
         assert response.status_code == expected, (response.request.content[:60], response.text[:300])
         assert "detail" in response.json()
     assert (await get_conversation(api, conversation_id))["messages"] == []
+
+
+async def _in_chunks(body: bytes) -> AsyncIterator[bytes]:
+    for start in range(0, len(body), 64 * 1024):
+        yield body[start : start + 64 * 1024]
+
+
+async def test_a_message_of_exactly_the_limit_is_accepted_however_it_is_written(api: httpx.AsyncClient) -> None:
+    limit = get_settings().max_message_chars
+    url_of = "/conversations/{}/messages".format
+    # One character more is refused (the list above), this many is not: as UTF-8, and as JSON that escapes
+    # every character, 12 bytes for an emoji (still within MAX_REQUEST_BYTES).
+    for content, body in [
+        ("x" * limit, None),
+        ("😀" * limit, json.dumps({"content": "😀" * limit}, ensure_ascii=True).encode()),
+    ]:
+        conversation_id = await create_conversation(api)
+        if body is None:
+            response = await api.post(url_of(conversation_id), json={"content": content})
+        else:
+            response = await api.post(
+                url_of(conversation_id), content=body, headers={"content-type": "application/json"}
+            )
+        assert response.status_code == 202, response.text[:300]
+        await read_stream(api, response.json()["task_id"])
+        assert (await get_conversation(api, conversation_id))["messages"][0]["content"] == content
+    too_long = await api.post(url_of(conversation_id), json={"content": "x" * (limit + 1)})
+    assert too_long.status_code == 422
+    assert too_long.json()["detail"][0]["msg"] == (
+        f"Value error, message is {limit + 1} characters long; the limit is {limit}"
+    )

@@ -127,11 +127,28 @@ async def test_bad_stream_requests_are_json_4xx(api: httpx.AsyncClient) -> None:
         (api.get(f"/stream/{accepted['task_id']}", params={"after": -1}), 422),
         (api.get(f"/stream/{accepted['task_id']}", params={"after": "x"}), 422),
         (api.get(f"/stream/{accepted['task_id']}", headers={"Last-Event-ID": "abc"}), 400),
+        # An event id has 18 digits at most: the bound of `after` and of the header alike.
+        (api.get(f"/stream/{accepted['task_id']}", params={"after": 10**18}), 422),
+        (api.get(f"/stream/{accepted['task_id']}", params={"after": 2**64}), 422),
     ]
+    bad_ids = [b"", b"-1", b"1.0", b"0x1", b"9" * 19, str(2**63).encode(), str(2**64).encode(), b"9" * 100_000]
+    # "²" and "¹" (latin-1, as the server reads header bytes): digits to str.isdigit, not to int().
+    bad_ids += [b"\xb2", b"1\xb9"]
+    cases += [(api.get(f"/stream/{accepted['task_id']}", headers=[(b"last-event-id", bad)]), 400) for bad in bad_ids]
     for request, expected in cases:
         response = await request
-        assert response.status_code == expected, (response.request.url, response.text)
+        assert response.status_code == expected, (response.request.url, response.request.headers, response.text)
         assert "detail" in response.json()
+
+
+async def test_the_largest_cursor_is_past_a_finished_answer(api: httpx.AsyncClient) -> None:
+    conversation_id = await create_conversation(api)
+    accepted = await send_message(api, conversation_id, "[sim tokens=2 tps=0]")
+    await read_stream(api, accepted["task_id"])
+    url = f"/stream/{accepted['task_id']}"
+    assert (await api.get(url, params={"after": 10**18 - 1})).status_code == 204
+    assert (await api.get(url, headers={"Last-Event-ID": "9" * 18})).status_code == 204
+    assert (await api.get(url, headers={"Last-Event-ID": "0" * 18})).status_code == 200
 
 
 async def test_idle_streams_are_kept_alive_and_never_buffered(api: httpx.AsyncClient) -> None:
