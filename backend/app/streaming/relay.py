@@ -78,6 +78,8 @@ class StreamRelay:
                         if batch[-1].is_terminal:
                             return
                         cursor = batch[-1].seq
+                    elif any(event.is_terminal and event.seq <= cursor for event in item):
+                        return  # it ended at or before the viewer's cursor: the viewer said it has the end
                     if missed_one:
                         # The stream in Redis has it, and everything after it in this batch too: every
                         # event is readable there before it is published.

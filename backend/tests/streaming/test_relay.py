@@ -63,6 +63,19 @@ async def test_a_viewer_that_already_has_everything_ends_at_once(hub: StreamHub,
     assert await asyncio.wait_for(_collect(relay, answer.task_id, 2), 2) == []
 
 
+async def test_a_viewer_ahead_of_a_live_answer_ends_when_the_answer_does(hub: StreamHub, store: EventStore) -> None:
+    # A cursor beyond the events so far (a client that claims more than it got): nothing to send, but the
+    # stream must still end with the answer, not wait forever.
+    relay = StreamRelay(store, hub)
+    answer = AnswerStream(store, Lease(str(uuid.uuid4()), 1), outage_seconds=0)
+    await answer.add(EventKind.CONTENT, "x")
+    viewer = asyncio.create_task(_collect(relay, answer.task_id, 1000))
+    await asyncio.sleep(0.1)
+    await answer.add(EventKind.CONTENT, "y")
+    await answer.finish("completed")
+    assert await asyncio.wait_for(viewer, 5) == []
+
+
 async def test_after_the_ttl_a_finished_answer_comes_from_the_persisted_copy(hub: StreamHub, redis: Redis) -> None:
     """A real expiry (TTL of one second), not a deleted key."""
     store = EventStore(redis, ttl_seconds=1)

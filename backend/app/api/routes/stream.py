@@ -122,7 +122,7 @@ async def stream(
     "/{task_id}/cancel",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=StopAccepted,
-    responses={404: {"description": "No such task"}},
+    responses={404: error_response("No such task")},
 )
 async def cancel(
     task_id: TaskId, sessions: AutocommitSessionFactoryDep, store: StoreDep, leases: LeasesDep, settings: SettingsDep
