@@ -1,10 +1,11 @@
 """`python -m app.devstack.e2e`: a throwaway stack for the browser tests, with the built web app in front of it.
 
-Private Redis and PostgreSQL in a scratch directory, migrations, the simulator, a Celery worker, the API and
+Private Redis and PostgreSQL in a scratch directory, migrations, the simulator, two Celery workers, the API and
 `next start`, all on free loopback ports. A second `next start` reaches the API through a TCP proxy that a test can
 cut (`POST <control_url>/cut` resets every open connection, as a dropped network does) without disturbing the tests
-that use the first. Once everything answers, the URLs are written as JSON to `--ready-file` (and printed); the stack
-runs until SIGTERM or SIGINT and then stops everything, newest first.
+that use the first. `POST <control_url>/kill-worker/<task_id>` SIGKILLs the worker generating that answer, so the
+other takes it over, and starts the killed one again. Once everything answers, the URLs are written as JSON to
+`--ready-file` (and printed); the stack runs until SIGTERM or SIGINT and then stops everything, newest first.
 """
 
 import argparse
@@ -17,16 +18,21 @@ import socket
 import struct
 import sys
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
+from typing import cast
 
+from redis import Redis
+
+from app.core import redis_keys
 from app.devstack.components import run_migrations, start_api, start_frontend, start_simulator, start_worker
 from app.devstack.ports import LOOPBACK, free_port
 from app.devstack.postgres_server import PrivatePostgres
-from app.devstack.processes import ProcessFailedError, Supervisor
+from app.devstack.processes import ChildProcess, ProcessFailedError, Supervisor
 from app.devstack.redis_server import PrivateRedis
 from app.devstack.scratch import scratch_dir
 
@@ -40,6 +46,12 @@ SIMULATOR_DEFAULTS = {
 
 
 _PIPE_BYTES = 64 * 1024
+# Two workers, so that one can be killed and the other take its answers over; together as many slots as one had.
+WORKER_NAMES = ("worker-1", "worker-2")
+_WORKER_CONCURRENCY = 8
+# What start_worker waits for: Celery prints "celery@<host> ready." once it consumes from the queue.
+_WORKER_READY_TEXT = " ready."
+_WORKER_READY_SECONDS = 120.0
 
 
 def _say(message: str) -> None:
@@ -109,17 +121,104 @@ class CuttableProxy:
             thread.join(timeout=5)
 
 
+class KillableWorkers:
+    """The stack's Celery workers; `kill_owner(task_id)` SIGKILLs the one holding that answer's lease, as a crash.
+
+    The killed worker is started again in the background, so the tests that follow have two workers again.
+    """
+
+    def __init__(self, workers: Sequence[ChildProcess], redis_url: str, lease_seconds: float) -> None:
+        self._workers = list(workers)
+        # A worker renews its leases every LEASE_SECONDS / 5; waiting a little longer than that sees one renewal.
+        self._renewal_wait = lease_seconds / 5 * 1.5
+        self._redis = Redis.from_url(redis_url, decode_responses=True, socket_timeout=5)
+        self._hostname = socket.gethostname()
+        self._lock = threading.Lock()  # one kill at a time
+        self._restarting: set[str] = set()  # names of killed workers not ready again yet
+
+    def _running(self) -> list[ChildProcess]:
+        """The workers not killed here, or started again since and ready."""
+        return [worker for worker in self._workers if worker.name not in self._restarting]
+
+    def died_by_itself(self) -> ChildProcess | None:
+        """A worker that exited without being killed here: in a healthy stack, none."""
+        return next((worker for worker in self._running() if worker.poll() is not None), None)
+
+    def _owner(self, worker: ChildProcess) -> str:
+        return f"{self._hostname}:{worker.pid}"  # how a lease names its holder (app.lease.keeper.process_owner)
+
+    def _leases_held_by(self, owner: str) -> list[str]:
+        """Task ids of the live leases (deadline not past) that `owner` holds."""
+        seconds, micros = self._redis.time()
+        live = cast("list[str]", self._redis.zrangebyscore(redis_keys.LEASES, seconds * 1_000_000 + micros, "+inf"))
+        return [task for task in live if self._redis.hget(redis_keys.lease_key(task), "owner") == owner]
+
+    def _wait_for_renewal(self, task_id: str) -> bool:
+        """Wait until the lease's deadline moves (its holder renewed it); False if the answer ended or it did not."""
+        deadline = self._redis.zscore(redis_keys.LEASES, task_id)
+        give_up = time.monotonic() + self._renewal_wait
+        while time.monotonic() < give_up:
+            time.sleep(0.02)
+            now = self._redis.zscore(redis_keys.LEASES, task_id)
+            if now is None or now != deadline:
+                return now is not None
+        return False
+
+    def kill_owner(self, task_id: str) -> tuple[int, dict[str, object]]:
+        """(HTTP status, JSON body) for `POST /kill-worker/<task_id>`."""
+        with self._lock:
+            owner = cast("str | None", self._redis.hget(redis_keys.lease_key(task_id), "owner"))
+            if owner is None:
+                return 404, {"error": f"no lease for answer {task_id}"}
+            victim = next((w for w in self._running() if self._owner(w) == owner), None)
+            if victim is None:
+                return 409, {"error": f"the lease owner {owner} is none of our running workers"}
+            # Right after a renewal the lease has a whole LEASE_SECONDS to run out, so the answer goes quiet for that
+            # long before the other worker takes it over: longer than the web app waits before it shows "Stalled".
+            if not self._wait_for_renewal(task_id):
+                return 409, {"error": f"the lease of answer {task_id} was not renewed (is the answer over?)"}
+            # The tests of the other Playwright worker run meanwhile: do not crash their answers too. Ask again.
+            others = [task for task in self._leases_held_by(owner) if task != task_id]
+            if others:
+                return 409, {"error": f"{victim.name} also holds {len(others)} other answer(s); try again"}
+            pid = victim.pid
+            self._restarting.add(victim.name)  # first, so that the main loop does not take its exit for a crash
+            victim.kill()  # SIGKILL to its process group: no shutdown, no handover, its leases just run out
+            victim.wait(timeout=10)
+        _say(f"killed {victim.name} (pid {pid}) holding answer {task_id}; starting it again")
+        threading.Thread(target=self._start_again, args=(victim,), name=f"{victim.name}-again", daemon=True).start()
+        return 200, {"killed": victim.name, "pid": pid}
+
+    def _start_again(self, worker: ChildProcess) -> None:
+        try:
+            if not worker.restart():  # False: the stack is stopping
+                return
+            worker.wait_ready(lambda: _WORKER_READY_TEXT in worker.output(), _WORKER_READY_SECONDS)
+            _say(f"{worker.name} is running again (pid {worker.pid})")
+        except (ProcessFailedError, OSError) as error:
+            _say(f"{worker.name} did not come back: {error}")  # the main loop sees it exited, if it did
+        finally:
+            with self._lock:
+                self._restarting.discard(worker.name)
+
+
 @contextmanager
-def control_server(proxy: CuttableProxy) -> Iterator[str]:
-    """A small HTTP server for the tests: `POST /cut` resets the proxy's connections."""
+def control_server(proxy: CuttableProxy, workers: KillableWorkers) -> Iterator[str]:
+    """A small HTTP server for the tests: `POST /cut` resets the proxy's connections, `POST /kill-worker/<task_id>`
+    kills the worker generating that answer (see KillableWorkers)."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
-            if self.path != "/cut":
+            answer: dict[str, object]
+            if self.path == "/cut":
+                status, answer = 200, {"cut": proxy.cut()}
+            elif self.path.startswith("/kill-worker/"):
+                status, answer = workers.kill_owner(self.path.removeprefix("/kill-worker/"))
+            else:
                 self.send_error(404)
                 return
-            body = json.dumps({"cut": proxy.cut()}).encode()
-            self.send_response(200)
+            body = json.dumps(answer).encode()
+            self.send_response(status)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(body)))
             self.end_headers()
@@ -172,11 +271,15 @@ def run(ready_file: Path, log_dir: Path) -> int:
             env["OPENAI_MAX_RETRIES"] = "0"
             run_migrations(supervisor, env)
             simulator_url = start_simulator(supervisor, env, simulator_port)
-            start_worker(supervisor, env, concurrency=16)
+            workers = KillableWorkers(
+                [start_worker(supervisor, env, _WORKER_CONCURRENCY, name, node_name=name) for name in WORKER_NAMES],
+                redis.url,
+                float(env.get("LEASE_SECONDS", "10")),
+            )
             api_port = free_port()
             api_url = start_api(supervisor, env, api_port, access_log=False)
             frontend_url = start_frontend(supervisor, env, frontend_port, api_url)
-            with CuttableProxy(api_port).running() as proxy, control_server(proxy) as control_url:
+            with CuttableProxy(api_port).running() as proxy, control_server(proxy, workers) as control_url:
                 proxied_api_url = f"http://{LOOPBACK}:{proxy.port}"
                 cuttable_frontend_url = start_frontend(
                     supervisor, env, cuttable_frontend_port, proxied_api_url, name="frontend-cuttable"
@@ -193,10 +296,10 @@ def run(ready_file: Path, log_dir: Path) -> int:
                 ready_file.write_text(json.dumps(urls))
                 _say(f"ready: web app {frontend_url}, API {api_url}, logs in {log_dir}")
                 while not stop.wait(0.5):
-                    for name in ("simulator", "worker", "api", "frontend", "frontend-cuttable"):
-                        child = supervisor.child(name)
-                        if child.poll() is not None:
-                            _say(f"{name} exited with code {child.poll()}; last lines:\n{child.log_tail()}")
+                    others = [supervisor.child(name) for name in ("simulator", "api", "frontend", "frontend-cuttable")]
+                    for child in [*others, workers.died_by_itself()]:
+                        if child is not None and child.poll() is not None:
+                            _say(f"{child.name} exited with code {child.poll()}; last lines:\n{child.log_tail()}")
                             return 1
                 _say("stopping")
     return 0
