@@ -56,6 +56,7 @@ class WorkerRuntime:
         self._checkpoints: Checkpointer | None = None
         self._model: ChatModel | None = None
         self._shutting_down: Future[None] | None = None
+        self._chores: set[asyncio.Future[object]] = set()
         self.generation, self.titles = self.run(self._open())
         tune_for_serving()
 
@@ -63,12 +64,36 @@ class WorkerRuntime:
         """Run a coroutine on the runtime's loop from any thread and wait for its result."""
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
 
+    def run_chore(self, coroutine: Coroutine[Any, Any, object]) -> None:
+        """Like run, for work that may be dropped at shutdown (a title): still running at the end of the grace
+        period, it is cancelled, so that it cannot hold the worker's exit back."""
+        with suppress(CancelledError):
+            self.run(self._as_chore(coroutine))
+
     def begin_shutdown(self) -> None:
         """From any thread, without waiting: take nothing new, finish what ends within the grace period, hand the
-        rest to other workers. The answers' tasks return as their answers end or are handed over."""
-        if self._shutting_down is None and self._keeper is not None:
-            grace = self._settings.worker_shutdown_grace_seconds
-            self._shutting_down = asyncio.run_coroutine_threadsafe(self._keeper.shut_down(grace), self._loop)
+        rest to other workers, drop the chores. The tasks return as their work ends, is handed over or dropped."""
+        if self._shutting_down is None:
+            self._shutting_down = asyncio.run_coroutine_threadsafe(self._shut_down(), self._loop)
+
+    async def _as_chore(self, coroutine: Coroutine[Any, Any, object]) -> None:
+        chore = asyncio.ensure_future(coroutine)
+        self._chores.add(chore)
+        try:
+            await chore
+        finally:
+            self._chores.discard(chore)
+
+    async def _shut_down(self) -> None:
+        grace = self._settings.worker_shutdown_grace_seconds
+        deadline = self._loop.time() + grace
+        if self._keeper is not None:
+            await self._keeper.shut_down(grace)
+        chores = list(self._chores)
+        if chores:
+            _, unfinished = await asyncio.wait(chores, timeout=max(deadline - self._loop.time(), 0))
+            for chore in unfinished:
+                chore.cancel()
 
     def close(self) -> None:
         if self._shutting_down is not None:

@@ -23,7 +23,7 @@ def generate_answer(self: Task[[str], None], _message_id: str) -> None:
 @celery_app.task(name=TITLE_CONVERSATION)
 def title_conversation(conversation_id: str) -> None:
     runtime = get_runtime()
-    runtime.run(runtime.titles.title(uuid.UUID(conversation_id)))
+    runtime.run_chore(runtime.titles.title(uuid.UUID(conversation_id)))
 
 
 @worker_ready.connect

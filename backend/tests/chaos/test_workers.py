@@ -152,10 +152,10 @@ async def test_sigterm_hands_answers_longer_than_the_grace_period_to_another_wor
         assert resumed is not None
         assert resumed < TAKEOVER_BOUND_SECONDS
     record(
-        "worker SIGTERM, answers longer than the grace period",
-        sees="the answer pauses briefly at the end of the grace period, then starts over on another worker",
+        "worker SIGTERM, answers longer than the grace period (times from its end)",
+        sees="the answer goes on through the grace period, pauses, then starts over on another worker",
         viewers=[a.viewer for a in handed],
-        fault_at=fault_at,
+        fault_at=fault_at + SHUTDOWN_GRACE_SECONDS,
         exited_after=exited_after,
     )
 
