@@ -97,9 +97,11 @@ end
 return 1
 """
 
-# Ask for a stop: flag the lease, broadcast, and say who must act. 1: a holder is alive and stops it; 0: nobody
-# holds it (not started, or its worker is gone), so the asker must end it; 2: it has ended already.
-# KEYS: lease, LEASES. ARGV: task id, stop channel.
+# Ask for a stop: flag the lease, broadcast, and say who must act. 1: a holder seems alive and stops it; 0: nobody
+# holds it (not started, or its worker is gone), so the asker must end it; 2: it has ended already. The deadline
+# is brought forward to within the stop grace: a live holder stops at once anyway (and its renewals would push the
+# deadline out again meanwhile), while a holder that died moments ago is found out then, not a lease later.
+# KEYS: lease, LEASES. ARGV: task id, stop channel, stop grace µs.
 _REQUEST_STOP = (
     _NOW_US
     + """
@@ -111,13 +113,18 @@ end
 if exists then
   redis.call('HSET', KEYS[1], 'stop', 1)
   redis.call('PUBLISH', ARGV[2], ARGV[1])
-  if tonumber(deadline) > now_us() then
+  local now = now_us()
+  if tonumber(deadline) > now then
+    redis.call('ZADD', KEYS[2], 'LT', us(now + tonumber(ARGV[3])), ARGV[1])
     return 1
   end
 end
 return 0
 """
 )
+
+# How long a holder has to honour a stop before its answer is treated as an orphan (and taken over to be stopped).
+STOP_GRACE_SECONDS = 2.0
 
 # Register answers as in progress with an expired lease, unless already registered, so the next look for expired
 # leases takes them over. KEYS: LEASES. ARGV: task ids. Returns how many were added.
@@ -164,9 +171,12 @@ class StopTarget(Enum):
 
 
 class LeaseStore:
-    def __init__(self, redis: Redis, lease_seconds: float, ttl_seconds: int) -> None:
+    def __init__(
+        self, redis: Redis, lease_seconds: float, ttl_seconds: int, stop_grace_seconds: float = STOP_GRACE_SECONDS
+    ) -> None:
         self._redis = redis
         self._lease_us = int(lease_seconds * 1_000_000)
+        self._stop_grace_us = int(stop_grace_seconds * 1_000_000)
         self._ttl_seconds = ttl_seconds
         self._take = redis.register_script(_TAKE)
         self._renew = redis.register_script(_RENEW)
@@ -218,7 +228,8 @@ class LeaseStore:
 
     async def request_stop(self, task_id: str) -> StopTarget:
         keys = [redis_keys.lease_key(task_id), redis_keys.LEASES]
-        return StopTarget(await self._request_stop(keys=keys, args=[task_id, redis_keys.STOP_CHANNEL]))
+        args: list[str | int] = [task_id, redis_keys.STOP_CHANNEL, self._stop_grace_us]
+        return StopTarget(await self._request_stop(keys=keys, args=args))
 
     async def adopt(self, task_ids: list[str]) -> int:
         """Mark answers in progress that no lease covers as up for takeover; returns how many were new."""

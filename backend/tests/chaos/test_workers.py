@@ -135,6 +135,28 @@ async def test_stop_ends_an_orphan_at_once(chaos: ChaosStack) -> None:
     )
 
 
+async def test_stop_right_after_its_worker_died_ends_the_answer_soon(chaos: ChaosStack) -> None:
+    answers = await start_answers(chaos, 1, "[sim tokens=200 tps=10 ttft_ms=0 reasoning_tokens=0]")
+    await until_streaming(answers, events=5)
+    victim, _ = await busiest_worker(chaos, answers)
+    await asyncio.to_thread(chaos.kill_worker, victim)
+    fault_at = time.monotonic()
+    async with httpx.AsyncClient(base_url=chaos.api_url, timeout=30) as api:
+        stopped = await api.post(f"/stream/{answers[0].task_id}/cancel")
+    # Its lease still looks held: the stop brings the deadline forward, and the other worker ends the answer.
+    assert stopped.json()["status"] == "streaming"
+    stored = await assert_whole(chaos, answers)
+    assert stored[0]["status"] == "cancelled"
+    ended = answers[0].viewer.arrivals[-1] - fault_at
+    assert ended < TAKEOVER_BOUND_SECONDS, "sooner than the lease would have run out"
+    record(
+        "stop just after its worker died (lease not yet expired)",
+        sees="Stop ends it as stopped within moments, the text so far kept",
+        viewers=[a.viewer for a in answers],
+        fault_at=fault_at,
+    )
+
+
 async def test_sigterm_hands_answers_longer_than_the_grace_period_to_another_worker(chaos: ChaosStack) -> None:
     answers = await start_answers(chaos, 3, "[sim tokens=150 tps=10 ttft_ms=0 reasoning_tokens=0]")
     await until_streaming(answers)

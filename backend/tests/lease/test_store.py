@@ -126,3 +126,20 @@ async def test_orphans_are_adopted_once_and_then_up_for_takeover(redis: Redis) -
     taken = await leases.take(orphan, "w2")
     assert taken is not None
     assert taken.takeovers == 1
+
+
+async def test_a_stop_brings_the_deadline_forward_so_a_dead_holder_is_found_out_soon(redis: Redis) -> None:
+    leases = LeaseStore(redis, lease_seconds=60, ttl_seconds=60, stop_grace_seconds=0.2)
+    task_id = _task()
+    taken = await leases.take(task_id, "died a moment ago")
+    assert taken is not None
+    assert await leases.request_stop(task_id) is StopTarget.HOLDER
+    await asyncio.sleep(0.3)
+    # Nobody renewed it within the stop grace: an orphan now, with its stop flag for whoever takes it.
+    assert task_id in await leases.expired(10_000)
+    retaken = await leases.take(task_id, "a live worker")
+    assert retaken is not None
+    assert retaken.stop_requested
+    # A live holder's renewal pushes the deadline out again as usual.
+    assert await leases.renew([retaken.lease], "a live worker") == [True]
+    assert task_id not in await leases.expired(10_000)

@@ -135,7 +135,8 @@ export interface paths {
          * Cancel
          * @description Stop generating (not just this connection): the partial answer is kept with status `cancelled`, and
          *     every viewer's stream ends with `{"done": true, "status": "cancelled"}`. Safe to repeat. An answer whose
-         *     worker is gone is ended at once; one a worker holds ends within moments (`status` says `streaming` meanwhile).
+         *     worker is gone is ended at once; one a worker holds (or held until moments ago) ends within about 3 s
+         *     (`status` says `streaming` meanwhile).
          */
         post: operations["cancel_stream__task_id__cancel_post"];
         delete?: never;

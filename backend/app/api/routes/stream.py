@@ -129,7 +129,8 @@ async def cancel(
 ) -> StopAccepted:
     """Stop generating (not just this connection): the partial answer is kept with status `cancelled`, and
     every viewer's stream ends with `{"done": true, "status": "cancelled"}`. Safe to repeat. An answer whose
-    worker is gone is ended at once; one a worker holds ends within moments (`status` says `streaming` meanwhile)."""
+    worker is gone is ended at once; one a worker holds (or held until moments ago) ends within about 3 s
+    (`status` says `streaming` meanwhile)."""
     return StopAccepted(task_id=task_id, status=await request_stop(sessions, store, leases, settings, task_id))
 
 
