@@ -14,7 +14,8 @@ from redis.retry import Retry
 
 from app.api.body_limit import BodyLimitMiddleware
 from app.api.errors import install_error_handlers
-from app.api.routes import conversations, health, messages, stream
+from app.api.origin_check import OriginCheckMiddleware
+from app.api.routes import auth, conversations, health, messages, stream
 from app.api.state import ApiState
 from app.core import redis_keys
 from app.core.config import Settings, get_settings
@@ -91,15 +92,23 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
         description="Messages are answered by a Celery worker; answers stream over SSE and resume by event id.",
     )
+    # Added last, so outermost: refused requests still carry CORS headers for the web app to read.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        OriginCheckMiddleware,
+        allowed_origins=settings.cors_origins,
+        session_cookie_name=settings.session_cookie_name,
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
-        allow_methods=["*"],
-        allow_headers=["*"],
+        # The session cookie goes with the web app's requests (fetch's credentials: "include").
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
     )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     install_error_handlers(app)
-    for router in (conversations.router, messages.router, stream.router, health.router):
+    for router in (auth.router, conversations.router, messages.router, stream.router, health.router):
         app.include_router(router)
     return app
 

@@ -1,5 +1,6 @@
 """Database tables and the API's public shapes, per entity: Base, Create, Update, Public."""
 
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -104,6 +105,113 @@ def _enum_column_type(enum: type[StrEnum]) -> sa.Enum:
     return sa.Enum(enum, native_enum=False, length=16, values_callable=lambda members: [m.value for m in members])
 
 
+# --- User and session ---------------------------------------------------------------------------
+
+# Lower-case, one "@", a dot in the domain, nothing invisible; no mail is sent, so no more is asked.
+EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$"
+MAX_EMAIL_CHARS = 254
+
+
+def _email(value: str) -> str:
+    email = value.strip().lower()
+    if len(email) > MAX_EMAIL_CHARS or re.fullmatch(EMAIL_PATTERN, email) is None:
+        raise ValueError("email must be an address such as name@example.com")
+    return email
+
+
+def _password_limits() -> tuple[int, int]:
+    settings = get_settings()
+    return settings.min_password_chars, settings.max_password_chars
+
+
+def _password(value: str) -> str:
+    shortest, longest = _password_limits()
+    if not shortest <= len(value) <= longest:
+        raise ValueError(f"password must be {shortest} to {longest} characters long")
+    if "\x00" in value:
+        raise ValueError("password contains a NUL character (\\u0000)")
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise ValueError("password contains a lone surrogate, which is not valid Unicode") from None
+    return value
+
+
+@dataclass(frozen=True)
+class _EmailRules:
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema.update(format="email", maxLength=MAX_EMAIL_CHARS)
+        return json_schema
+
+
+@dataclass(frozen=True)
+class _PasswordRules:
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        shortest, longest = _password_limits()
+        json_schema.update(minLength=shortest, maxLength=longest, pattern=r"^[^\x00]*$")
+        return json_schema
+
+
+Email = Annotated[str, AfterValidator(_email), _EmailRules()]
+Password = Annotated[str, AfterValidator(_password), _PasswordRules()]
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    # None for a guest: an account made without a form, which can register later and keep its conversations.
+    email: str | None = Field(default=None, unique=True, max_length=MAX_EMAIL_CHARS)
+    # An argon2 hash (app/auth/passwords.py); None for a guest, and for the adopted owner of old data until an
+    # operator sets one (DEPLOYMENT.md).
+    password_hash: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+
+    @property
+    def is_guest(self) -> bool:
+        return self.email is None
+
+
+class UserPublic(SQLModel):
+    id: uuid.UUID
+    email: str | None
+    is_guest: bool
+    created_at: datetime
+
+
+class Credentials(SQLModel):
+    email: Email
+    password: Password
+
+
+class PasswordChange(SQLModel):
+    # Checked against the stored hash only, so not held to today's length rules.
+    current_password: str = Field(max_length=1024)
+    new_password: Password
+
+
+class SessionIssued(SQLModel):
+    """A new session: ``token`` is also set as the HttpOnly session cookie; scripts send it as
+    ``Authorization: Bearer <token>``."""
+
+    token: str
+    expires_at: datetime
+    user: UserPublic
+
+
+class AuthSession(SQLModel, table=True):
+    """A signed-in session. Only the SHA-256 of its token is kept, so a copy of the table signs no one in."""
+
+    __tablename__ = "auth_session"
+
+    token_hash: bytes = Field(sa_type=sa.LargeBinary, primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="app_user.id", ondelete="CASCADE", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+    expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+
+
 # --- Conversation -------------------------------------------------------------------------------
 
 
@@ -122,14 +230,18 @@ class ConversationUpdate(SQLModel):
 
 class Conversation(ConversationBase, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="app_user.id", ondelete="CASCADE")
     title: str | None = Field(default=None, sa_type=sa.Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True), index=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
 
     messages: list["Message"] = Relationship(
         back_populates="conversation",
         sa_relationship_kwargs={"order_by": "Message.seq", "cascade": "all, delete-orphan", "passive_deletes": True},
     )
+
+    # A user's conversations, most recently active first: the sidebar's query.
+    __table_args__ = (sa.Index("ix_conversation_user_recent", "user_id", sa.desc("updated_at"), "id"),)
 
 
 class ConversationPublic(ConversationBase):

@@ -5,6 +5,20 @@ from typing import Any
 import httpx
 
 
+async def start_guest(client: httpx.AsyncClient) -> str:
+    """Signs ``client`` in as a new guest, by Bearer token (no cookie kept); returns the token."""
+    response = await client.post("/auth/guest")
+    assert response.status_code == 201, response.text
+    token: str = response.json()["token"]
+    client.cookies.clear()
+    client.headers["Authorization"] = f"Bearer {token}"
+    return token
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
 async def create_conversation(client: httpx.AsyncClient, title: str | None = None) -> str:
     response = await client.post("/conversations", json={"title": title} if title else None)
     assert response.status_code == 201, response.text

@@ -14,8 +14,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.server_exit import set_on_server_exit
 from app.api.state import ApiState
+from app.auth import sessions
+from app.auth.sessions import Caller
 from app.core.config import Settings
 from app.lease.store import LeaseStore
+from app.services.errors import UnauthenticatedError
 from app.services.messages import Enqueue
 from app.streaming.relay import StreamRelay
 from app.streaming.store import EventStore
@@ -69,6 +72,40 @@ async def get_enqueue(state: StateDep) -> Enqueue:
     return state.enqueue
 
 
+# A token is URL-safe base64; anything much longer than one is not a token and is not looked up.
+_MAX_TOKEN_CHARS = 128
+
+
+def presented_token(request: Request, settings: Settings) -> str | None:
+    """The session token a request carries: ``Authorization: Bearer`` first, else the session cookie."""
+    authorization = request.headers.get("authorization")
+    if authorization is not None:
+        scheme, _, token = authorization.partition(" ")
+        return token.strip() if scheme.lower() == "bearer" else None
+    return request.cookies.get(settings.session_cookie_name)
+
+
+async def get_optional_caller(request: Request, state: StateDep) -> Caller | None:
+    """Who is asking, if anyone: one indexed read, on a connection held only for it (streams stay open for
+    minutes and must not hold one)."""
+    token = presented_token(request, state.settings)
+    if not token or len(token) > _MAX_TOKEN_CHARS:
+        return None
+    async with state.autocommit_sessions() as session:
+        return await sessions.resolve(session, token)
+
+
+OptionalCallerDep = Annotated[Caller | None, Depends(get_optional_caller)]
+
+
+async def get_caller(request: Request, caller: OptionalCallerDep, state: StateDep) -> Caller:
+    if caller is None:
+        if presented_token(request, state.settings):
+            raise UnauthenticatedError("your session has expired or was signed out; sign in again")
+        raise UnauthenticatedError("sign in first: send the session cookie or Authorization: Bearer <token>")
+    return caller
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 # Each statement commits on its own, without BEGIN and COMMIT round trips: for reads, and for writes that are
 # one statement.
@@ -81,3 +118,5 @@ StoreDep = Annotated[EventStore, Depends(get_store)]
 LeasesDep = Annotated[LeaseStore, Depends(get_leases)]
 ShutdownDep = Annotated[anyio.Event, Depends(get_shutdown)]
 EnqueueDep = Annotated[Enqueue, Depends(get_enqueue)]
+# Who is asking; every route but health, readiness and sign-in takes it, so an anonymous request is a 401.
+CallerDep = Annotated[Caller, Depends(get_caller)]

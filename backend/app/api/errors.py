@@ -14,7 +14,14 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 
-from app.services.errors import ConflictError, NotFoundError, UnavailableError
+from app.services.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    RateLimitedError,
+    UnauthenticatedError,
+    UnavailableError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +50,15 @@ BODY_ERRORS: Responses = {
     400: error_response("The body cannot be read as JSON text (it is not UTF-8, or nested too deeply)"),
     413: error_response("The request body is larger than MAX_REQUEST_BYTES"),
 }
+# For every route that needs a signed-in caller.
+UNAUTHENTICATED: Responses = {401: error_response("No session cookie or Bearer token, or one that expired")}
+# For the routes that spend an abuse limit or quota (app/api/rate_limits.py).
+RATE_LIMITED: Responses = {
+    429: {
+        **error_response("A limit is spent; the Retry-After header says in how many seconds it is not"),
+        "headers": {"Retry-After": {"description": "Seconds until the limit allows it", "schema": {"type": "integer"}}},
+    }
+}
 # For every route that uses PostgreSQL or Redis.
 UNAVAILABLE: Responses = {503: error_response("PostgreSQL or Redis is unavailable; retry shortly")}
 
@@ -57,6 +73,21 @@ async def _not_found(_: Request, error: Exception) -> JSONResponse:
 
 async def _conflict(_: Request, error: Exception) -> JSONResponse:
     return _json(409, str(error))
+
+
+async def _unauthenticated(_: Request, error: Exception) -> JSONResponse:
+    return JSONResponse(status_code=401, content={"detail": str(error)}, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def _forbidden(_: Request, error: Exception) -> JSONResponse:
+    return _json(403, str(error))
+
+
+async def _rate_limited(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RateLimitedError)
+    return JSONResponse(
+        status_code=429, content={"detail": str(error)}, headers={"Retry-After": str(error.retry_after)}
+    )
 
 
 async def _unavailable(_: Request, error: Exception) -> JSONResponse:
@@ -109,6 +140,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(NotFoundError, _not_found)
     app.add_exception_handler(ConflictError, _conflict)
+    app.add_exception_handler(UnauthenticatedError, _unauthenticated)
+    app.add_exception_handler(ForbiddenError, _forbidden)
+    app.add_exception_handler(RateLimitedError, _rate_limited)
     app.add_exception_handler(UnavailableError, _unavailable)
     for backend_error in (RedisError, DBAPIError, PoolTimeoutError, OSError):
         app.add_exception_handler(backend_error, _backend_down)

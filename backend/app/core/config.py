@@ -86,6 +86,39 @@ class Settings(BaseSettings):
     sweep_seconds: float = Field(default=10.0, gt=0)
     sweep_stale_seconds: float = Field(default=30.0, gt=0)
 
+    # Deployment. In production the settings refuse defaults that are only fit for a laptop (see _refuse_defaults).
+    environment: Literal["development", "production"] = "development"
+
+    # Accounts (app/auth). A session lasts SESSION_SECONDS from sign-in, then signing in again is needed.
+    session_seconds: int = Field(default=30 * 24 * 3600, gt=0)
+    session_cookie_name: str = Field(default="chat_session", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    # Secure cookies are sent over HTTPS only; unset means "in production only".
+    cookie_secure: bool | None = None
+    min_password_chars: int = Field(default=8, gt=0)
+    max_password_chars: int = Field(default=1024, gt=0)
+
+    # Abuse limits (app/api/rate_limits.py), in the `limits` library's notation ("40/minute", "5 per 15 minutes").
+    # Defaults in the range LibreChat ships with. Guests get the tighter GUEST_ ones.
+    rate_limit_sends_per_user: str = "40/minute"
+    rate_limit_sends_per_guest: str = "10/minute"
+    rate_limit_sends_per_ip: str = "40/minute"
+    rate_limit_logins_per_account: str = "7 per 5 minutes"
+    rate_limit_logins_per_ip: str = "30 per 5 minutes"
+    rate_limit_registrations_per_ip: str = "5/hour"
+    rate_limit_guests_per_ip: str = "30/hour"
+    # Answers being generated at once per user, across all of their conversations.
+    max_answers_at_once_per_user: int = Field(default=3, gt=0)
+    max_answers_at_once_per_guest: int = Field(default=1, gt=0)
+    # Model tokens (input plus output) a user may spend per UTC day; unset is no quota.
+    daily_token_quota: int | None = Field(default=None, gt=0)
+    guest_daily_token_quota: int | None = Field(default=200_000, gt=0)
+
+    # Hardening. OPERATOR_TOKEN (Bearer) unlocks operator detail, such as /readyz's checks; without it /readyz
+    # says only up or down.
+    operator_token: SecretStr | None = None
+    # /docs, /redoc and /openapi.json.
+    api_docs: bool = True
+
     # API.
     cors_origins: Annotated[list[str], NoDecode, BeforeValidator(_split_csv)] = [
         "http://localhost:3000",
@@ -100,6 +133,10 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=40, gt=0)
     # Redis connections per process for commands (the API's pub/sub connection comes on top).
     redis_pool_size: int = Field(default=16, gt=0)
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.cookie_secure if self.cookie_secure is not None else self.environment == "production"
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -1,4 +1,5 @@
-"""Conversations: create, list (most recently active first), read with messages, rename, delete."""
+"""Conversations: create, list (most recently active first), read with messages, rename, delete; each only the
+caller's own. Another user's conversation is "not found", exactly as one that does not exist."""
 
 import uuid
 
@@ -10,17 +11,21 @@ from app.models import Conversation, ConversationCreate, utcnow
 from app.services.errors import NotFoundError
 
 
-async def create(session: AsyncSession, data: ConversationCreate) -> Conversation:
-    conversation = Conversation(title=data.title)
+async def create(session: AsyncSession, user_id: uuid.UUID, data: ConversationCreate) -> Conversation:
+    conversation = Conversation(user_id=user_id, title=data.title)
     session.add(conversation)
     await session.commit()
     return conversation
 
 
-async def list_recent(session: AsyncSession, limit: int, offset: int) -> tuple[list[Conversation], int]:
-    count = (await session.exec(select(func.count()).select_from(Conversation))).one()
+async def list_recent(
+    session: AsyncSession, user_id: uuid.UUID, limit: int, offset: int
+) -> tuple[list[Conversation], int]:
+    mine = col(Conversation.user_id) == user_id
+    count = (await session.exec(select(func.count()).select_from(Conversation).where(mine))).one()
     page = await session.exec(
         select(Conversation)
+        .where(mine)
         .order_by(col(Conversation.updated_at).desc(), col(Conversation.id))
         .offset(offset)
         .limit(limit)
@@ -28,8 +33,10 @@ async def list_recent(session: AsyncSession, limit: int, offset: int) -> tuple[l
     return list(page.all()), count
 
 
-async def get(session: AsyncSession, conversation_id: uuid.UUID, *, with_messages: bool = False) -> Conversation:
-    query = select(Conversation).where(Conversation.id == conversation_id)
+async def get(
+    session: AsyncSession, user_id: uuid.UUID, conversation_id: uuid.UUID, *, with_messages: bool = False
+) -> Conversation:
+    query = select(Conversation).where(col(Conversation.id) == conversation_id, col(Conversation.user_id) == user_id)
     if with_messages:
         query = query.options(selectinload(Conversation.messages))  # type: ignore[arg-type]
     conversation = (await session.exec(query)).first()
@@ -38,15 +45,15 @@ async def get(session: AsyncSession, conversation_id: uuid.UUID, *, with_message
     return conversation
 
 
-async def rename(session: AsyncSession, conversation_id: uuid.UUID, title: str) -> Conversation:
-    conversation = await get(session, conversation_id)
+async def rename(session: AsyncSession, user_id: uuid.UUID, conversation_id: uuid.UUID, title: str) -> Conversation:
+    conversation = await get(session, user_id, conversation_id)
     conversation.title = title
     conversation.updated_at = utcnow()
     await session.commit()
     return conversation
 
 
-async def delete(session: AsyncSession, conversation_id: uuid.UUID) -> None:
-    conversation = await get(session, conversation_id)
+async def delete(session: AsyncSession, user_id: uuid.UUID, conversation_id: uuid.UUID) -> None:
+    conversation = await get(session, user_id, conversation_id)
     await session.delete(conversation)
     await session.commit()

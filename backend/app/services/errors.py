@@ -11,3 +11,19 @@ class ConflictError(Exception):
 
 class UnavailableError(Exception):
     """A backing service (broker, Redis, database) could not take the request; retrying later may work."""
+
+
+class UnauthenticatedError(Exception):
+    """No valid credentials came with the request: none, an unknown or expired session, or a wrong password."""
+
+
+class ForbiddenError(Exception):
+    """The caller is known but may not do this (a foreign page's request, a guest changing a password)."""
+
+
+class RateLimitedError(Exception):
+    """An abuse limit or quota is spent; ``retry_after`` seconds from now it is not."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -3,8 +3,9 @@
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -21,9 +22,21 @@ from app.models import (
     SendMessageAccepted,
     utcnow,
 )
-from app.services.errors import ConflictError, NotFoundError
+from app.services.errors import ConflictError, NotFoundError, RateLimitedError
 
 logger = logging.getLogger(__name__)
+
+# How long a client told it has too many answers in progress is asked to wait before sending again.
+ANSWERS_AT_ONCE_RETRY_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who sends, and how many answers they may have in progress at once."""
+
+    user_id: uuid.UUID
+    max_answers: int
+
 
 # Queues the generation of an assistant message under the given task id.
 Enqueue = Callable[[uuid.UUID, str], Awaitable[None]]
@@ -37,28 +50,37 @@ _CONVERSATION_TABLE: sa.Table = Conversation.__table__  # type: ignore[attr-defi
 
 
 async def send(
-    session: AsyncSession, conversation_id: uuid.UUID, content: str, enqueue: Enqueue
+    session: AsyncSession,
+    owner: Owner,
+    conversation_id: uuid.UUID,
+    content: str,
+    enqueue: Enqueue,
 ) -> SendMessageAccepted:
     """Store the user's message and a pending assistant message, then queue the answer.
 
     One statement, so one round trip (every answer pays it): it touches the conversation and inserts both
-    turns, or nothing if the conversation does not exist. One answer at a time per conversation is the
-    database's to enforce: a unique index over each conversation's pending or streaming message makes the
-    losers of concurrent sends fail, whichever way their statements interleave.
+    turns, or nothing if the conversation is not the owner's or the owner already has ``owner.max_answers``
+    answers in progress. One answer at a time per conversation is the database's to enforce: a unique index
+    over each conversation's pending or streaming message makes the losers of concurrent sends fail, whichever
+    way their statements interleave. The per-owner count is read in the statement's snapshot, so sends racing
+    each other in different conversations can overshoot it by the number of racers.
     """
     accepted = SendMessageAccepted(
         task_id=str(uuid.uuid4()), message_id=uuid.uuid4(), assistant_message_id=uuid.uuid4()
     )
     try:
-        inserted = (await session.execute(_SEND, _send_parameters(conversation_id, content, accepted, utcnow()))).all()
+        parameters = _send_parameters(owner, conversation_id, content, accepted, utcnow())
+        inserted = (await session.execute(_SEND, parameters)).all()
         await session.commit()
     except IntegrityError as error:
         if ONE_ANSWER_IN_PROGRESS not in str(error.orig):
             raise
         await session.rollback()
-        raise ConflictError(await _busy_detail(session, conversation_id)) from error
+        # It may have finished since the insert failed; then the client can simply send again.
+        detail = await _busy_detail(session, conversation_id)
+        raise ConflictError(detail or "an answer was being generated in this conversation; send again") from error
     if not inserted:
-        raise NotFoundError(f"conversation {conversation_id} not found")
+        await _refusal(session, owner, conversation_id)
 
     try:
         await enqueue(accepted.assistant_message_id, accepted.task_id)
@@ -72,9 +94,21 @@ async def send(
 
 def _send_statement() -> ReturningInsert[tuple[uuid.UUID]]:
     """Built once: its parameters are bound per call, so SQLAlchemy compiles it once and caches it."""
+    conversation = _CONVERSATION_TABLE.c
+    owner_id = sa.bindparam("owner_id", type_=sa.Uuid())
+    owners_answers_in_progress = (
+        sa.select(sa.func.count())
+        .select_from(_MESSAGE_TABLE.join(_CONVERSATION_TABLE))
+        .where(conversation.user_id == owner_id, _MESSAGE_TABLE.c.status.in_([s.value for s in _IN_PROGRESS]))
+        .scalar_subquery()
+    )
     touched = (
         sa.update(_CONVERSATION_TABLE)
-        .where(_CONVERSATION_TABLE.c.id == sa.bindparam("conversation_id", type_=sa.Uuid()))
+        .where(
+            conversation.id == sa.bindparam("conversation_id", type_=sa.Uuid()),
+            conversation.user_id == owner_id,
+            owners_answers_in_progress < sa.bindparam("max_answers", type_=sa.Integer()),
+        )
         .values(updated_at=sa.bindparam("now", type_=sa.DateTime(timezone=True)))
         .returning(_CONVERSATION_TABLE.c.id)
         .cte("touched")
@@ -110,9 +144,11 @@ _SEND = _send_statement()
 
 
 def _send_parameters(
-    conversation_id: uuid.UUID, content: str, accepted: SendMessageAccepted, now: datetime
+    owner: Owner, conversation_id: uuid.UUID, content: str, accepted: SendMessageAccepted, now: datetime
 ) -> dict[str, Any]:
     return {
+        "owner_id": owner.user_id,
+        "max_answers": owner.max_answers,
         "conversation_id": conversation_id,
         "now": now,
         "user_id": accepted.message_id,
@@ -130,18 +166,42 @@ def _send_parameters(
     }
 
 
-async def _busy_detail(session: AsyncSession, conversation_id: uuid.UUID) -> str:
+async def _refusal(session: AsyncSession, owner: Owner, conversation_id: uuid.UUID) -> NoReturn:
+    """Why a send inserted nothing, found out after the fact (the rare path): not the owner's conversation, or
+    too many answers in progress."""
+    mine = await session.exec(
+        select(Conversation.id).where(Conversation.id == conversation_id, Conversation.user_id == owner.user_id)
+    )
+    if mine.first() is None:
+        raise NotFoundError(f"conversation {conversation_id} not found")
+    detail = await _busy_detail(session, conversation_id)
+    if detail is not None:
+        raise ConflictError(detail)
+    raise RateLimitedError(
+        f"you already have {owner.max_answers} answer(s) being generated; wait for one to finish or stop it",
+        retry_after=ANSWERS_AT_ONCE_RETRY_SECONDS,
+    )
+
+
+async def _busy_detail(session: AsyncSession, conversation_id: uuid.UUID) -> str | None:
     busy = await session.exec(
         select(Message.task_id).where(Message.conversation_id == conversation_id, col(Message.status).in_(_IN_PROGRESS))
     )
     running = busy.first()
-    # It may have finished since the insert failed; then the client can simply send again.
-    task = f" (task {running})" if running is not None else ""
-    return f"an answer is still being generated in this conversation{task}"
+    if running is None:
+        return None
+    return f"an answer is still being generated in this conversation (task {running})"
 
 
-async def find_by_task(session: AsyncSession, task_id: str) -> Message:
-    message = (await session.exec(select(Message).where(Message.task_id == task_id))).first()
+async def find_by_task(session: AsyncSession, user_id: uuid.UUID, task_id: str) -> Message:
+    """The answer of a task, if it is in one of the user's conversations: a task id is not a credential."""
+    message = (
+        await session.exec(
+            select(Message)
+            .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
+            .where(col(Message.task_id) == task_id, col(Conversation.user_id) == user_id)
+        )
+    ).first()
     if message is None:
         raise NotFoundError(f"task {task_id} not found")
     return message

@@ -5,6 +5,8 @@ Individual deltas are not kept, so the text comes back as one snapshot event (th
 whatever the viewer had) just before the terminal event, under the ids the live stream would have used.
 """
 
+import uuid
+
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -13,10 +15,12 @@ from app.services import messages
 from app.streaming.events import EventKind, StreamEvent, done_data, error_data, snapshot_data
 
 
-async def persisted_answer(sessions: async_sessionmaker[AsyncSession], task_id: str) -> list[StreamEvent] | None:
+async def persisted_answer(
+    sessions: async_sessionmaker[AsyncSession], user_id: uuid.UUID, task_id: str
+) -> list[StreamEvent] | None:
     """The answer's closing events, or None while it is still being generated."""
     async with sessions() as session:
-        message = await messages.find_by_task(session, task_id)
+        message = await messages.find_by_task(session, user_id, task_id)
     if not message.status.is_terminal:
         return None
     terminal_seq = message.terminal_seq

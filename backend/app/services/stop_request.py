@@ -6,6 +6,7 @@ this process takes its lease, saves the text Redis holds as `cancelled`, and app
 """
 
 import logging
+import uuid
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -32,11 +33,12 @@ async def request_stop(
     store: EventStore,
     leases: LeaseStore,
     settings: Settings,
+    user_id: uuid.UUID,
     task_id: str,
 ) -> MessageStatus:
     """Stop the answer; returns its status now (``streaming`` means the worker holding it is stopping it)."""
     async with sessions() as session:
-        message = await messages.find_by_task(session, task_id)
+        message = await messages.find_by_task(session, user_id, task_id)
     if message.status.is_terminal:
         return message.status
     for _ in range(_ATTEMPTS):
@@ -61,4 +63,4 @@ async def request_stop(
         )
         return MessageStatus.CANCELLED
     async with sessions() as session:
-        return (await messages.find_by_task(session, task_id)).status
+        return (await messages.find_by_task(session, user_id, task_id)).status

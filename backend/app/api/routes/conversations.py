@@ -3,8 +3,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from app.api.deps import AutocommitSessionDep, SessionDep
-from app.api.errors import BODY_ERRORS, UNAVAILABLE, Responses, error_response
+from app.api.deps import AutocommitSessionDep, CallerDep, SessionDep
+from app.api.errors import BODY_ERRORS, UNAUTHENTICATED, UNAVAILABLE, Responses, error_response
 from app.models import (
     ConversationCreate,
     ConversationPublic,
@@ -14,7 +14,7 @@ from app.models import (
 )
 from app.services import conversations
 
-router = APIRouter(prefix="/conversations", tags=["conversations"], responses=UNAVAILABLE)
+router = APIRouter(prefix="/conversations", tags=["conversations"], responses={**UNAUTHENTICATED, **UNAVAILABLE})
 
 NOT_FOUND: Responses = {404: error_response("No such conversation")}
 # The largest OFFSET PostgreSQL takes (bigint); past it a page would be a 503 instead of a 422.
@@ -22,35 +22,40 @@ MAX_OFFSET = 2**63 - 1
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ConversationPublic, responses=BODY_ERRORS)
-async def create_conversation(session: SessionDep, body: ConversationCreate | None = None) -> ConversationPublic:
-    conversation = await conversations.create(session, body or ConversationCreate())
+async def create_conversation(
+    session: SessionDep, caller: CallerDep, body: ConversationCreate | None = None
+) -> ConversationPublic:
+    conversation = await conversations.create(session, caller.user_id, body or ConversationCreate())
     return ConversationPublic.model_validate(conversation)
 
 
 @router.get("", response_model=ConversationsPublic)
 async def list_conversations(
     session: AutocommitSessionDep,
+    caller: CallerDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> ConversationsPublic:
-    page, count = await conversations.list_recent(session, limit, offset)
+    page, count = await conversations.list_recent(session, caller.user_id, limit, offset)
     return ConversationsPublic(data=[ConversationPublic.model_validate(c) for c in page], count=count)
 
 
 @router.get("/{conversation_id}", response_model=ConversationWithMessages, responses=NOT_FOUND)
-async def get_conversation(session: AutocommitSessionDep, conversation_id: uuid.UUID) -> ConversationWithMessages:
-    conversation = await conversations.get(session, conversation_id, with_messages=True)
+async def get_conversation(
+    session: AutocommitSessionDep, caller: CallerDep, conversation_id: uuid.UUID
+) -> ConversationWithMessages:
+    conversation = await conversations.get(session, caller.user_id, conversation_id, with_messages=True)
     return ConversationWithMessages.model_validate(conversation, from_attributes=True)
 
 
 @router.patch("/{conversation_id}", response_model=ConversationPublic, responses={**NOT_FOUND, **BODY_ERRORS})
 async def rename_conversation(
-    session: SessionDep, conversation_id: uuid.UUID, body: ConversationUpdate
+    session: SessionDep, caller: CallerDep, conversation_id: uuid.UUID, body: ConversationUpdate
 ) -> ConversationPublic:
-    conversation = await conversations.rename(session, conversation_id, body.title)
+    conversation = await conversations.rename(session, caller.user_id, conversation_id, body.title)
     return ConversationPublic.model_validate(conversation)
 
 
 @router.delete("/{conversation_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-async def delete_conversation(session: SessionDep, conversation_id: uuid.UUID) -> None:
-    await conversations.delete(session, conversation_id)
+async def delete_conversation(session: SessionDep, caller: CallerDep, conversation_id: uuid.UUID) -> None:
+    await conversations.delete(session, caller.user_id, conversation_id)

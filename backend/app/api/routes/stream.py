@@ -10,13 +10,14 @@ from sqlalchemy.exc import DBAPIError
 
 from app.api.deps import (
     AutocommitSessionFactoryDep,
+    CallerDep,
     LeasesDep,
     RelayDep,
     SettingsDep,
     ShutdownDep,
     StoreDep,
 )
-from app.api.errors import UNAVAILABLE, error_response
+from app.api.errors import UNAUTHENTICATED, UNAVAILABLE, error_response
 from app.api.sse import SseResponse
 from app.models import StopAccepted
 from app.services import messages
@@ -27,7 +28,7 @@ from app.streaming.hub import HubUnavailableError
 from app.streaming.relay import StreamInterruptedError
 
 logger = logging.getLogger(__name__)
-router = APIRouter(prefix="/stream", tags=["stream"], responses=UNAVAILABLE)
+router = APIRouter(prefix="/stream", tags=["stream"], responses={**UNAUTHENTICATED, **UNAVAILABLE})
 
 # A client that takes no bytes for this long is dropped; it can resume with its last id.
 SEND_TIMEOUT_SECONDS = 30
@@ -69,6 +70,7 @@ _SSE_EVENT_SCHEMA = {
 )
 async def stream(
     task_id: TaskId,
+    caller: CallerDep,
     sessions: AutocommitSessionFactoryDep,
     relay: RelayDep,
     shutdown: ShutdownDep,
@@ -90,14 +92,14 @@ async def stream(
     cursor = _cursor(after, last_event_id)
     # A short session: a stream may stay open for minutes and must not hold a pooled connection.
     async with sessions() as session:
-        message = await messages.find_by_task(session, task_id)
+        message = await messages.find_by_task(session, caller.user_id, task_id)
     if message.status.is_terminal and cursor >= message.terminal_seq:
         # 204 also tells a browser EventSource to stop reconnecting.
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     async def body() -> AsyncGenerator[bytes, None]:
         yield RECONNECT_HINT
-        batches = relay.events_after(task_id, cursor, lambda: persisted_answer(sessions, task_id))
+        batches = relay.events_after(task_id, cursor, lambda: persisted_answer(sessions, caller.user_id, task_id))
         try:
             async with aclosing(batches):
                 async for batch in batches:
@@ -125,13 +127,20 @@ async def stream(
     responses={404: error_response("No such task")},
 )
 async def cancel(
-    task_id: TaskId, sessions: AutocommitSessionFactoryDep, store: StoreDep, leases: LeasesDep, settings: SettingsDep
+    task_id: TaskId,
+    caller: CallerDep,
+    sessions: AutocommitSessionFactoryDep,
+    store: StoreDep,
+    leases: LeasesDep,
+    settings: SettingsDep,
 ) -> StopAccepted:
     """Stop generating (not just this connection): the partial answer is kept with status `cancelled`, and
     every viewer's stream ends with `{"done": true, "status": "cancelled"}`. Safe to repeat. An answer whose
     worker is gone is ended at once; one a worker holds (or held until moments ago) ends within about 3 s
     (`status` says `streaming` meanwhile)."""
-    return StopAccepted(task_id=task_id, status=await request_stop(sessions, store, leases, settings, task_id))
+    return StopAccepted(
+        task_id=task_id, status=await request_stop(sessions, store, leases, settings, caller.user_id, task_id)
+    )
 
 
 def _cursor(after: int | None, last_event_id: str | None) -> int:

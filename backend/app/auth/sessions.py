@@ -1,0 +1,74 @@
+"""Server-side sessions: a random token for the client, its SHA-256 in PostgreSQL.
+
+The same token is the browser's HttpOnly cookie and a script's Bearer token. Checking one is one indexed read
+per request (never per stream event: a stream is authorised once, when it is opened)."""
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models import AuthSession, User, utcnow
+
+# 32 random bytes: unguessable, and in URL-safe base64 fit for a header or a cookie.
+TOKEN_BYTES = 32
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The user a request was made by, and the session it was made in."""
+
+    user: User
+    token_hash: bytes
+
+    @property
+    def user_id(self) -> uuid.UUID:
+        return self.user.id
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    token: str
+    expires_at: datetime
+
+
+def token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+async def issue(session: AsyncSession, user_id: uuid.UUID, lifetime_seconds: int) -> IssuedSession:
+    """A new session for the user, added to ``session``; committed by the caller, with whatever it goes with."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    expires_at = utcnow() + timedelta(seconds=lifetime_seconds)
+    # The user's expired sessions go as a new one comes, so that the table holds about one row per device.
+    await session.exec(
+        sa.delete(AuthSession).where(col(AuthSession.user_id) == user_id, col(AuthSession.expires_at) <= sa.func.now())
+    )
+    session.add(AuthSession(token_hash=token_hash(token), user_id=user_id, expires_at=expires_at))
+    return IssuedSession(token, expires_at)
+
+
+async def resolve(session: AsyncSession, token: str) -> Caller | None:
+    """The caller whose session ``token`` is, if it exists and has not expired."""
+    hashed = token_hash(token)
+    user = (
+        await session.exec(
+            select(User)
+            .join(AuthSession, col(AuthSession.user_id) == col(User.id))
+            .where(col(AuthSession.token_hash) == hashed, col(AuthSession.expires_at) > sa.func.now())
+        )
+    ).first()
+    return None if user is None else Caller(user, hashed)
+
+
+async def revoke(session: AsyncSession, hashed: bytes) -> None:
+    await session.exec(sa.delete(AuthSession).where(col(AuthSession.token_hash) == hashed))
+
+
+async def revoke_all(session: AsyncSession, user_id: uuid.UUID) -> None:
+    await session.exec(sa.delete(AuthSession).where(col(AuthSession.user_id) == user_id))
