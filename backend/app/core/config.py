@@ -2,9 +2,10 @@
 
 from enum import StrEnum
 from functools import lru_cache
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
+from urllib.parse import unquote, urlsplit
 
-from pydantic import AnyUrl, BeforeValidator, Field, SecretStr, computed_field
+from pydantic import AnyUrl, BeforeValidator, Field, SecretStr, computed_field, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.core.redis_keys import DEFAULT_STREAM_TTL_SECONDS
@@ -154,6 +155,43 @@ class Settings(BaseSettings):
     @property
     def broker_url(self) -> str:
         return self.celery_broker_url or self.redis_url
+
+    @model_validator(mode="after")
+    def _refuse_defaults(self) -> Self:
+        """In production, refuse at startup the defaults that are only fit for a laptop."""
+        if self.environment == "production":
+            problems = _production_problems(self)
+            if problems:
+                raise ValueError("ENVIRONMENT=production refuses these settings: " + "; ".join(problems))
+        return self
+
+
+# An operator token is a password that gives out internal detail: at least this long (`openssl rand -hex 32`).
+MIN_OPERATOR_TOKEN_CHARS = 32
+_DEFAULT_CORS_ORIGINS = frozenset(Settings.model_fields["cors_origins"].default)
+
+
+def _production_problems(settings: Settings) -> list[str]:
+    problems: list[str] = []
+    url = urlsplit(settings.database_url)
+    user = unquote(url.username) if url.username is not None else None
+    password = unquote(url.password) if url.password is not None else None
+    if user == "postgres" and password in (None, "", "postgres"):
+        problems.append(
+            "DATABASE_URL uses the default credentials (user postgres with password postgres or none): "
+            "give the application a role of its own with a strong password"
+        )
+    token = settings.operator_token
+    if token is not None and len(token.get_secret_value()) < MIN_OPERATOR_TOKEN_CHARS:
+        problems.append(
+            f"OPERATOR_TOKEN is shorter than {MIN_OPERATOR_TOKEN_CHARS} characters: use a random one "
+            "(openssl rand -hex 32), or leave it unset"
+        )
+    if settings.cookie_secure is False:
+        problems.append("COOKIE_SECURE=false would send the session cookie over plain HTTP: leave it unset or true")
+    if settings.cors_origins and set(settings.cors_origins) <= _DEFAULT_CORS_ORIGINS:
+        problems.append("CORS_ORIGINS is still the localhost default: set it to the web app's origin(s)")
+    return problems
 
 
 @lru_cache
