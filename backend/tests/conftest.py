@@ -15,20 +15,7 @@ from app.devstack.postgres_server import PrivatePostgres
 from app.devstack.processes import Supervisor
 from app.devstack.redis_server import PrivateRedis
 from app.devstack.scratch import scratch_dir
-from tests.api_client import start_guest
-
-
-RELAXED_LIMITS = {
-    "RATE_LIMIT_SENDS_PER_USER": "100000/minute",
-    "RATE_LIMIT_SENDS_PER_GUEST": "100000/minute",
-    "RATE_LIMIT_SENDS_PER_IP": "100000/minute",
-    "RATE_LIMIT_LOGINS_PER_ACCOUNT": "100000/minute",
-    "RATE_LIMIT_LOGINS_PER_IP": "100000/minute",
-    "RATE_LIMIT_REGISTRATIONS_PER_IP": "100000/minute",
-    "RATE_LIMIT_GUESTS_PER_IP": "100000/minute",
-    "MAX_ANSWERS_AT_ONCE_PER_USER": "1000",
-    "MAX_ANSWERS_AT_ONCE_PER_GUEST": "1000",
-}
+from tests.api_client import RELAXED_LIMITS, start_guest
 
 
 @dataclass(frozen=True)
@@ -89,8 +76,7 @@ def stack(services: tuple[str, str], tmp_path_factory: pytest.TempPathFactory) -
         # Short, so that upstream stalls and retries play out within a test.
         "UPSTREAM_STALL_SECONDS": "2",
         "OPENAI_MAX_RETRIES": "2",
-        # Every test is a guest of its own, many at once from one address: the abuse limits are tested on an API
-        # of their own (tests/api/test_rate_limits.py), and out of the way here.
+        # Every test is a guest of its own, many at once from one address.
         **RELAXED_LIMITS,
     }
     env.pop("OPENAI_API_KEY", None)
@@ -128,6 +114,14 @@ async def api(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
     """A client of the first API process, signed in as a guest of its own."""
     async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client:
         await start_guest(client)
+        yield client
+
+
+@pytest.fixture
+async def second_api(stack: Stack, api: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the second API process, signed in as the same guest as ``api``: as a second tab behind a load
+    balancer."""
+    async with httpx.AsyncClient(base_url=stack.api_urls[1], headers=api.headers, timeout=30) as client:
         yield client
 
 

@@ -96,10 +96,12 @@ def _send_statement() -> ReturningInsert[tuple[uuid.UUID]]:
     """Built once: its parameters are bound per call, so SQLAlchemy compiles it once and caches it."""
     conversation = _CONVERSATION_TABLE.c
     owner_id = sa.bindparam("owner_id", type_=sa.Uuid())
+    # Over an alias: the conversation table itself is the UPDATE's target, which the subquery must not correlate to.
+    owned = _CONVERSATION_TABLE.alias("owned")
     owners_answers_in_progress = (
         sa.select(sa.func.count())
-        .select_from(_MESSAGE_TABLE.join(_CONVERSATION_TABLE))
-        .where(conversation.user_id == owner_id, _MESSAGE_TABLE.c.status.in_([s.value for s in _IN_PROGRESS]))
+        .select_from(_MESSAGE_TABLE.join(owned, owned.c.id == _MESSAGE_TABLE.c.conversation_id))
+        .where(owned.c.user_id == owner_id, _MESSAGE_TABLE.c.status.in_([s.value for s in _IN_PROGRESS]))
         .scalar_subquery()
     )
     touched = (
@@ -129,7 +131,7 @@ def _send_statement() -> ReturningInsert[tuple[uuid.UUID]]:
         return sa.select(*values, touched.c.id, sa.literal(""), sa.literal(0), values[-1]).select_from(touched)
 
     # In this order: the identity column numbers the user's turn before the assistant's.
-    rows = sa.union_all(turn("user"), turn("assistant"))
+    rows = sa.union_all(turn("question"), turn("answer"))
     return (
         sa.insert(_MESSAGE_TABLE)
         # Columns left out (the lease epoch) take their server defaults.
@@ -151,18 +153,18 @@ def _send_parameters(
         "max_answers": owner.max_answers,
         "conversation_id": conversation_id,
         "now": now,
-        "user_id": accepted.message_id,
-        "user_role": MessageRole.USER.value,
-        "user_content": content,
-        "user_status": MessageStatus.COMPLETED.value,
-        "user_task_id": None,
-        "user_created_at": now,
-        "assistant_id": accepted.assistant_message_id,
-        "assistant_role": MessageRole.ASSISTANT.value,
-        "assistant_content": "",
-        "assistant_status": MessageStatus.PENDING.value,
-        "assistant_task_id": accepted.task_id,
-        "assistant_created_at": now + _TURN_GAP,
+        "question_id": accepted.message_id,
+        "question_role": MessageRole.USER.value,
+        "question_content": content,
+        "question_status": MessageStatus.COMPLETED.value,
+        "question_task_id": None,
+        "question_created_at": now,
+        "answer_id": accepted.assistant_message_id,
+        "answer_role": MessageRole.ASSISTANT.value,
+        "answer_content": "",
+        "answer_status": MessageStatus.PENDING.value,
+        "answer_task_id": accepted.task_id,
+        "answer_created_at": now + _TURN_GAP,
     }
 
 

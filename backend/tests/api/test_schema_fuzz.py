@@ -2,10 +2,12 @@
 valid and invalid input, answers without a 5xx and as the document says (status, content type, body,
 headers), and the stack still answers afterwards.
 
-Two passes over one seed, so that a run is the same every time: every operation with generated ids, which
-name no conversation or task and so exercise validation and the 404s; then the operations on one
-conversation and one finished answer, with their real ids, which reach storage (titles, messages) and the
-stream's 200 and 204 with generated cursors.
+Three passes over one seed, so that a run is the same every time, each signed in as a guest of its own: every
+operation with generated ids, which name no conversation or task and so exercise validation and the 404s; then
+the operations on one conversation and one finished answer, with their real ids, which reach storage (titles,
+messages) and the stream's 200 and 204 with generated cursors; and the sign-in routes, anonymous (huge, odd and
+mistyped emails and passwords). The routes that end or replace the caller's session (sign-in, sign-out, guest,
+register) are left to the anonymous pass, where they cannot sign the other passes out.
 """
 
 from collections import Counter
@@ -30,13 +32,22 @@ REQUEST_TIMEOUT_SECONDS = 10
 
 # What invalid input may get: the statuses this API answers it with, 413 included (a string over maxLength of
 # escaped emoji can be a body over MAX_REQUEST_BYTES too); a 5xx is the not_a_server_error check's to report.
-REJECTIONS = ["400", "404", "405", "409", "413", "422", "5xx"]
+REJECTIONS = ["400", "401", "403", "404", "405", "409", "413", "422", "429", "5xx"]
+# Whatever these do to the caller's session, they do it in the anonymous pass only.
+SESSION_ROUTES = "^/auth/(register|login|guest|logout)"
 
 # Responses by operation and status, for the last test's check that the fuzzing reached the API's success paths.
 answered: Counter[tuple[str, int]] = Counter()
 
 
-def _load(api_url: str, **options: Any) -> schemathesis.BaseSchema:
+def _guest_token(client: httpx.Client) -> str:
+    token: str = client.post("/auth/guest").raise_for_status().json()["token"]
+    client.headers["Authorization"] = f"Bearer {token}"
+    client.cookies.clear()
+    return token
+
+
+def _load(api_url: str, token: str | None, **options: Any) -> schemathesis.BaseSchema:
     config = SchemathesisConfig.from_dict(
         {
             "seed": SEED,
@@ -47,6 +58,7 @@ def _load(api_url: str, **options: Any) -> schemathesis.BaseSchema:
             "phases": {"stateful": {"enabled": False}},
             "request-timeout": REQUEST_TIMEOUT_SECONDS,
             "checks": {"negative_data_rejection": {"expected-statuses": REJECTIONS}},
+            "headers": {"Authorization": f"Bearer {token}"} if token else {},
             **options,
         }
     )
@@ -55,12 +67,19 @@ def _load(api_url: str, **options: Any) -> schemathesis.BaseSchema:
 
 @pytest.fixture(scope="module")
 def generated_ids_schema(api_url: str) -> schemathesis.BaseSchema:
-    return _load(api_url)
+    with httpx.Client(base_url=api_url, timeout=30) as client:
+        return _load(api_url, _guest_token(client))
+
+
+@pytest.fixture(scope="module")
+def anonymous_schema(api_url: str) -> schemathesis.BaseSchema:
+    return _load(api_url, None)
 
 
 @pytest.fixture(scope="module")
 def real_ids_schema(api_url: str) -> schemathesis.BaseSchema:
     with httpx.Client(base_url=api_url, timeout=30) as client:
+        token = _guest_token(client)
         conversation_id = client.post("/conversations").raise_for_status().json()["id"]
         sent = client.post(f"/conversations/{conversation_id}/messages", json={"content": "[sim tokens=3] hello"})
         task_id = sent.raise_for_status().json()["task_id"]
@@ -74,6 +93,7 @@ def real_ids_schema(api_url: str) -> schemathesis.BaseSchema:
     # would remove the conversation that the other operations are meant to find.
     return _load(
         api_url,
+        token,
         parameters={"conversation_id": conversation_id, "task_id": task_id},
         operations=[{"include-name": "DELETE /conversations/{conversation_id}", "enabled": False}],
     )
@@ -92,9 +112,10 @@ def _call_and_validate(case: Case[Any]) -> None:
     answered[(f"{case.method} {case.path}", response.status_code)] += 1
 
 
-generated_ids = schemathesis.pytest.from_fixture("generated_ids_schema")
+generated_ids = schemathesis.pytest.from_fixture("generated_ids_schema").exclude(path_regex=SESSION_ROUTES)
 # The operations that take an id; the others were all in the first pass already.
 real_ids = schemathesis.pytest.from_fixture("real_ids_schema").include(path_regex="^/(conversations/|stream/)")
+anonymous = schemathesis.pytest.from_fixture("anonymous_schema").include(path_regex="^/auth/")
 
 
 @pytest.mark.timeout(300)
@@ -109,6 +130,12 @@ def test_operations_on_a_real_conversation_and_answer(case: Case[Any]) -> None:
     _call_and_validate(case)
 
 
+@pytest.mark.timeout(300)
+@anonymous.parametrize()
+def test_the_sign_in_routes_anonymous(case: Case[Any]) -> None:
+    _call_and_validate(case)
+
+
 async def test_fuzzing_reached_the_answers_and_left_the_stack_answering(api: httpx.AsyncClient) -> None:
     if not answered:
         pytest.skip("the fuzzing tests did not run")
@@ -119,6 +146,11 @@ async def test_fuzzing_reached_the_answers_and_left_the_stack_answering(api: htt
         ("GET /stream/{task_id}", 204),
         ("PATCH /conversations/{conversation_id}", 200),
         ("POST /conversations/{conversation_id}/messages", 202),
+        ("POST /auth/register", 201),
+        ("POST /auth/login", 401),
+        ("POST /auth/guest", 201),
+        ("GET /auth/me", 200),
+        ("POST /auth/password", 403),
     ]:
         assert answered[(operation, status)] > 0, (operation, status, sorted(answered.items()))
     conversation_id = (await api.post("/conversations")).json()["id"]

@@ -6,7 +6,7 @@ from pathlib import Path
 import httpx
 
 from app.devstack.processes import Supervisor
-from tests.api_client import create_conversation, get_conversation, send_message
+from tests.api_client import create_conversation, get_conversation, send_message, signed_in, start_guest
 from tests.conftest import Stack, start_test_api
 from tests.sse_client import SseEvent, assemble, iter_events, read_stream
 
@@ -17,6 +17,7 @@ async def test_shutdown_ends_streams_without_a_terminal_event_and_they_resume_el
     with Supervisor(tmp_path) as supervisor:
         leaving_url = start_test_api(supervisor, "api-leaving", stack.env)
         async with httpx.AsyncClient(base_url=leaving_url, timeout=30) as leaving:
+            token = await start_guest(leaving)
             conversation_id = await create_conversation(leaving)
             accepted = await send_message(leaving, conversation_id, "[sim tokens=200 tps=40 reasoning_tokens=0]")
             before: list[SseEvent] = []
@@ -29,7 +30,7 @@ async def test_shutdown_ends_streams_without_a_terminal_event_and_they_resume_el
             await stopping
 
     assert not any(event.is_terminal for event in before), "the stream ended early, not with the answer"
-    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as staying:
+    async with signed_in(stack.api_url, token, timeout=30) as staying:
         after = await read_stream(staying, accepted["task_id"], last_event_id=before[-1].id)
         events = before + after
         assert [e.id for e in events] == list(range(1, len(events) + 1))

@@ -36,11 +36,11 @@ class Answer:
 async def start_answers(stack: ChaosStack, count: int, directive: str) -> list[Answer]:
     """``count`` answers in as many conversations, each followed by a viewer from its first event on."""
     answers = []
-    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as api:
+    async with stack.client() as api:
         for _ in range(count):
             conversation_id = await create_conversation(api)
             accepted = await send_message(api, conversation_id, f"{directive} Tell me a story.")
-            viewer = Viewer(stack.api_url, accepted["task_id"])
+            viewer = Viewer(stack.api_url, accepted["task_id"], stack.token)
             following = asyncio.create_task(viewer.follow(within=FOLLOW_TIMEOUT_SECONDS))
             answers.append(Answer(conversation_id, accepted["task_id"], viewer, following))
     return answers
@@ -81,7 +81,7 @@ async def busiest_worker(stack: ChaosStack, answers: list[Answer]) -> tuple[str,
 async def assert_whole(stack: ChaosStack, answers: list[Answer]) -> list[dict[str, Any]]:
     """Every check, for every answer; returns each answer's stored message."""
     stored = []
-    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as api:
+    async with stack.client() as api:
         for answer in answers:
             viewer = await answer.following
             message = next(
@@ -96,7 +96,7 @@ async def assert_whole(stack: ChaosStack, answers: list[Answer]) -> list[dict[st
             _assert_ids_whole(viewer)
             assert viewer.text == message["content"], f"{answer.task_id}: the viewer's text is not the stored text"
             # A viewer arriving afterwards, from the start, sees the same answer.
-            late = await Viewer(stack.api_url, answer.task_id).follow(within=30)
+            late = await Viewer(stack.api_url, answer.task_id, stack.token).follow(within=30)
             assert late.text == message["content"]
             _assert_ids_whole(late)
             stored.append(message)
@@ -119,7 +119,7 @@ def _assert_ids_whole(viewer: Viewer) -> None:
 
 async def _assert_takes_the_next_message(stack: ChaosStack, api: httpx.AsyncClient, conversation_id: str) -> None:
     accepted = await send_message(api, conversation_id, "[sim tokens=3] And then?")
-    viewer = await Viewer(stack.api_url, accepted["task_id"]).follow(within=60)
+    viewer = await Viewer(stack.api_url, accepted["task_id"], stack.token).follow(within=60)
     assert viewer.terminal is not None
     assert viewer.terminal.data.get("status") == "completed"
 

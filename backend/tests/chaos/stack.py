@@ -13,12 +13,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
+import httpx
+
 from app.devstack.components import run_migrations, start_api, start_simulator, start_worker
 from app.devstack.ports import free_port
 from app.devstack.postgres_server import PrivatePostgres
 from app.devstack.processes import ChildProcess, Supervisor
 from app.devstack.redis_server import PrivateRedis
 from app.devstack.scratch import scratch_dir
+from tests.api_client import RELAXED_LIMITS, signed_in
 
 WORKER_CONCURRENCY = 16
 LEASE_SECONDS = 10.0
@@ -37,6 +40,11 @@ class ChaosStack:
     api_url: str
     env: dict[str, str]
     workers: dict[str, ChildProcess] = field(default_factory=dict)
+    # The session of the guest every answer of the test is asked by; kept in PostgreSQL, so it outlives restarts.
+    token: str = ""
+
+    def client(self) -> httpx.AsyncClient:
+        return signed_in(self.api_url, self.token, timeout=30)
 
     def worker_by_pid(self, pid: int) -> str:
         return next(name for name, child in self.workers.items() if child.pid == pid)
@@ -108,6 +116,7 @@ def chaos_stack(*, background: bool) -> Iterator[ChaosStack]:
             "SWEEP_SECONDS": "2",
             "SWEEP_STALE_SECONDS": "5",
             "OPENAI_BACKGROUND": "true" if background else "false",
+            **RELAXED_LIMITS,
         }
         env.pop("OPENAI_API_KEY", None)
         try:
@@ -118,6 +127,7 @@ def chaos_stack(*, background: bool) -> Iterator[ChaosStack]:
                 for name in ("worker-a", "worker-b"):
                     stack.workers[name] = start_worker(supervisor, env, WORKER_CONCURRENCY, name, node_name=name)
                 stack.api_url = start_api(supervisor, env, free_port(), name="api", access_log=False)
+                stack.token = httpx.post(f"{stack.api_url}/auth/guest").raise_for_status().json()["token"]
                 yield stack
         finally:
             postgres.stop()

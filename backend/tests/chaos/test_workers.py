@@ -4,7 +4,6 @@ import asyncio
 import signal
 import time
 
-import httpx
 import pytest
 
 from tests.api_client import create_conversation, send_message
@@ -114,7 +113,7 @@ async def test_stop_ends_an_orphan_at_once(chaos: ChaosStack) -> None:
         await asyncio.to_thread(chaos.kill_worker, victim)
         await asyncio.sleep(TAKEOVER_BOUND_SECONDS)  # its lease has run out: an orphan
         fault_at = time.monotonic()
-        async with httpx.AsyncClient(base_url=chaos.api_url, timeout=30) as api:
+        async with chaos.client() as api:
             stopped = await api.post(f"/stream/{answers[0].task_id}/cancel")
         assert stopped.status_code == 202
         assert stopped.json()["status"] == "cancelled"
@@ -141,7 +140,7 @@ async def test_stop_right_after_its_worker_died_ends_the_answer_soon(chaos: Chao
     victim, _ = await busiest_worker(chaos, answers)
     await asyncio.to_thread(chaos.kill_worker, victim)
     fault_at = time.monotonic()
-    async with httpx.AsyncClient(base_url=chaos.api_url, timeout=30) as api:
+    async with chaos.client() as api:
         stopped = await api.post(f"/stream/{answers[0].task_id}/cancel")
     # Its lease still looks held: the stop brings the deadline forward, and the other worker ends the answer.
     assert stopped.json()["status"] == "streaming"
@@ -183,12 +182,12 @@ async def test_sigterm_hands_answers_longer_than_the_grace_period_to_another_wor
 
 
 async def test_a_send_while_the_broker_is_down_is_answered_once_it_is_back(chaos: ChaosStack) -> None:
-    async with httpx.AsyncClient(base_url=chaos.api_url, timeout=30) as api:
+    async with chaos.client() as api:
         conversation_id = await create_conversation(api)
         with chaos.redis_down():
             fault_at = time.monotonic()
             accepted = await send_message(api, conversation_id, "[sim tokens=10] Are you there?")
-    viewer = await Viewer(chaos.api_url, accepted["task_id"]).follow(within=120)
+    viewer = await Viewer(chaos.api_url, accepted["task_id"], chaos.token).follow(within=120)
     assert viewer.terminal is not None
     assert viewer.terminal.data["status"] == "completed"
     record(

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from tests.api_client import signed_in
 from tests.sse_client import SseEvent, assemble, iter_events
 
 _RECONNECT_SECONDS = 0.2
@@ -17,6 +18,7 @@ _RECONNECT_SECONDS = 0.2
 class Viewer:
     api_url: str
     task_id: str
+    token: str
     events: list[SseEvent] = field(default_factory=list)
     # time.monotonic() at which each event arrived.
     arrivals: list[float] = field(default_factory=list)
@@ -44,7 +46,7 @@ class Viewer:
     async def follow(self, within: float) -> "Viewer":
         started = time.monotonic()
         deadline = started + within
-        async with httpx.AsyncClient(base_url=self.api_url, timeout=httpx.Timeout(10, read=5)) as client:
+        async with signed_in(self.api_url, self.token, timeout=httpx.Timeout(10, read=5)) as client:
             while self.terminal is None:
                 if time.monotonic() > deadline:
                     raise AssertionError(f"answer {self.task_id}: no terminal event within {within:g} s")

@@ -13,8 +13,9 @@ from app.core.config import Settings
 from app.core.db import create_engine, create_session_factory
 from app.lease.store import LeaseStore
 from app.lease.sweeper import Sweeper
-from app.models import Conversation, Message, MessageRole, MessageStatus, utcnow
+from app.models import Message, MessageRole, MessageStatus, utcnow
 from tests.conftest import Stack
+from tests.rows import add_conversation
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ async def _answers(
     made = []
     async with sessions() as session:
         for status, age in states:
-            conversation = Conversation()
+            conversation = await add_conversation(session)
             message = Message(
                 conversation_id=conversation.id,
                 role=MessageRole.ASSISTANT,
@@ -39,7 +40,7 @@ async def _answers(
                 task_id=str(uuid.uuid4()),
                 updated_at=utcnow() - age,
             )
-            session.add_all([conversation, message])
+            session.add(message)
             assert message.task_id is not None
             made.append((message.id, message.task_id))
         await session.commit()

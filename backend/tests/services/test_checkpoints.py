@@ -12,10 +12,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.config import Settings
 from app.core.db import create_engine, create_session_factory
 from app.lease.store import Lease
-from app.models import Conversation, Message, MessageRole, MessageStatus
+from app.models import Message, MessageRole, MessageStatus
 from app.services.checkpoints import Checkpointer
 from app.streaming.answer_stream import AnswerStream
 from tests.conftest import Stack
+from tests.rows import add_conversation
 
 
 @pytest.fixture
@@ -27,11 +28,11 @@ async def sessions(stack: Stack) -> AsyncIterator[async_sessionmaker[AsyncSessio
 
 async def _answer_row(sessions: async_sessionmaker[AsyncSession], status: MessageStatus, content: str) -> uuid.UUID:
     async with sessions() as session:
-        conversation = Conversation()
+        conversation = await add_conversation(session)
         message = Message(
             conversation_id=conversation.id, role=MessageRole.ASSISTANT, status=status, content=content, stream_seq=9
         )
-        session.add_all([conversation, message])
+        session.add(message)
         await session.commit()
         return message.id
 

@@ -25,12 +25,13 @@ from app.lease.keeper import Interruption, LeaseKeeper
 from app.lease.store import Lease, LeaseStore
 from app.llm.client import create_client
 from app.llm.model import ChatModel
-from app.models import Conversation, Message, MessageRole, MessageStatus
+from app.models import Message, MessageRole, MessageStatus
 from app.services.checkpoints import Checkpointer
 from app.services.generation import GenerationService
 from app.streaming.events import EventKind
 from app.streaming.store import AppendResult, EventStore, UpstreamPosition
 from tests.conftest import Stack
+from tests.rows import add_conversation
 
 _LEASE_SECONDS = 120.0
 
@@ -102,9 +103,7 @@ async def service(stack: Stack) -> AsyncIterator[_Service]:
 async def _pending_answer(service: _Service, question: str) -> str:
     task_id = str(uuid.uuid4())
     async with service.sessions() as session:
-        conversation = Conversation(title="test")
-        session.add(conversation)
-        await session.flush()
+        conversation = await add_conversation(session, "test")
         session.add(
             Message(
                 conversation_id=conversation.id, role=MessageRole.USER, status=MessageStatus.COMPLETED, content=question

@@ -6,7 +6,6 @@ from typing import Any
 import httpx
 
 from tests.api_client import create_conversation, get_conversation, send_message
-from tests.conftest import Stack
 from tests.sse_client import SseEvent, assemble, iter_events, read_stream
 
 
@@ -30,48 +29,47 @@ async def _wait_for_model_request(simulator: httpx.AsyncClient, marker: str) -> 
     raise AssertionError("the model never got the request")
 
 
-async def test_stop_with_two_viewers_on_two_api_processes(stack: Stack, simulator: httpx.AsyncClient) -> None:
-    async with (
-        httpx.AsyncClient(base_url=stack.api_urls[0], timeout=30) as first,
-        httpx.AsyncClient(base_url=stack.api_urls[1], timeout=30) as second,
-    ):
-        conversation_id = await create_conversation(first)
-        marker = "stop me two viewers"
-        accepted = await send_message(first, conversation_id, f"[sim tokens=400 tps=40 reasoning_tokens=0] {marker}")
-        task_id = accepted["task_id"]
-        started = asyncio.Event()
+async def test_stop_with_two_viewers_on_two_api_processes(
+    api: httpx.AsyncClient, second_api: httpx.AsyncClient, simulator: httpx.AsyncClient
+) -> None:
+    first, second = api, second_api
+    conversation_id = await create_conversation(first)
+    marker = "stop me two viewers"
+    accepted = await send_message(first, conversation_id, f"[sim tokens=400 tps=40 reasoning_tokens=0] {marker}")
+    task_id = accepted["task_id"]
+    started = asyncio.Event()
 
-        async def view(client: httpx.AsyncClient) -> list[SseEvent]:
-            events = []
-            async with client.stream("GET", f"/stream/{task_id}") as response:
-                async for event in iter_events(response):
-                    events.append(event)
-                    if len(events) == 5:
-                        started.set()
-                    if event.is_terminal:
-                        break
-            return events
+    async def view(client: httpx.AsyncClient) -> list[SseEvent]:
+        events = []
+        async with client.stream("GET", f"/stream/{task_id}") as response:
+            async for event in iter_events(response):
+                events.append(event)
+                if len(events) == 5:
+                    started.set()
+                if event.is_terminal:
+                    break
+        return events
 
-        viewers = [asyncio.create_task(view(first)), asyncio.create_task(view(second))]
-        await started.wait()
-        stop = await second.post(f"/stream/{task_id}/cancel")
-        assert stop.status_code == 202
-        assert stop.json() == {"task_id": task_id, "status": "streaming"}
-        one, other = await asyncio.gather(*viewers)
+    viewers = [asyncio.create_task(view(first)), asyncio.create_task(view(second))]
+    await started.wait()
+    stop = await second.post(f"/stream/{task_id}/cancel")
+    assert stop.status_code == 202
+    assert stop.json() == {"task_id": task_id, "status": "streaming"}
+    one, other = await asyncio.gather(*viewers)
 
-        assert one == other
-        assert one[-1].data == {"done": True, "status": "cancelled"}
-        answer = (await get_conversation(first, conversation_id))["messages"][-1]
-        assert answer["status"] == "cancelled"
-        assert answer["content"] == assemble(one)
-        assert 5 <= sum("content" in e.data for e in one) < 400
-        assert await _simulator_outcome(simulator, marker) == "disconnected", "the upstream request was closed"
+    assert one == other
+    assert one[-1].data == {"done": True, "status": "cancelled"}
+    answer = (await get_conversation(first, conversation_id))["messages"][-1]
+    assert answer["status"] == "cancelled"
+    assert answer["content"] == assemble(one)
+    assert 5 <= sum("content" in e.data for e in one) < 400
+    assert await _simulator_outcome(simulator, marker) == "disconnected", "the upstream request was closed"
 
-        again = await first.post(f"/stream/{task_id}/cancel")
-        assert again.status_code == 202
-        assert again.json()["status"] == "cancelled"
-        # The conversation is free for the next message.
-        await send_message(first, conversation_id, "[sim tokens=2 tps=0] next")
+    again = await first.post(f"/stream/{task_id}/cancel")
+    assert again.status_code == 202
+    assert again.json()["status"] == "cancelled"
+    # The conversation is free for the next message.
+    await send_message(first, conversation_id, "[sim tokens=2 tps=0] next")
 
 
 async def test_stop_works_while_the_model_is_silent(api: httpx.AsyncClient, simulator: httpx.AsyncClient) -> None:

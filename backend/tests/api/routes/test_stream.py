@@ -189,7 +189,9 @@ async def test_events_that_are_ready_together_go_out_in_one_chunk(api: httpx.Asy
     accepted = await send_message(api, conversation_id, "[sim tokens=12 tps=0 reasoning_tokens=2]")
     events = await read_stream(api, accepted["task_id"])
     chunks = []
-    async with get_chunked(api.base_url.host, api.base_url.port or 80, f"/stream/{accepted['task_id']}") as response:
+    path = f"/stream/{accepted['task_id']}"
+    credentials = {"Authorization": api.headers["Authorization"]}
+    async with get_chunked(api.base_url.host, api.base_url.port or 80, path, headers=credentials) as response:
         while (chunk := await asyncio.wait_for(response.next_chunk(), 10)) is not None:
             if chunk != b": ping\n\n":  # in case the machine is slow enough for a keep-alive to come first
                 chunks.append(chunk)

@@ -8,7 +8,6 @@ from redis.asyncio import Redis
 
 from app.core import redis_keys
 from tests.api_client import create_conversation, get_conversation, send_message
-from tests.conftest import Stack
 from tests.sse_client import SseEvent, assemble, iter_events, read_first, read_stream
 
 ANSWERS = 12
@@ -50,33 +49,32 @@ async def _follow_with_interruptions(
     return received, cycles
 
 
-async def test_random_disconnects_across_two_api_processes_lose_and_repeat_nothing(stack: Stack) -> None:
+async def test_random_disconnects_across_two_api_processes_lose_and_repeat_nothing(
+    api: httpx.AsyncClient, second_api: httpx.AsyncClient
+) -> None:
     rng = random.Random(SEED)
-    async with (
-        httpx.AsyncClient(base_url=stack.api_urls[0], timeout=30) as first,
-        httpx.AsyncClient(base_url=stack.api_urls[1], timeout=30) as second,
-    ):
-        answers = []
-        for n in range(ANSWERS):
-            conversation_id = await create_conversation(first)
-            accepted = await send_message(first, conversation_id, f"[sim tokens=150 tps=60 reasoning_tokens=10] {n}")
-            answers.append((conversation_id, accepted["task_id"]))
-        followers = [
-            _follow_with_interruptions([first, second], task_id, random.Random(rng.random())) for _, task_id in answers
-        ]
-        results = await asyncio.gather(*followers)
+    first, second = api, second_api
+    answers = []
+    for n in range(ANSWERS):
+        conversation_id = await create_conversation(first)
+        accepted = await send_message(first, conversation_id, f"[sim tokens=150 tps=60 reasoning_tokens=10] {n}")
+        answers.append((conversation_id, accepted["task_id"]))
+    followers = [
+        _follow_with_interruptions([first, second], task_id, random.Random(rng.random())) for _, task_id in answers
+    ]
+    results = await asyncio.gather(*followers)
 
-        total_cycles = sum(cycles for _, cycles in results)
-        total_events = sum(len(events) for events, _ in results)
-        print(f"{total_cycles} connect/disconnect cycles, {total_events} events, {ANSWERS} answers, 2 API processes")
-        assert total_cycles >= 300, "hundreds of disconnect/reconnect cycles"
-        for (conversation_id, _), (events, _) in zip(answers, results, strict=True):
-            answer = (await get_conversation(first, conversation_id))["messages"][-1]
-            assert answer["status"] == "completed"
-            assert assemble(events) == answer["content"]
-            assert assemble(events, "reasoning") == answer["reasoning"]
-            # Tokens that reach the worker in one network read share an event, so at most one event per token.
-            assert 0 < sum("content" in e.data for e in events) <= 150
+    total_cycles = sum(cycles for _, cycles in results)
+    total_events = sum(len(events) for events, _ in results)
+    print(f"{total_cycles} connect/disconnect cycles, {total_events} events, {ANSWERS} answers, 2 API processes")
+    assert total_cycles >= 300, "hundreds of disconnect/reconnect cycles"
+    for (conversation_id, _), (events, _) in zip(answers, results, strict=True):
+        answer = (await get_conversation(first, conversation_id))["messages"][-1]
+        assert answer["status"] == "completed"
+        assert assemble(events) == answer["content"]
+        assert assemble(events, "reasoning") == answer["reasoning"]
+        # Tokens that reach the worker in one network read share an event, so at most one event per token.
+        assert 0 < sum("content" in e.data for e in events) <= 150
 
 
 async def test_resume_after_the_events_expired_continues_from_the_database(
