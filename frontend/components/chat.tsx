@@ -7,7 +7,7 @@ import { useApi } from "@/hooks/use-api";
 import { conversationTitle, useConversations } from "@/hooks/use-conversations";
 import { useSimulated } from "@/hooks/use-readiness";
 import { useScrollToBottom } from "@/hooks/use-scroll-to-bottom";
-import { ApiError } from "@/lib/api/client";
+import { ApiError, errorMessage } from "@/lib/api/client";
 import { isInProgress, type ConversationWithMessages } from "@/lib/api/types";
 import type { ConnectionState } from "@/lib/chat/follow-task";
 import { answerView, messageText, toChatMessage } from "@/lib/chat/messages";
@@ -16,7 +16,7 @@ import type { ChatMessage } from "@/lib/chat/types";
 import { takePendingMessage } from "@/lib/pending-message";
 import { announce, listen } from "@/lib/tab-sync";
 
-import { Composer } from "./composer";
+import { Composer, type ComposerHandle } from "./composer";
 import { ConnectionStatus } from "./connection-status";
 import { ArrowDownIcon } from "./icons";
 import { Message } from "./message";
@@ -55,6 +55,9 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
   const [notice, setNotice] = useState<{ text: string; reconnect?: boolean } | null>(null);
   const [stopping, setStopping] = useState(false);
   const stopCheck = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const composer = useRef<ComposerHandle>(null);
+  // Takes a refused message off the page (set below, once useChat has given setMessages).
+  const unshow = useRef<(text: string) => void>(() => undefined);
 
   // One transport per chat: it knows the task being followed, which Stop needs. (`refresh` is stable.)
   const [transport] = useState(
@@ -84,12 +87,24 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
     resume: answerInProgress,
     experimental_throttle: 40,
     onError: (error) => {
-      const text =
-        error instanceof ApiError && error.status === 409
-          ? "An answer is still being generated in this conversation; it is shown below."
-          : error.message;
+      const status = error instanceof ApiError ? error.status : null;
+      // A message the API refused goes back in the box (it is not the conversation's).
+      const refused = transport.takeRefused();
+      if (refused !== null) {
+        unshow.current(refused);
+        composer.current?.restore(refused);
+      }
+      let text: string;
+      if (status === 409) text = "An answer is still being generated in this conversation; it is shown below.";
+      else if (status === 401)
+        text =
+          refused !== null
+            ? "You were signed out, so your message was not sent. It is kept in the box below: sign in again to send it."
+            : error.message;
+      else text = errorMessage(error);
       setNotice({ text });
-      void syncFromServer();
+      // Signed out, the server will not say more until the user signs in again.
+      if (status !== 401) void syncFromServer();
     },
   });
   const { messages, status, sendMessage, setMessages, resumeStream, stop } = chat;
@@ -99,6 +114,13 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
   useEffect(() => {
     latest.current = { busy, messages };
   });
+  useEffect(() => {
+    unshow.current = (text) =>
+      setMessages((shown) => {
+        const last = shown.at(-1);
+        return last?.role === "user" && messageText(last) === text ? shown.slice(0, -1) : shown;
+      });
+  }, [setMessages]);
 
   /** Replace what this tab shows with what the server has, and follow an answer still in progress. */
   const syncFromServer = useCallback(async () => {
@@ -277,7 +299,14 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
             </button>
           </div>
         )}
-        <Composer busy={busy} stopping={stopping && busy} onSend={send} onStop={() => void stopAnswer()} />
+        <Composer
+          ref={composer}
+          draftKey={conversationId}
+          busy={busy}
+          stopping={stopping && busy}
+          onSend={send}
+          onStop={() => void stopAnswer()}
+        />
       </div>
     </>
   );

@@ -1,18 +1,31 @@
 "use client";
 
-import { useRef, useState } from "react";
+import { useCallback, useEffect, useImperativeHandle, useRef, useState } from "react";
+
+import { readDraft, writeDraft } from "@/lib/drafts";
 
 import { SendIcon, StopIcon } from "./icons";
 
 const MAX_HEIGHT_PX = 200;
 
-/** The message box: Enter sends, Shift+Enter starts a new line; while an answer streams, Stop replaces Send. */
+export type ComposerHandle = {
+  /** Puts back a message that was not accepted (signed out, rate limited, offline), before anything typed since. */
+  restore: (text: string) => void;
+};
+
+/**
+ * The message box: Enter sends, Shift+Enter starts a new line; while an answer streams, Stop replaces Send. What is
+ * typed is kept as the draft of `draftKey` (lib/drafts.ts) as it is typed, so a reload or a detour through sign-in
+ * finds it again.
+ */
 export function Composer({
   onSend,
   onStop,
   busy,
   stopping = false,
   placeholder = "Send a message…",
+  draftKey,
+  ref,
 }: {
   onSend: (text: string) => void;
   onStop?: () => void;
@@ -20,17 +33,47 @@ export function Composer({
   busy: boolean;
   stopping?: boolean;
   placeholder?: string;
+  draftKey?: string;
+  ref?: React.Ref<ComposerHandle>;
 }) {
-  const [text, setText] = useState("");
+  // Composers are only shown once a session is known (in the browser), so the draft can be read at once.
+  const [text, setTextState] = useState(() => (draftKey ? readDraft(draftKey) : ""));
   const textarea = useRef<HTMLTextAreaElement>(null);
   const canSend = text.trim().length > 0 && !busy;
 
-  function resize() {
+  const setText = useCallback(
+    (value: string) => {
+      setTextState(value);
+      if (draftKey) writeDraft(draftKey, value);
+    },
+    [draftKey],
+  );
+
+  const resize = useCallback(() => {
     const element = textarea.current;
     if (!element) return;
     element.style.height = "auto";
     element.style.height = `${Math.min(element.scrollHeight, MAX_HEIGHT_PX)}px`;
-  }
+  }, []);
+
+  // A restored draft may be several lines long.
+  useEffect(() => resize(), [resize]);
+
+  useImperativeHandle(
+    ref,
+    () => ({
+      restore(restored: string) {
+        const current = textarea.current?.value ?? "";
+        const next = current.trim() && current.trim() !== restored.trim() ? `${restored}\n\n${current}` : restored;
+        setText(next);
+        requestAnimationFrame(() => {
+          resize();
+          textarea.current?.focus();
+        });
+      },
+    }),
+    [setText, resize],
+  );
 
   function send() {
     if (!canSend) return;

@@ -1,12 +1,13 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useState } from "react";
+import { useRef, useState } from "react";
 
 import { useConversations } from "@/hooks/use-conversations";
+import { errorMessage } from "@/lib/api/client";
 import { setPendingMessage } from "@/lib/pending-message";
 
-import { Composer } from "./composer";
+import { Composer, type ComposerHandle } from "./composer";
 import { ChatIcon, PlusIcon } from "./icons";
 import { PageHeader } from "./page-header";
 
@@ -16,6 +17,7 @@ export function EmptyState() {
   const { create } = useConversations();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const composer = useRef<ComposerHandle>(null);
 
   async function start(firstMessage?: string) {
     setBusy(true);
@@ -25,7 +27,9 @@ export function EmptyState() {
       if (firstMessage) setPendingMessage(conversation.id, firstMessage);
       router.push(`/c/${conversation.id}`);
     } catch (failure) {
-      setError((failure as Error).message);
+      // Nothing was created: what was typed goes back in the box.
+      if (firstMessage) composer.current?.restore(firstMessage);
+      setError(errorMessage(failure));
       setBusy(false);
     }
   }
@@ -65,6 +69,8 @@ export function EmptyState() {
           )}
         </div>
         <Composer
+          ref={composer}
+          draftKey="home"
           busy={busy}
           onSend={(text) => void start(text)}
           placeholder="Type a message to start a conversation…"

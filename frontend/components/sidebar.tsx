@@ -5,7 +5,9 @@ import { useState } from "react";
 
 import { useConversations } from "@/hooks/use-conversations";
 import { useSimulated } from "@/hooks/use-readiness";
+import { useSession } from "@/hooks/use-session";
 
+import { AccountMenu } from "./account-menu";
 import { ChatIcon, CloseIcon, PlusIcon } from "./icons";
 import { SidebarItem } from "./sidebar-item";
 import { ThemeToggle } from "./theme-toggle";
@@ -15,6 +17,8 @@ export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void 
   const pathname = usePathname();
   const { conversations, count, loaded, error, create, loadMore, refresh } = useConversations();
   const simulated = useSimulated();
+  const { state: session } = useSession();
+  const signedIn = session.status === "active";
   const [creating, setCreating] = useState(false);
   const [createError, setCreateError] = useState<string | null>(null);
   const activeId = pathname.startsWith("/c/") ? decodeURIComponent(pathname.slice(3)) : null;
@@ -70,7 +74,7 @@ export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void 
           <button
             type="button"
             onClick={() => void newConversation()}
-            disabled={creating}
+            disabled={creating || !signedIn}
             className="flex w-full items-center justify-center gap-2 rounded-lg bg-primary px-3 py-2 text-sm font-medium text-primary-foreground hover:opacity-90 disabled:opacity-60"
             data-testid="new-conversation"
           >
@@ -84,7 +88,9 @@ export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void 
           )}
         </div>
         <div className="min-h-0 flex-1 overflow-y-auto px-2 pb-2">
-          {!loaded && <p className="px-2 py-1 text-sm text-muted-foreground">Loading…</p>}
+          {!loaded && session.status !== "unavailable" && (
+            <p className="px-2 py-1 text-sm text-muted-foreground">Loading…</p>
+          )}
           {loaded && error && (
             <div role="alert" className="px-2 py-1 text-sm text-danger">
               {error}{" "}
@@ -116,7 +122,10 @@ export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void 
             </button>
           )}
         </div>
-        <div className="flex items-center justify-between gap-2 border-t px-3 py-2">
+        <div className="border-t px-2 pt-2">
+          <AccountMenu />
+        </div>
+        <div className="flex items-center justify-between gap-2 px-3 pb-2">
           <ThemeToggle />
           {simulated && (
             <span

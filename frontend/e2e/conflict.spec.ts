@@ -10,8 +10,12 @@ test("sending while another client's answer is still generating shows that answe
   // The API refuses the second message with 409, which the browser logs.
   allowConsoleErrors(/status of 409/);
   const id = await chat.newConversation();
-  // Another browser (no tab-to-tab messages between the two) with the conversation open and idle.
-  const other = await browser.newContext({ baseURL: stack.frontend_url });
+  // Another browser (no tab-to-tab messages between the two), signed in as the same user, with the conversation open
+  // and idle.
+  const other = await browser.newContext({
+    baseURL: stack.frontend_url,
+    storageState: await chat.page.context().storageState(),
+  });
   const otherPage = await other.newPage();
   await otherPage.goto(`/c/${id}`);
   await expect(otherPage.getByTestId("conversation-empty")).toBeVisible();

@@ -3,7 +3,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
-import { test as base, expect, type APIRequestContext, type Page } from "@playwright/test";
+import { test as base, expect, type APIRequestContext, type BrowserContext, type Page } from "@playwright/test";
 
 import type { StackUrls } from "./global-setup";
 import { ChatPage } from "./pages/chat-page";
@@ -21,25 +21,54 @@ export type ApiMessage = {
 };
 export type ApiConversation = { id: string; title: string | null; messages: ApiMessage[] };
 
-/** Straight to the API, for checking what the server stored. */
+export const SESSION_COOKIE = "chat_session";
+
+/**
+ * Straight to the API, for checking what the server stored: as the browser context's user, through the context's own
+ * request client, which shares its cookies. Used before the page has started a session, it starts the guest the page
+ * then finds (POST /auth/guest with the web app's Origin, as the API's CSRF check wants for cookie sessions).
+ */
 export class DirectApi {
   constructor(
-    private readonly request: APIRequestContext,
+    private readonly context: BrowserContext,
     readonly baseUrl: string,
+    private readonly webOrigin: string,
   ) {}
 
+  private get request(): APIRequestContext {
+    return this.context.request;
+  }
+
+  /** The session cookie of this context, if it has one. */
+  async sessionToken(): Promise<string | null> {
+    const cookies = await this.context.cookies(this.baseUrl);
+    return cookies.find((cookie) => cookie.name === SESSION_COOKIE)?.value ?? null;
+  }
+
+  private async signedIn(): Promise<void> {
+    if (await this.sessionToken()) return;
+    const response = await this.request.post(`${this.baseUrl}/auth/guest`, { headers: { origin: this.webOrigin } });
+    expect(response.status(), "POST /auth/guest").toBe(201);
+  }
+
   async conversation(id: string): Promise<ApiConversation> {
+    await this.signedIn();
     const response = await this.request.get(`${this.baseUrl}/conversations/${id}`);
     expect(response.status(), `GET /conversations/${id}`).toBe(200);
     return (await response.json()) as ApiConversation;
   }
 
   async status(id: string): Promise<number> {
+    await this.signedIn();
     return (await this.request.get(`${this.baseUrl}/conversations/${id}`)).status();
   }
 
   async createConversation(title?: string): Promise<ApiConversation> {
-    const response = await this.request.post(`${this.baseUrl}/conversations`, { data: title ? { title } : {} });
+    await this.signedIn();
+    const response = await this.request.post(`${this.baseUrl}/conversations`, {
+      data: title ? { title } : {},
+      headers: { origin: this.webOrigin },
+    });
     expect(response.status()).toBe(201);
     return (await response.json()) as ApiConversation;
   }
@@ -81,11 +110,16 @@ function stackUrls(): StackUrls {
 
 const allowed = new WeakMap<object, RegExp[]>();
 
+/** The browser's report of GET /auth/me answering 401: how the app learns that a first visit has no session yet. */
+export function isNobodyYet(text: string, url: string): boolean {
+  return /status of 401/.test(text) && new URL(url, "http://x").pathname === "/auth/me";
+}
+
 export const test = base.extend<Fixtures>({
   stack: async ({}, use) => use(stackUrls()),
   baseURL: async ({ stack }, use) => use(stack.frontend_url),
   permissions: ["clipboard-read", "clipboard-write"],
-  api: async ({ request, stack }, use) => use(new DirectApi(request, stack.api_url)),
+  api: async ({ context, stack }, use) => use(new DirectApi(context, stack.api_url, stack.frontend_url)),
   chat: async ({ page }, use) => use(new ChatPage(page)),
   allowConsoleErrors: async ({ context }, use) => {
     allowed.set(context, []);
@@ -104,7 +138,10 @@ export const test = base.extend<Fixtures>({
       const problems: string[] = [];
       const watch = (page: Page) => {
         page.on("console", (message) => {
-          if (message.type() === "error") problems.push(`console: ${message.text()}`);
+          if (message.type() !== "error") return;
+          // A first visit asks who is signed in before it starts a guest: the 401 is the expected "nobody yet".
+          if (isNobodyYet(message.text(), message.location().url)) return;
+          problems.push(`console: ${message.text()}`);
         });
         page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
       };

@@ -6,6 +6,7 @@ import type { Conversation } from "@/lib/api/types";
 import { announce, listen } from "@/lib/tab-sync";
 
 import { useApi } from "./use-api";
+import { useSession } from "./use-session";
 
 const PAGE_SIZE = 50;
 
@@ -27,14 +28,39 @@ type ConversationsContextValue = ConversationsState & {
 
 const ConversationsContext = createContext<ConversationsContextValue | null>(null);
 
-/** The sidebar's list, most recently active first, kept fresh across this tab's changes and other tabs'. */
+const EMPTY: ConversationsState = { conversations: [], count: 0, loaded: false, error: null };
+
+/**
+ * The sidebar's list, most recently active first, kept fresh across this tab's changes and other tabs'. It is the
+ * signed-in user's: loaded once a session is active, emptied when another user signs in.
+ */
 export function ConversationsProvider({ children }: { children: React.ReactNode }) {
   const api = useApi();
-  const [state, setState] = useState<ConversationsState>({ conversations: [], count: 0, loaded: false, error: null });
+  const session = useSession();
+  const userId = session.user?.id ?? null;
+  const active = session.state.status === "active";
+  const [state, setState] = useState<ConversationsState>(EMPTY);
+  const [shownFor, setShownFor] = useState(userId);
   const wanted = useRef(PAGE_SIZE);
   const generation = useRef(0);
+  const canLoad = useRef(active);
+  useEffect(() => {
+    canLoad.current = active;
+  });
+
+  // Another user: forget the previous one's list at once (adjusting state while rendering, as React recommends).
+  if (shownFor !== userId) {
+    setShownFor(userId);
+    setState(EMPTY);
+  }
+  useEffect(() => {
+    // An answer to the previous user's request must not land in this user's list.
+    generation.current += 1;
+    wanted.current = PAGE_SIZE;
+  }, [userId]);
 
   const refresh = useCallback(async () => {
+    if (!canLoad.current) return;
     const mine = ++generation.current;
     try {
       const page = await api.listConversations(Math.min(wanted.current, 100), 0);
@@ -92,9 +118,12 @@ export function ConversationsProvider({ children }: { children: React.ReactNode 
     [api, changed],
   );
 
+  // The first load, and again whenever a session starts (sign-in, registration): the API feeds this state.
   useEffect(() => {
-    // The first load: the API feeds this state (asynchronously).
-    void refresh();
+    if (active) void refresh();
+  }, [active, session.epoch, refresh]);
+
+  useEffect(() => {
     const stopListening = listen((message) => {
       if (message.type === "conversations-changed" || message.type === "answer-started") void refresh();
     });

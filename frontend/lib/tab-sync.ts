@@ -1,8 +1,11 @@
 // Tabs of this app in the same browser tell each other what changed (BroadcastChannel): the conversation list, and
-// answers started in a conversation another tab shows, so that tab follows the answer live.
+// answers started in a conversation another tab shows, so that tab follows the answer live, and sign-ins and sign-outs
+// (the tabs share the session cookie, so they follow along).
 
 export type TabMessage =
-  { type: "conversations-changed" } | { type: "answer-started"; conversationId: string; taskId: string };
+  | { type: "conversations-changed" }
+  | { type: "answer-started"; conversationId: string; taskId: string }
+  | { type: "session-changed"; change: "signed-in" | "signed-out" };
 
 const CHANNEL = "resilient-chat";
 

@@ -1,4 +1,9 @@
 // The typed API client: every path, body and answer comes from the generated OpenAPI types.
+//
+// The browser calls the API on another origin, so every request carries the session cookie
+// (`credentials: "include"`; the API allows credentials for the web app's origins). A 401 from any call but the
+// sign-in ones means the session ended mid-use (it expired, or was signed out elsewhere): listeners registered with
+// `onSessionEnded` hear of it, and the app asks the user to sign in again.
 import createClient from "openapi-fetch";
 
 import type { paths } from "./schema";
@@ -8,7 +13,10 @@ import type {
   ConversationWithMessages,
   Readiness,
   SendMessageAccepted,
+  SessionIssued,
   StopAccepted,
+  Usage,
+  User,
 } from "./types";
 
 /** A 4xx/5xx answer from the API (`status`), or no answer at all (`status` 0: the network failed). */
@@ -16,6 +24,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** From a 429's (or 503's) Retry-After header, when the browser may read it. */
+    readonly retryAfterSeconds: number | null = null,
   ) {
     super(message);
     this.name = "ApiError";
@@ -26,15 +36,52 @@ export class ApiError extends Error {
 export function describeDetail(body: unknown, fallback: string): string {
   if (body && typeof body === "object" && "detail" in body) {
     const detail = (body as { detail: unknown }).detail;
-    if (typeof detail === "string") return detail;
+    if (typeof detail === "string") return sentence(detail);
     if (Array.isArray(detail)) {
       const messages = detail
-        .map((item) => (item && typeof item === "object" && "msg" in item ? String(item.msg) : ""))
+        .map((item) =>
+          item && typeof item === "object" && "msg" in item ? String(item.msg).replace(/^Value error, /, "") : "",
+        )
         .filter(Boolean);
-      if (messages.length > 0) return messages.join("; ");
+      if (messages.length > 0) return sentence(messages.join("; "));
     }
   }
   return fallback;
+}
+
+/** "wrong email or password" → "Wrong email or password." */
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  if (!trimmed) return trimmed;
+  const capitalised = trimmed[0]!.toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capitalised) ? capitalised : `${capitalised}.`;
+}
+
+/** Retry-After as seconds: a number of seconds, or an HTTP date. */
+export function retryAfterSeconds(response: Response): number | null {
+  const value = response.headers.get("retry-after");
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+/** "in 45 seconds", "in 3 minutes", "in 2 hours". */
+export function describeWait(seconds: number): string {
+  if (seconds < 90) return `in ${Math.max(1, seconds)} second${seconds === 1 ? "" : "s"}`;
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 90) return `in ${minutes} minutes`;
+  return `in ${Math.ceil(minutes / 60)} hours`;
+}
+
+/** The message to show for an error, with a 429's wait when the API gave one. */
+export function errorMessage(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error instanceof ApiError && error.status === 429 && error.retryAfterSeconds !== null) {
+    return `${error.message} You can try again ${describeWait(error.retryAfterSeconds)}.`;
+  }
+  return error.message;
 }
 
 type Outcome<T> = { data?: T; error?: unknown; response: Response };
@@ -49,23 +96,78 @@ async function unwrap<T>(call: Promise<Outcome<T>>, what: string): Promise<T> {
   }
   const { data, error, response } = outcome;
   if (!response.ok) {
-    throw new ApiError(response.status, describeDetail(error, `Could not ${what} (HTTP ${response.status}).`));
+    throw new ApiError(
+      response.status,
+      describeDetail(error, `Could not ${what} (HTTP ${response.status}).`),
+      retryAfterSeconds(response),
+    );
   }
   return data as T;
 }
 
 export type Api = ReturnType<typeof createApi>;
 
+export const SESSION_ENDED_MESSAGE = "Your session has ended: sign in again to continue.";
+
 export function createApi(baseUrl: string) {
-  const client = createClient<paths>({ baseUrl });
+  const client = createClient<paths>({ baseUrl, credentials: "include" });
+  const sessionListeners = new Set<(message: string) => void>();
+  const sessionEnded = (message: string) => sessionListeners.forEach((listener) => listener(message));
+
+  /** A call made while signed in: its 401 means the session ended. */
+  const owned = async <T>(call: Promise<Outcome<T>>, what: string): Promise<T> => {
+    try {
+      return await unwrap(call, what);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) sessionEnded(error.message);
+      throw error;
+    }
+  };
+
   return {
     baseUrl,
+    /** Hear of every 401 from a call made while signed in; returns the unsubscribe function. */
+    onSessionEnded(listener: (message: string) => void): () => void {
+      sessionListeners.add(listener);
+      return () => sessionListeners.delete(listener);
+    },
+
+    // --- Accounts: their 401s are answers (no session yet, wrong password), not a session that ended. ---
+    me: (): Promise<User> => unwrap(client.GET("/auth/me", { cache: "no-store" }), "check who is signed in"),
+    startGuest: (): Promise<SessionIssued> => unwrap(client.POST("/auth/guest"), "start a guest session"),
+    signIn: (email: string, password: string): Promise<SessionIssued> =>
+      unwrap(client.POST("/auth/login", { body: { email, password } }), "sign in"),
+    register: (email: string, password: string): Promise<SessionIssued> =>
+      unwrap(client.POST("/auth/register", { body: { email, password } }), "create your account"),
+    signOut: (): Promise<void> => unwrap(client.POST("/auth/logout"), "sign out").then(() => undefined),
+    signOutEverywhere: (): Promise<void> =>
+      unwrap(client.POST("/auth/logout-everywhere"), "sign out everywhere").then(() => undefined),
+    changePassword: (currentPassword: string, newPassword: string): Promise<SessionIssued> =>
+      owned(
+        client.POST("/auth/password", {
+          body: { current_password: currentPassword, new_password: newPassword },
+        }),
+        "change your password",
+      ),
+    /** Today's and recent days' token use, and the daily quota; null when the API does not say (or cannot). */
+    usage: async (): Promise<Usage | null> => {
+      try {
+        const response = await fetch(`${baseUrl}/auth/me/usage`, { credentials: "include", cache: "no-store" });
+        if (response.status === 401) sessionEnded(SESSION_ENDED_MESSAGE);
+        if (!response.ok) return null;
+        return (await response.json()) as Usage;
+      } catch {
+        return null;
+      }
+    },
+
+    // --- Conversations, messages and answers ---
     listConversations: (limit = 100, offset = 0): Promise<ConversationList> =>
-      unwrap(client.GET("/conversations", { params: { query: { limit, offset } } }), "load your conversations"),
+      owned(client.GET("/conversations", { params: { query: { limit, offset } } }), "load your conversations"),
     createConversation: (title?: string): Promise<Conversation> =>
-      unwrap(client.POST("/conversations", { body: title === undefined ? {} : { title } }), "create a conversation"),
+      owned(client.POST("/conversations", { body: title === undefined ? {} : { title } }), "create a conversation"),
     getConversation: (id: string, signal?: AbortSignal): Promise<ConversationWithMessages> =>
-      unwrap(
+      owned(
         client.GET("/conversations/{conversation_id}", {
           params: { path: { conversation_id: id } },
           signal,
@@ -74,7 +176,7 @@ export function createApi(baseUrl: string) {
         "load the conversation",
       ),
     renameConversation: (id: string, title: string): Promise<Conversation> =>
-      unwrap(
+      owned(
         client.PATCH("/conversations/{conversation_id}", {
           params: { path: { conversation_id: id } },
           body: { title },
@@ -82,12 +184,12 @@ export function createApi(baseUrl: string) {
         "rename the conversation",
       ),
     deleteConversation: (id: string): Promise<void> =>
-      unwrap(
+      owned(
         client.DELETE("/conversations/{conversation_id}", { params: { path: { conversation_id: id } } }),
         "delete the conversation",
       ).then(() => undefined),
     sendMessage: (id: string, content: string, signal?: AbortSignal): Promise<SendMessageAccepted> =>
-      unwrap(
+      owned(
         client.POST("/conversations/{conversation_id}/messages", {
           params: { path: { conversation_id: id } },
           body: { content },
@@ -96,7 +198,7 @@ export function createApi(baseUrl: string) {
         "send your message",
       ),
     cancel: (taskId: string): Promise<StopAccepted> =>
-      unwrap(client.POST("/stream/{task_id}/cancel", { params: { path: { task_id: taskId } } }), "stop the answer"),
+      owned(client.POST("/stream/{task_id}/cancel", { params: { path: { task_id: taskId } } }), "stop the answer"),
     readiness: async (): Promise<Readiness | null> => {
       try {
         const response = await fetch(`${baseUrl}/readyz`, { cache: "no-store" });
@@ -107,5 +209,11 @@ export function createApi(baseUrl: string) {
     },
     streamUrl: (taskId: string, after: number): string =>
       `${baseUrl}/stream/${encodeURIComponent(taskId)}?after=${after}`,
+    /** The fetch the stream reader uses: with the session cookie, and its 401 heard like any other call's. */
+    streamFetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const response = await fetch(input, { ...init, credentials: "include" });
+      if (response.status === 401) sessionEnded(SESSION_ENDED_MESSAGE);
+      return response;
+    }) as typeof fetch,
   };
 }

@@ -22,3 +22,12 @@ export const IN_PROGRESS_STATUSES: readonly MessageStatus[] = ["pending", "strea
 export function isInProgress(status: MessageStatus | undefined): boolean {
   return status !== undefined && IN_PROGRESS_STATUSES.includes(status);
 }
+
+export type User = Schemas["UserPublic"];
+export type SessionIssued = Schemas["SessionIssued"];
+
+/** GET /auth/me/usage: token use per UTC day (newest first) and the daily quota (null: none). */
+export type Usage = {
+  daily_token_quota: number | null;
+  days: { day: string; input_tokens: number; output_tokens: number; answers: number }[];
+};

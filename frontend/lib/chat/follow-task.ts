@@ -9,6 +9,8 @@
 // a connection whose bytes (pings) still come but whose answer sends no events for `stallAfterMs` is "stalled"
 // (stall-watch.ts): it is kept, since the server is still there and the answer may go on (or restart) any moment.
 
+import { ApiError } from "@/lib/api/client";
+
 import { readSse } from "./sse";
 import { StallWatch, STALL_AFTER_MS } from "./stall-watch";
 import { isTerminal, parseStreamEvent, type StreamEvent } from "./stream-events";
@@ -120,10 +122,17 @@ export async function* followTask(options: FollowOptions): AsyncGenerator<Sequen
         const response = await fetchImpl(options.streamUrl(cursor), {
           signal: connection.signal,
           cache: "no-store",
+          // The API is on another origin: send the session cookie.
+          credentials: "include",
           headers: { accept: "text/event-stream" },
         });
         if (response.status === 204) return;
         if (response.status === 404) throw new StreamGoneError("This answer no longer exists.", 404);
+        // Signed out (the session expired, or ended on another device): the answer goes on, but only a signed-in
+        // client may follow it. Not an end of the answer: the caller asks the user to sign in again.
+        if (response.status === 401) {
+          throw new ApiError(401, "You were signed out: sign in again to follow this answer (it goes on meanwhile).");
+        }
         if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
           throw new StreamGoneError(`The answer's stream was refused (HTTP ${response.status}).`, response.status);
         }
@@ -148,7 +157,7 @@ export async function* followTask(options: FollowOptions): AsyncGenerator<Sequen
         if (signal.aborted) throw abortError();
       } catch (error) {
         if (signal.aborted) throw abortError();
-        if (error instanceof StreamGoneError) throw error;
+        if (error instanceof StreamGoneError || error instanceof ApiError) throw error;
         // A network failure, a 5xx, or a connection that went silent: try again below.
       } finally {
         clearTimeout(idleTimer);

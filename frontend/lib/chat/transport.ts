@@ -66,11 +66,22 @@ export class ApiChatTransport implements ChatTransport<ChatMessage> {
 
   private activeTaskId: string | null = null;
   private stopWanted = false;
+  private refused: string | null = null;
 
   constructor(
     private readonly api: Api,
     private readonly events: TransportOptions = {},
   ) {}
+
+  /**
+   * The text of the last message the API did not accept (signed out, rate limited, a conflict, no network), handed
+   * out once: it is not part of the conversation, and the page gives it back to the user to send again.
+   */
+  takeRefused(): string | null {
+    const text = this.refused;
+    this.refused = null;
+    return text;
+  }
 
   /** The task whose stream is being followed, if any. */
   get taskId(): string | null {
@@ -92,7 +103,14 @@ export class ApiChatTransport implements ChatTransport<ChatMessage> {
     if (!last || last.role !== "user") throw new Error("There is no message to send.");
     const content = messageText(last);
     this.stopWanted = false;
-    const accepted = await this.api.sendMessage(chatId, content);
+    this.refused = null;
+    let accepted: Awaited<ReturnType<Api["sendMessage"]>>;
+    try {
+      accepted = await this.api.sendMessage(chatId, content);
+    } catch (error) {
+      this.refused = content;
+      throw error;
+    }
     this.activeTaskId = accepted.task_id;
     this.events.onAnswerStarted?.({ conversationId: chatId, taskId: accepted.task_id });
     // Stop was pressed while the message was on its way: stop the answer now that it has a task.
@@ -157,7 +175,7 @@ export class ApiChatTransport implements ChatTransport<ChatMessage> {
         after: answer.after,
         signal,
         onState: this.events.onConnection,
-        fetchImpl: this.events.fetchImpl,
+        fetchImpl: this.events.fetchImpl ?? this.api.streamFetch,
         retryDelayMs: this.events.retryDelayMs,
       })) {
         if (event.kind === "content" || event.kind === "reasoning" || event.kind === "snapshot") {

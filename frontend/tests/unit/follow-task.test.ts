@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 
+import { ApiError } from "@/lib/api/client";
 import { backoffDelay, followTask, StreamGoneError, type ConnectionState } from "@/lib/chat/follow-task";
 
 import { pushedBody, scriptedFetch, sseBody } from "./helpers";
@@ -65,6 +66,13 @@ test("204 means the client already has everything", async () => {
 
 test("404 ends the stream for good", async () => {
   await expect(follow([{ status: 404 }])).rejects.toBeInstanceOf(StreamGoneError);
+});
+
+test("401 (signed out) is an error for the caller, not the end of the answer", async () => {
+  const failure = follow([{ status: 401 }]);
+  await expect(failure).rejects.toBeInstanceOf(ApiError);
+  await expect(failure).rejects.toHaveProperty("status", 401);
+  await expect(failure).rejects.not.toBeInstanceOf(StreamGoneError);
 });
 
 test("backoff grows exponentially, with jitter, up to a cap", () => {
