@@ -15,7 +15,8 @@ from redis.retry import Retry
 from app.api.body_limit import BodyLimitMiddleware
 from app.api.errors import install_error_handlers
 from app.api.origin_check import OriginCheckMiddleware
-from app.api.routes import auth, conversations, health, messages, stream
+from app.api.routes import auth, conversations, health, messages, models, stream
+from app.api.security_headers import SecurityHeadersMiddleware, install_api_docs
 from app.api.state import ApiState
 from app.core import redis_keys
 from app.core.config import Settings, get_settings
@@ -91,7 +92,15 @@ def create_app(settings: Settings) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         description="Messages are answered by a Celery worker; answers stream over SSE and resume by event id.",
+        # API_DOCS=false serves none of them; app.openapi() still builds the document (405 answers list the
+        # path's methods from it, and the web app's types are generated from it).
+        openapi_url="/openapi.json" if settings.api_docs else None,
+        # FastAPI's own docs pages are replaced by ones that send a CSP they work under (app/api/security_headers.py).
+        docs_url=None,
+        redoc_url=None,
     )
+    if settings.api_docs:
+        install_api_docs(app)
     # Added last, so outermost: refused requests still carry CORS headers for the web app to read.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(
@@ -107,8 +116,10 @@ def create_app(settings: Settings) -> FastAPI:
         allow_methods=["GET", "POST", "PATCH", "DELETE"],
         allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
     )
+    # Outermost of all: CORS preflights and the refusals above carry the security headers too.
+    app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)
-    for router in (auth.router, conversations.router, messages.router, stream.router, health.router):
+    for router in (auth.router, conversations.router, messages.router, stream.router, models.router, health.router):
         app.include_router(router)
     return app
 

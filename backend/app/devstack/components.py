@@ -69,6 +69,8 @@ def start_api(
     # Longer than a load balancer's idle timeout (uvicorn's 5 s default is not): a client or proxy that
     # reuses an idle connection must not race the server closing it.
     argv += ["--timeout-keep-alive", str(KEEP_ALIVE_SECONDS)]
+    # No `server: uvicorn` header: it tells a scanner which server, and so which known flaws, to try.
+    argv.append("--no-server-header")
     if not access_log:
         argv.append("--no-access-log")
     # A wildcard address is for listening; clients reach it through the loopback.

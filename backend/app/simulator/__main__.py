@@ -99,6 +99,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         backlog=_LISTEN_BACKLOG,
         access_log=False,
         log_level="warning",
+        server_header=False,
     )
 
 
