@@ -216,6 +216,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Models
+         * @description The models answers may come from, and the one they come from by default.
+         */
+        get: operations["list_models_models_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -225,7 +245,7 @@ export interface paths {
         };
         /**
          * Readyz
-         * @description Redis and PostgreSQL answer; also says which model answers and whether it is simulated.
+         * @description Redis and PostgreSQL answer. With the operator token, also which check failed and how, and the model.
          */
         get: operations["readyz_readyz_get"];
         put?: never;
@@ -358,6 +378,17 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /** LlmDetail */
+        LlmDetail: {
+            /** Api Style */
+            api_style: string;
+            /** Base Url */
+            base_url: string;
+            /** Model */
+            model: string;
+            /** Simulated */
+            simulated: boolean;
+        };
         /** MessageCreate */
         MessageCreate: {
             /** Content */
@@ -418,12 +449,43 @@ export interface components {
          * @enum {string}
          */
         MessageStatus: "pending" | "streaming" | "completed" | "failed" | "cancelled";
+        /** ModelPublic */
+        ModelPublic: {
+            /** Id */
+            id: string;
+            /** Simulated */
+            simulated: boolean;
+        };
+        /** ModelsPublic */
+        ModelsPublic: {
+            /** Data */
+            data: components["schemas"]["ModelPublic"][];
+            /** Default */
+            default: string;
+        };
         /** PasswordChange */
         PasswordChange: {
             /** Current Password */
             current_password: string;
             /** New Password */
             new_password: string;
+        };
+        /**
+         * Readiness
+         * @description Anonymous callers get ``status`` only; the operator (``Authorization: Bearer <OPERATOR_TOKEN>``) also gets
+         *     each check, with its error, and the model the worker uses.
+         */
+        Readiness: {
+            /** Checks */
+            checks?: {
+                [key: string]: string;
+            } | null;
+            llm?: components["schemas"]["LlmDetail"] | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ready" | "unavailable";
         };
         /**
          * SendMessageAccepted
@@ -1533,7 +1595,7 @@ export interface operations {
             };
         };
     };
-    readyz_readyz_get: {
+    list_models_models_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -1548,15 +1610,61 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ModelsPublic"];
                 };
             };
-            /** @description Redis or PostgreSQL does not answer; the same body says which */
+            /** @description No session cookie or Bearer token, or one that expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description PostgreSQL or Redis is unavailable; retry shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    readyz_readyz_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Redis and PostgreSQL answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description Redis or PostgreSQL does not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
             };
         };
     };
