@@ -8,7 +8,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import Conversation, ConversationCreate, utcnow
-from app.services.errors import NotFoundError
+from app.services.errors import NO_SUCH_CONVERSATION, NotFoundError
 
 
 async def create(session: AsyncSession, user_id: uuid.UUID, data: ConversationCreate) -> Conversation:
@@ -41,7 +41,7 @@ async def get(
         query = query.options(selectinload(Conversation.messages))  # type: ignore[arg-type]
     conversation = (await session.exec(query)).first()
     if conversation is None:
-        raise NotFoundError(f"conversation {conversation_id} not found")
+        raise NotFoundError(NO_SUCH_CONVERSATION)
     return conversation
 
 

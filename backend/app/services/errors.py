@@ -27,3 +27,8 @@ class RateLimitedError(Exception):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+# The same words whether the resource does not exist or is another user's, and no id in them: a 404 tells nothing.
+NO_SUCH_CONVERSATION = "no such conversation"
+NO_SUCH_TASK = "no such task"
