@@ -1,0 +1,118 @@
+"""The migrations on a database of their own in the tests' PostgreSQL: data from before accounts is adopted by one
+user, whom an operator can then give a password; and the tables the migrations make are the models' tables."""
+
+import asyncio
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+
+import asyncpg
+import pytest
+
+from app.auth.passwords import verify_password
+from app.devstack.components import BACKEND_DIR
+
+MIGRATION_TIMEOUT_SECONDS = 120
+
+
+@pytest.fixture
+def empty_database(services: tuple[str, str]) -> Iterator[str]:
+    _, server_url = services
+    name = f"migrations_{uuid.uuid4().hex[:8]}"
+    _psql(server_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield server_url.rpartition("/")[0] + f"/{name}"
+    finally:
+        _psql(server_url, f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def _psql(url: str, statement: str) -> None:
+    async def run() -> None:
+        connection = await asyncpg.connect(url)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(run())
+
+
+def _run(module: str, *args: str, database_url: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=BACKEND_DIR,
+        env={**os.environ, "DATABASE_URL": database_url, **env},
+        capture_output=True,
+        text=True,
+        timeout=MIGRATION_TIMEOUT_SECONDS,
+        check=False,
+    )
+
+
+def _alembic(*args: str, database_url: str, **env: str) -> None:
+    done = _run("alembic", *args, database_url=database_url, **env)
+    assert done.returncode == 0, done.stderr
+
+
+async def test_conversations_from_before_accounts_are_adopted_by_one_user(empty_database: str) -> None:
+    _alembic("upgrade", "0004", database_url=empty_database)
+    connection = await asyncpg.connect(empty_database)
+    try:
+        for n in range(3):
+            conversation = uuid.uuid4()
+            await connection.execute(
+                "INSERT INTO conversation (id, title, created_at, updated_at) VALUES ($1, $2, now(), now())",
+                conversation,
+                f"old {n}",
+            )
+            await connection.execute(
+                "INSERT INTO message (id, conversation_id, role, content, reasoning, status, created_at, updated_at)"
+                " VALUES ($1, $2, 'user', 'hello', '', 'completed', now(), now())",
+                uuid.uuid4(),
+                conversation,
+            )
+        _alembic("upgrade", "head", database_url=empty_database, ADOPTED_OWNER_EMAIL="Me@Example.com")
+        owners = await connection.fetch("SELECT DISTINCT user_id FROM conversation")
+        users = await connection.fetch("SELECT id, email, password_hash FROM app_user")
+        assert [dict(user) for user in users] == [
+            {"id": owners[0]["user_id"], "email": "me@example.com", "password_hash": None}
+        ]
+        assert await connection.fetchval("SELECT count(*) FROM message") == 3, "the messages came along"
+
+        refused = _run(
+            "app.auth.set_password", "nobody@example.com", database_url=empty_database, NEW_PASSWORD="long enough"
+        )
+        assert refused.returncode == 1
+        assert "no account has the email nobody@example.com" in refused.stderr
+        too_short = _run("app.auth.set_password", "me@example.com", database_url=empty_database, NEW_PASSWORD="short")
+        assert too_short.returncode == 2
+        done = _run("app.auth.set_password", "ME@example.com", database_url=empty_database, NEW_PASSWORD="long enough")
+        assert done.returncode == 0, done.stderr
+        password_hash = await connection.fetchval("SELECT password_hash FROM app_user")
+        assert await verify_password("long enough", password_hash)
+    finally:
+        await connection.close()
+
+
+def test_an_empty_database_gets_no_adopted_user_and_the_models_tables(empty_database: str) -> None:
+    _alembic("upgrade", "head", database_url=empty_database)
+    # Alembic compares the models with what the migrations made: a difference is a migration that is missing.
+    _alembic("check", database_url=empty_database)
+
+    async def users() -> int:
+        connection = await asyncpg.connect(empty_database)
+        try:
+            count: int = await connection.fetchval("SELECT count(*) FROM app_user")
+            return count
+        finally:
+            await connection.close()
+
+    assert asyncio.run(users()) == 0
+
+
+def test_the_migrations_go_down_and_up_again(empty_database: str) -> None:
+    _alembic("upgrade", "head", database_url=empty_database)
+    _alembic("downgrade", "0004", database_url=empty_database)
+    _alembic("upgrade", "head", database_url=empty_database)
