@@ -223,11 +223,13 @@ def _print_ready(api_url: str, simulator_url: str | None, web_url: str | None = 
         "",
         "Try it:",
         f"  API={api_url}",
-        "  CONV=$(curl -s -X POST $API/conversations -H 'content-type: application/json' -d '{\"title\":\"hello\"}' "
-        "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"id\"])')",
-        "  TASK=$(curl -s -X POST $API/conversations/$CONV/messages -H 'content-type: application/json' "
-        '-d \'{"content":"Hi there!"}\' | python3 -c \'import json,sys; print(json.load(sys.stdin)["task_id"])\')',
-        "  curl -N $API/stream/$TASK",
+        "  json() { python3 -c \"import json,sys; print(json.load(sys.stdin)['$1'])\"; }",
+        '  AUTH="Authorization: Bearer $(curl -s -X POST $API/auth/guest | json token)"',
+        "  CONV=$(curl -s -X POST $API/conversations -H \"$AUTH\" -H 'content-type: application/json' "
+        "-d '{\"title\":\"hello\"}' | json id)",
+        "  TASK=$(curl -s -X POST $API/conversations/$CONV/messages -H \"$AUTH\" -H 'content-type: application/json' "
+        "-d '{\"content\":\"Hi there!\"}' | json task_id)",
+        '  curl -N -H "$AUTH" $API/stream/$TASK',
         "",
         "Ctrl-C stops everything.",
         "",

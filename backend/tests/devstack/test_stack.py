@@ -1,4 +1,5 @@
 import signal
+import subprocess
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -83,3 +84,15 @@ def test_by_default_two_workers_share_the_default_concurrency() -> None:
 def test_worker_settings_must_be_positive_whole_numbers(variable: str, value: str) -> None:
     with pytest.raises(ValueError, match=f"{variable} must be a whole number"):
         stack.worker_processes({variable: value})
+
+
+def test_the_printed_curl_example_streams_an_answer(api_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """What `make dev` tells a newcomer to paste, pasted into bash against the test stack's API."""
+    stack._print_ready(api_url, None)
+    printed = capsys.readouterr().out
+    example = printed.partition("Try it:\n")[2].partition("\n\n")[0]
+    script = "\n".join(line.removeprefix("  ") for line in example.splitlines())
+    assert script.startswith(f"API={api_url}\n")
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith('data: {"done":true,"status":"completed"}'), done.stdout[-300:]
