@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useId, useState } from "react";
 
 import { safeNext, useSession } from "@/hooks/use-session";
-import { ApiError, describeWait, errorMessage } from "@/lib/api/client";
+import { ApiError, describeWait, errorMessage, saysWhen } from "@/lib/api/client";
 
 import { ChatIcon } from "./icons";
 
@@ -200,7 +200,7 @@ export function AuthForm({ mode, next, notice }: { mode: Mode; next: string | nu
             data-status={failure.status ?? "network"}
           >
             <p>{failure.message}</p>
-            {failure.status === 429 && wait > 0 && (
+            {failure.status === 429 && wait > 0 && !saysWhen(failure.message) && (
               <p data-testid="auth-retry-after">You can try again {describeWait(wait)}.</p>
             )}
             {failure.status === 409 && mode === "sign-up" && (
@@ -220,7 +220,7 @@ export function AuthForm({ mode, next, notice }: { mode: Mode; next: string | nu
           className="rounded-lg bg-primary px-3 py-2 text-sm font-medium text-primary-foreground hover:opacity-90 disabled:opacity-60"
           data-testid="auth-submit"
         >
-          {pending ? copy.pending : copy.submit}
+          {pending ? copy.pending : wait > 0 ? `Try again in ${wait} s` : copy.submit}
         </button>
       </form>
 

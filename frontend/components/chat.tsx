@@ -5,7 +5,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 
 import { useApi } from "@/hooks/use-api";
 import { conversationTitle, useConversations } from "@/hooks/use-conversations";
-import { useSimulated } from "@/hooks/use-readiness";
+import { useSimulated } from "@/hooks/use-models";
 import { useScrollToBottom } from "@/hooks/use-scroll-to-bottom";
 import { ApiError, errorMessage } from "@/lib/api/client";
 import { isInProgress, type ConversationWithMessages } from "@/lib/api/types";

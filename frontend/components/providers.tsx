@@ -2,16 +2,16 @@
 
 import { ApiProvider } from "@/hooks/use-api";
 import { ConversationsProvider } from "@/hooks/use-conversations";
-import { ReadinessProvider } from "@/hooks/use-readiness";
+import { ModelsProvider } from "@/hooks/use-models";
 import { SessionProvider } from "@/hooks/use-session";
 
 export function Providers({ apiUrl, children }: { apiUrl: string; children: React.ReactNode }) {
   return (
     <ApiProvider apiUrl={apiUrl}>
       <SessionProvider>
-        <ReadinessProvider>
+        <ModelsProvider>
           <ConversationsProvider>{children}</ConversationsProvider>
-        </ReadinessProvider>
+        </ModelsProvider>
       </SessionProvider>
     </ApiProvider>
   );

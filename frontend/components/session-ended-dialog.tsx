@@ -59,9 +59,12 @@ export function SessionEndedDialog() {
   }
 
   const title = guest ? "Your guest session has ended" : "Your session has ended";
+  const who = ended.email ? ` as ${ended.email}` : "";
   const description = guest
     ? "Its conversations cannot be opened any more. Start a new guest session, or sign in to an account."
-    : `${ended.message} ${ended.email ? `Sign in as ${ended.email} to continue.` : "Sign in to continue."}`;
+    : ended.user
+      ? `You were signed out: the session expired, or was ended from another device. Sign in again${who} to carry on.`
+      : `Your session has expired. Sign in again${who} to carry on.`;
 
   return (
     <>
@@ -87,15 +90,15 @@ export function SessionEndedDialog() {
             {error}
           </p>
         )}
-        <div className="mt-5 flex flex-wrap justify-end gap-2">
-          <button
-            type="button"
-            onClick={() => setDismissed(true)}
-            className="rounded-lg border px-3 py-1.5 text-sm hover:bg-muted"
-            data-testid="session-ended-later"
+        {/* The primary action comes first, so the dialog focuses it; it is shown last, on the right. */}
+        <div className="mt-5 flex flex-row-reverse flex-wrap justify-start gap-2">
+          <Link
+            href={signIn}
+            className="rounded-lg bg-primary px-3 py-1.5 text-sm font-medium text-primary-foreground hover:opacity-90"
+            data-testid="session-ended-sign-in"
           >
-            Not now
-          </button>
+            {guest ? "Sign in" : "Sign in again"}
+          </Link>
           {(guest || ended.user === null) && (
             <button
               type="button"
@@ -107,13 +110,14 @@ export function SessionEndedDialog() {
               {busy ? "Starting…" : guest ? "Start a new guest session" : "Continue as a guest"}
             </button>
           )}
-          <Link
-            href={signIn}
-            className="rounded-lg bg-primary px-3 py-1.5 text-sm font-medium text-primary-foreground hover:opacity-90"
-            data-testid="session-ended-sign-in"
+          <button
+            type="button"
+            onClick={() => setDismissed(true)}
+            className="rounded-lg border px-3 py-1.5 text-sm hover:bg-muted"
+            data-testid="session-ended-later"
           >
-            {guest ? "Sign in" : "Sign in again"}
-          </Link>
+            Not now
+          </button>
         </div>
       </dialog>
       {!open && (

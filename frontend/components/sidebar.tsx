@@ -4,7 +4,7 @@ import { usePathname, useRouter } from "next/navigation";
 import { useState } from "react";
 
 import { useConversations } from "@/hooks/use-conversations";
-import { useSimulated } from "@/hooks/use-readiness";
+import { useSimulated } from "@/hooks/use-models";
 import { useSession } from "@/hooks/use-session";
 
 import { AccountMenu } from "./account-menu";

@@ -9,9 +9,9 @@ import createClient from "openapi-fetch";
 import type { paths } from "./schema";
 import type {
   Conversation,
+  Models,
   ConversationList,
   ConversationWithMessages,
-  Readiness,
   SendMessageAccepted,
   SessionIssued,
   StopAccepted,
@@ -75,10 +75,20 @@ export function describeWait(seconds: number): string {
   return `in ${Math.ceil(minutes / 60)} hours`;
 }
 
-/** The message to show for an error, with a 429's wait when the API gave one. */
+/** Whether the API's sentence says when to try again already (its 429s do: "…; try again in 30 seconds"). */
+export function saysWhen(message: string): boolean {
+  return /try again/i.test(message);
+}
+
+/** The message to show for an error, with a 429's wait when the API gave one and its sentence does not say it. */
 export function errorMessage(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  if (error instanceof ApiError && error.status === 429 && error.retryAfterSeconds !== null) {
+  if (
+    error instanceof ApiError &&
+    error.status === 429 &&
+    error.retryAfterSeconds !== null &&
+    !saysWhen(error.message)
+  ) {
     return `${error.message} You can try again ${describeWait(error.retryAfterSeconds)}.`;
   }
   return error.message;
@@ -199,14 +209,7 @@ export function createApi(baseUrl: string) {
       ),
     cancel: (taskId: string): Promise<StopAccepted> =>
       owned(client.POST("/stream/{task_id}/cancel", { params: { path: { task_id: taskId } } }), "stop the answer"),
-    readiness: async (): Promise<Readiness | null> => {
-      try {
-        const response = await fetch(`${baseUrl}/readyz`, { cache: "no-store" });
-        return (await response.json()) as Readiness;
-      } catch {
-        return null;
-      }
-    },
+    models: (): Promise<Models> => owned(client.GET("/models"), "find out which model answers"),
     streamUrl: (taskId: string, after: number): string =>
       `${baseUrl}/stream/${encodeURIComponent(taskId)}?after=${after}`,
     /** The fetch the stream reader uses: with the session cookie, and its 401 heard like any other call's. */

@@ -11,11 +11,8 @@ export type MessageStatus = Schemas["MessageStatus"];
 export type SendMessageAccepted = Schemas["SendMessageAccepted"];
 export type StopAccepted = Schemas["StopAccepted"];
 
-/** GET /readyz answers untyped JSON (a JSONResponse), so its shape is written down here. */
-export type Readiness = {
-  status: "ready" | "unavailable";
-  llm?: { simulated: boolean; model: string; api_style: string; base_url: string };
-};
+/** GET /models: the model answers come from (`default`), and whether each is the simulator. */
+export type Models = Schemas["ModelsPublic"];
 
 export const IN_PROGRESS_STATUSES: readonly MessageStatus[] = ["pending", "streaming"];
 
