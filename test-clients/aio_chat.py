@@ -1,20 +1,16 @@
 """The API calls of the asyncio clients (test_async.py, test_load.py), over one shared aiohttp session."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
-from chat_stream import Answer, SseEvent, SseParser
+from chat_stream import Answer, ApiError, SignIn, SseEvent, SseParser, bearer, refusal
 
 # A stream that ends without its terminal event was interrupted (say, an API process restarted) and is resumed;
 # this many interruptions in a row without a single new event means the server is not recovering.
 MAX_FRUITLESS_RESUMES = 5
-
-
-class ApiError(Exception):
-    """A request that did not get the answer the API promises; the message is the reason shown in reports."""
 
 
 @dataclass(frozen=True)
@@ -32,15 +28,27 @@ class Reconnects:
 
 
 class AioChat:
+    """One user's calls; users may share the session (its connections), each with its own sign-in."""
+
     def __init__(self, session: aiohttp.ClientSession, api_url: str, request_timeout: float) -> None:
         self._session = session
         self._api_url = api_url.rstrip("/")
+        self._headers: dict[str, str] = {}
         self._request_timeout = aiohttp.ClientTimeout(total=request_timeout)
         # No total for a stream, which lasts as long as the answer; silence longer than this is a dead stream
         # (the API sends keep-alive comments every 15 s by default).
         self._stream_timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=request_timeout, sock_read=request_timeout
         )
+
+    async def sign_in(self, how: SignIn) -> str:
+        """Open the session `how` says (a given token is taken as it is); later calls carry it. Returns its token."""
+        token = how.token
+        if token is None:
+            path, body, expected = how.request()
+            token = str((await self._json("POST", path, expected, body))["token"])
+        self._headers = bearer(token)
+        return token
 
     async def create_conversation(self, title: str) -> str:
         body = await self._json("POST", "/conversations", 201, {"title": title})
@@ -85,13 +93,15 @@ class AioChat:
         on_event: Callable[[SseEvent], None],
     ) -> None:
         params = {"timing": "1"} if timing else {}
-        headers = {"Last-Event-ID": str(answer.last_id)} if answer.last_id else {}
-        url = f"{self._api_url}/stream/{task_id}"
-        async with self._session.get(url, params=params, headers=headers, timeout=self._stream_timeout) as response:
+        headers = self._headers | ({"Last-Event-ID": str(answer.last_id)} if answer.last_id else {})
+        path = f"/stream/{task_id}"
+        async with self._session.get(
+            self._api_url + path, params=params, headers=headers, timeout=self._stream_timeout
+        ) as response:
             if response.status == 204 and answer.last_id:
                 raise ApiError("stream: 204 (nothing more) before the client saw a terminal event")
             if response.status != 200:
-                raise ApiError(f"GET /stream: HTTP {response.status}")
+                raise refusal("GET", path, response.status, await response.text())
             parser = SseParser()
             taken = 0
             async for chunk in response.content.iter_any():
@@ -104,20 +114,22 @@ class AioChat:
 
     async def _json(self, method: str, path: str, expected: int, body: object = None) -> dict[str, Any]:
         async with self._session.request(
-            method, self._api_url + path, json=body, timeout=self._request_timeout
+            method, self._api_url + path, json=body, headers=self._headers, timeout=self._request_timeout
         ) as response:
             if response.status != expected:
-                raise ApiError(f"{method} {_route(path)}: HTTP {response.status}")
+                raise refusal(method, path, response.status, await response.text())
             result: dict[str, Any] = await response.json()
             return result
 
 
-def _route(path: str) -> str:
-    """The path with ids replaced, so that reasons group in a report: /conversations/{id}/messages."""
-    parts = path.split("/")
-    return "/".join("{id}" if index == 2 else part for index, part in enumerate(parts))
+async def share_session(chats: Sequence[AioChat], how: SignIn) -> None:
+    """Sign every chat in to the one session `how` names: a token's, or an account's (signed in to once)."""
+    token = await chats[0].sign_in(how)
+    for chat in chats[1:]:
+        await chat.sign_in(SignIn(token=token))
 
 
 def new_session(connections: int) -> aiohttp.ClientSession:
-    """A session for up to `connections` simultaneous requests."""
-    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections))
+    """A session for up to `connections` simultaneous requests. It keeps no cookies: each user's session goes as a
+    Bearer token, and the session cookie sent back without the web app's Origin would be refused (CSRF check)."""
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections), cookie_jar=aiohttp.DummyCookieJar())

@@ -1,4 +1,5 @@
-"""What every test client shares: the SSE wire format, the answer a viewer assembles, and the checks on it.
+"""What every test client shares: signing in, the API's refusals, the SSE wire format, the answer a viewer
+assembles, and the checks on it.
 
 The stream's contract (README, "The stream"): each event has an `id:` that counts 1, 2, 3, … without gaps and a
 JSON `data:` object; `{"content"}` and `{"reasoning"}` append, `{"snapshot"}` replaces everything before it, and
@@ -7,7 +8,9 @@ stream can break it (a missing id, a repeated one, one arriving after a later on
 """
 
 import argparse
+import getpass
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -15,6 +18,69 @@ from typing import Any
 
 DEFAULT_API_URL = "http://127.0.0.1:8000"
 TEXT_FIELDS = ("content", "reasoning")
+# What to do about a refusal, by status; the API's own `detail` says why.
+_HINTS = {
+    401: "sign in again: pass a valid --token (or CHAT_TOKEN), or --email and --password, or neither to be a guest",
+    429: "the API's abuse limits refused it (see Retry-After); on a stack of your own raise them for a test run, "
+    "as test-clients/README.md shows",
+}
+
+
+class ApiError(Exception):
+    """A request that did not get the answer the API promises. The message is the short reason (method, route and
+    status: what reports group by); `explanation` adds the API's own words and, for a 401 or 429, what to do."""
+
+    def __init__(self, reason: str, status: int | None = None, detail: str | None = None) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.detail = detail
+
+    @property
+    def explanation(self) -> str:
+        text = f"{self}: {self.detail}" if self.detail else str(self)
+        hint = _HINTS.get(self.status or 0)
+        return f"{text}\n  {hint}" if hint else text
+
+
+def refusal(method: str, path: str, status: int, body: str) -> ApiError:
+    """The error for a response with an unexpected status, its body the API's `{"detail": …}` (or anything)."""
+    try:
+        detail = json.loads(body).get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    return ApiError(f"{method} {route(path)}: HTTP {status}", status, detail if isinstance(detail, str) else None)
+
+
+def route(path: str) -> str:
+    """The path with ids replaced, so that reasons group in a report: /conversations/{id}/messages."""
+    parts = path.split("?", 1)[0].split("/")
+    return "/".join("{id}" if index == 2 and parts[1] != "auth" else part for index, part in enumerate(parts))
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """Whose session a client acts in: the one of a token it was given, an account's (POST /auth/login), or a new
+    guest's (POST /auth/guest). Requests then carry it as `Authorization: Bearer`, never as the cookie (which the
+    API's CSRF check refuses without the web app's Origin)."""
+
+    token: str | None = field(default=None, repr=False)
+    email: str | None = None
+    password: str = field(default="", repr=False)
+
+    def request(self) -> tuple[str, dict[str, str] | None, int]:
+        """The request that opens the session: path, JSON body and the status that means success."""
+        if self.email is not None:
+            return "/auth/login", {"email": self.email, "password": self.password}, 200
+        return "/auth/guest", None, 201
+
+    @property
+    def is_guest(self) -> bool:
+        """A new guest's session, rather than one given or an account's: a client may open one per user."""
+        return self.token is None and self.email is None
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 @dataclass(frozen=True)
@@ -200,6 +266,22 @@ def sim_directive(args: argparse.Namespace) -> str:
     return f"[sim {chosen}] " if chosen else ""
 
 
+def parse_arguments(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the command line (set up by add_common_arguments) and settle how to sign in: `args.sign_in`."""
+    args = parser.parse_args(argv)
+    if args.password is not None and args.email is None:
+        parser.error("--password goes with --email")
+    if args.email is None and args.token is None:
+        args.token = os.environ.get("CHAT_TOKEN") or None
+    password = args.password or os.environ.get("CHAT_PASSWORD")
+    if args.email is not None and not password:
+        if not sys.stdin.isatty():
+            parser.error("--email needs a password: --password or CHAT_PASSWORD")
+        password = getpass.getpass(f"Password for {args.email}: ")
+    args.sign_in = SignIn(token=args.token, email=args.email, password=password or "")
+    return args
+
+
 def add_common_arguments(
     parser: argparse.ArgumentParser,
     *,
@@ -208,8 +290,14 @@ def add_common_arguments(
     ttft_ms: int | None = None,
     reasoning_tokens: int | None = None,
 ) -> None:
-    """--api-url, the answer's shape (a simulator directive; None leaves the server's default) and timeouts."""
+    """--api-url, how to sign in, the answer's shape (a simulator directive; None leaves the server's default) and
+    timeouts. Parse with parse_arguments."""
     parser.add_argument("--api-url", default=DEFAULT_API_URL, help="the API's base URL (default: %(default)s)")
+    account = parser.add_argument_group("signing in (default: as a new guest, POST /auth/guest)")
+    who = account.add_mutually_exclusive_group()
+    who.add_argument("--token", help="a session token to act in (default: env CHAT_TOKEN, if set)")
+    who.add_argument("--email", help="sign in to this account (POST /auth/login)")
+    account.add_argument("--password", help="the account's password (default: env CHAT_PASSWORD, else asked)")
     shape = parser.add_argument_group("answer shape (a [sim …] directive; ignored by a real model)")
     shape.add_argument("--tokens", type=int, default=tokens, help="answer tokens (default: %(default)s)")
     shape.add_argument("--tps", type=float, default=tps, help="tokens per second, 0 = at once (default: %(default)s)")

@@ -12,6 +12,16 @@ user succeeded. Every request has a timeout and the run has a deadline (--timeou
 
 Several API processes: --api-url http://127.0.0.1:8000,http://127.0.0.1:8001 spreads users round-robin.
 
+Each user is a guest of its own (POST /auth/guest), as the API's limits are per user; every user is signed in
+before the timed part begins, and the sign-in is reported on its own line, outside every other figure. With
+--token or --email all users act in that one session instead, so its user's limits apply to all of them together
+(MAX_ANSWERS_AT_ONCE_PER_USER answers at once, 3 by default).
+
+Limits: against a default `make dev` stack, many users from one address are refused (429) past
+RATE_LIMIT_GUESTS_PER_IP (30 guests an hour) and RATE_LIMIT_SENDS_PER_IP (40 messages a minute). For a load
+run, start the stack with both raised (the API reads them from the environment):
+    RATE_LIMIT_GUESTS_PER_IP=100000/hour RATE_LIMIT_SENDS_PER_IP=100000/minute make dev
+
 Why aiohttp: this client shares the machine with the server it measures, so its own cost per event matters;
 aiohttp parses HTTP in C and keeps thousands of streaming connections on one event loop cheaply.
 """
@@ -30,14 +40,29 @@ from typing import Any
 import aiohttp
 from tqdm import tqdm
 
-from aio_chat import AioChat, ApiError, Reconnects, new_session
-from chat_stream import Answer, SseEvent, add_common_arguments, persisted_mismatches, sim_directive
+from aio_chat import AioChat, Reconnects, new_session, share_session
+from chat_stream import (
+    Answer,
+    ApiError,
+    SignIn,
+    SseEvent,
+    add_common_arguments,
+    parse_arguments,
+    persisted_mismatches,
+    sim_directive,
+)
 from load_stats import describe, distribution
 
 # Without a progress bar (output not a terminal), a status line this often.
 STATUS_EVERY_SECONDS = 10.0
 # Margin of the default --timeout over the slowest answer's expected duration.
 DEFAULT_TIMEOUT_MARGIN_SECONDS = 60.0
+# Guests signing in at once, before the timed part.
+SIGN_IN_CONCURRENCY = 50
+# Arguments left out of the report's config: secrets, and how the output goes.
+UNREPORTED_ARGUMENTS = {"json", "no_progress", "signed_in_file", "token", "password", "sign_in"}
+# What the API (or the way to it) can do to a user; anything else is a bug in this client.
+API_FAILURES = (ApiError, aiohttp.ClientError, TimeoutError)
 
 
 @dataclass
@@ -45,7 +70,8 @@ class UserRun:
     """One user's progress and outcome; filled in as it goes, so a run cut by its deadline still reports."""
 
     index: int
-    phase: str = "waiting to start"
+    phase: str = "signing in"
+    sign_in_s: float | None = None
     sent_at: float | None = None  # wall clock, like the events' receive times
     first_chunk_at: float | None = None
     finished_at: float | None = None
@@ -73,13 +99,57 @@ class LoadRun:
         self.reconnects = Reconnects(
             after=args.reconnect_every or args.reconnect_after, repeat=bool(args.reconnect_every)
         )
+        # The API's words for each kind of refusal seen (its first), and what to do about it.
+        self.refusals: dict[str, str] = {}
+        self.sign_in_seconds = 0.0
+        # This process's CPU time when the timed part began: the report counts from there.
+        self.cpu_at_start = 0.0
 
     def start_offset(self, index: int) -> float:
         """Users start evenly spread over the ramp."""
         ramp: float = self.args.ramp_seconds
         return ramp * index / len(self.users)
 
+    async def sign_in(self, chats: list[AioChat]) -> None:
+        """Before the timed part: each user a guest of its own, or all in the one session the arguments name."""
+        how: SignIn = self.args.sign_in
+        started = time.monotonic()
+        if how.is_guest:
+            slots = asyncio.Semaphore(SIGN_IN_CONCURRENCY)
+
+            async def guest(user: UserRun) -> None:
+                async with slots:
+                    began = time.monotonic()
+                    try:
+                        await chats[user.index].sign_in(how)
+                    except API_FAILURES as error:
+                        self._fail(user, error)
+                        return
+                    user.sign_in_s = time.monotonic() - began
+
+            await asyncio.gather(*(guest(user) for user in self.users))
+        else:
+            try:
+                await share_session(chats, how)
+            except API_FAILURES as error:
+                for user in self.users:  # the one sign-in failed, and with it every user
+                    self._fail(user, error)
+        self.sign_in_seconds = time.monotonic() - started
+        for user in self.users:
+            user.phase = "waiting to start"
+
+    def _fail(self, user: UserRun, error: ApiError | aiohttp.ClientError | TimeoutError) -> None:
+        if isinstance(error, ApiError):
+            user.failure = str(error)
+            self.refusals.setdefault(user.failure, error.explanation)
+        elif isinstance(error, aiohttp.ClientError):
+            user.failure = f"{user.phase}: {type(error).__name__}"
+        else:
+            user.failure = f"{user.phase}: no answer within --request-timeout"
+
     async def run_user(self, chat: AioChat, user: UserRun) -> None:
+        if user.failure is not None:
+            return  # could not sign in
         await asyncio.sleep(self.start_offset(user.index))
         try:
             user.phase = "creating the conversation"
@@ -98,14 +168,8 @@ class LoadRun:
                 self.open_streams -= 1
             user.phase = "checking the stored answer"
             stored = await chat.conversation(conversation_id)
-        except ApiError as error:
-            user.failure = str(error)
-            return
-        except aiohttp.ClientError as error:
-            user.failure = f"{user.phase}: {type(error).__name__}"
-            return
-        except TimeoutError:
-            user.failure = f"{user.phase}: no answer within --request-timeout"
+        except API_FAILURES as error:
+            self._fail(user, error)
             return
         user.phase = "done"
         user.stored_mismatch = bool(persisted_mismatches(stored, task_id, user.answer))
@@ -145,12 +209,17 @@ class LoadRun:
         chunks = sum(user.chunks for user in users)
         completed = sum(user.answer.status == "completed" for user in users)
         answer_tokens = (self.args.tokens or 0) + (self.args.reasoning_tokens or 0)
+        signed_in = [user.sign_in_s * 1000 for user in users if user.sign_in_s is not None]
         return {
-            "config": {key: value for key, value in vars(self.args).items() if key not in {"json", "no_progress"}},
+            "config": {key: value for key, value in vars(self.args).items() if key not in UNREPORTED_ARGUMENTS},
             "users": len(users),
             "succeeded": succeeded,
             "failed": len(users) - succeeded,
             "failure_reasons": dict(Counter(user.failure for user in users if user.failure).most_common()),
+            "refusals": self.refusals,
+            # Before the timed part, and in none of the figures below: how long signing every user in took, and
+            # each guest's POST /auth/guest (none when all share the one session given).
+            "sign_in": {"wall_s": round(self.sign_in_seconds, 3), "guest_ms": distribution(signed_in)},
             "time_to_first_chunk_ms": distribution(
                 [(u.first_chunk_at - u.sent_at) * 1000 for u in users if u.first_chunk_at and u.sent_at]
             ),
@@ -172,7 +241,7 @@ class LoadRun:
                 "tokens_per_s": round(completed * answer_tokens / window, 1) if window and answer_tokens else None,
             },
             "wall_s": round(wall_seconds, 3),
-            "client_cpu_s": round(time.process_time(), 3),
+            "client_cpu_s": round(time.process_time() - self.cpu_at_start, 3),
         }
 
     def _steady_latency(self) -> dict[str, Any]:
@@ -217,13 +286,19 @@ async def _watch(run: LoadRun, tasks: list["asyncio.Task[None]"], show_bar: bool
 
 async def run_load(args: argparse.Namespace, api_urls: list[str]) -> dict[str, Any]:
     run = LoadRun(args, api_urls)
-    started = time.monotonic()
     # Each user holds one stream and briefly one request connection.
     async with new_session(connections=2 * args.users + 10) as session:
-        chats = [AioChat(session, url, args.request_timeout) for url in api_urls]
-        tasks = [
-            asyncio.create_task(run.run_user(chats[user.index % len(chats)], user)) for user in run.users
-        ]  # round-robin over the API processes, as a load balancer would
+        # Round-robin over the API processes, as a load balancer would.
+        chats = [AioChat(session, api_urls[user.index % len(api_urls)], args.request_timeout) for user in run.users]
+        await run.sign_in(chats)
+        signed_in = sum(user.failure is None for user in run.users)
+        kind = "guests of their own" if args.sign_in.is_guest else "one session"
+        print(f"{signed_in:,} of {args.users:,} users signed in ({kind}) in {run.sign_in_seconds:.1f} s; "
+              "the timed part begins", file=sys.stderr, flush=True)  # fmt: skip
+        if args.signed_in_file is not None:
+            args.signed_in_file.touch()
+        started, run.cpu_at_start = time.monotonic(), time.process_time()
+        tasks = [asyncio.create_task(run.run_user(chats[user.index], user)) for user in run.users]
         watcher = asyncio.create_task(_watch(run, tasks, show_bar=not args.no_progress and sys.stderr.isatty()))
         _, pending = await asyncio.wait(tasks, timeout=args.timeout)
         for task in pending:
@@ -239,6 +314,10 @@ def print_report(report: dict[str, Any]) -> None:
           f"(peak {report['peak_open_streams']:,} streams open at once)")  # fmt: skip
     for reason, count in report["failure_reasons"].items():
         print(f"  {count:>6,}: {reason}")
+    for explanation in report["refusals"].values():
+        print(f"  {explanation}")
+    sign_in = report["sign_in"]
+    print(f"{describe('sign-in per guest', sign_in['guest_ms'], 'ms')}; {sign_in['wall_s']} s in all, not timed")
     print(describe("time to first chunk", report["time_to_first_chunk_ms"], "ms"))
     print(describe("delivery latency/chunk", report["delivery_latency_ms"], "ms"))
     if (window := report["steady_window_s"]) is not None:
@@ -260,13 +339,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--ramp-seconds", type=float, default=0.0, help="users start evenly within this window (default: all at once)"
     )
-    parser.add_argument("--timeout", type=float, help="deadline for the whole run, s (default: from the answer shape)")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        help="deadline for the timed part (after signing in), s (default: from the answer shape)",
+    )
     resume = parser.add_mutually_exclusive_group()
     resume.add_argument("--reconnect-after", type=int, metavar="K", help="drop each stream once after K events")
     resume.add_argument("--reconnect-every", type=int, metavar="K", help="drop each stream after every K events")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write every figure to this JSON file")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--signed-in-file",
+        type=Path,
+        metavar="PATH",
+        help="create this file once every user is signed in, as the timed part begins (for a harness that measures "
+        "the servers over the timed part only, such as benchmarks/load.py)",
+    )
+    args = parse_arguments(parser, argv)
     if args.users < 1:
         parser.error("--users must be at least 1")
     for name in ("reconnect_after", "reconnect_every"):
