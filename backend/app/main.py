@@ -15,7 +15,8 @@ from redis.retry import Retry
 from app.api.body_limit import BodyLimitMiddleware
 from app.api.errors import install_error_handlers
 from app.api.origin_check import OriginCheckMiddleware
-from app.api.routes import auth, conversations, health, messages, models, stream
+from app.api.rate_limits import RateLimits
+from app.api.routes import auth, conversations, health, messages, models, stream, usage
 from app.api.security_headers import SecurityHeadersMiddleware, install_api_docs
 from app.api.state import ApiState
 from app.core import redis_keys
@@ -60,6 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
         await hub.start()
         store = EventStore(redis, settings.stream_ttl_seconds)
         leases = LeaseStore(redis, settings.lease_seconds, settings.stream_ttl_seconds)
+        rate_limits = RateLimits(settings)
         shutdown = anyio.Event()
         ending_streams = asyncio.create_task(_end_streams_on_shutdown(shutdown, hub))
         app.state.api = ApiState(
@@ -73,6 +75,7 @@ def create_app(settings: Settings) -> FastAPI:
             leases=leases,
             relay=StreamRelay(store, hub),
             enqueue=TaskQueue(broker, celery_app).enqueue_generation,
+            rate_limits=rate_limits,
             shutdown=shutdown,
         )
         tune_for_serving()
@@ -82,6 +85,7 @@ def create_app(settings: Settings) -> FastAPI:
             ending_streams.cancel()
             await hub.stop()
             await store.close()
+            await rate_limits.close()
             await hub_redis.aclose()
             await redis.aclose()
             await broker.aclose()
@@ -119,7 +123,8 @@ def create_app(settings: Settings) -> FastAPI:
     # Outermost of all: CORS preflights and the refusals above carry the security headers too.
     app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)
-    for router in (auth.router, conversations.router, messages.router, stream.router, models.router, health.router):
+    routers = (auth.router, usage.router, conversations.router, messages.router, stream.router, models.router)
+    for router in (*routers, health.router):
         app.include_router(router)
     return app
 

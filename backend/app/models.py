@@ -4,7 +4,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -270,6 +270,12 @@ class MessageBase(SQLModel):
     error: str | None = None
     model: str | None = None
     simulated: bool | None = None
+    # What the answer cost in model tokens, once it ended (None before, and for the user's turns): the model's own
+    # usage report, or, when it gave none (stopped, failed, interrupted by a fault), an estimate made with the
+    # history budget's tokenizer, and then usage_estimated is true (app/services/usage.py).
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    usage_estimated: bool | None = None
 
 
 class MessageCreate(SQLModel):
@@ -329,6 +335,36 @@ class MessagePublic(MessageBase):
 
 class ConversationWithMessages(ConversationPublic):
     messages: list[MessagePublic]
+
+
+# --- Usage --------------------------------------------------------------------------------------
+
+
+class UsageDay(SQLModel, table=True):
+    """Model tokens a user's answers cost on one UTC day (app/services/usage.py): the user's, not a conversation's,
+    so deleting a conversation keeps them."""
+
+    __tablename__ = "usage_day"
+
+    user_id: uuid.UUID = Field(foreign_key="app_user.id", ondelete="CASCADE", primary_key=True)
+    day: date = Field(primary_key=True)
+    input_tokens: int = Field(default=0, sa_type=sa.BigInteger)
+    output_tokens: int = Field(default=0, sa_type=sa.BigInteger)
+    answers: int = 0
+
+
+class UsageDayPublic(SQLModel):
+    day: date
+    input_tokens: int
+    output_tokens: int
+    # Answers that ended that day, whatever their status.
+    answers: int
+
+
+class UsagePublic(SQLModel):
+    # Input plus output tokens the caller may spend per UTC day; null when there is no quota.
+    daily_token_quota: int | None
+    days: list[UsageDayPublic]
 
 
 class StopAccepted(SQLModel):

@@ -1,6 +1,7 @@
 """The per-process resources the API's routes share, built once in the app's lifespan."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import anyio
 from redis.asyncio import Redis
@@ -13,6 +14,10 @@ from app.services.messages import Enqueue
 from app.streaming.hub import StreamHub
 from app.streaming.relay import StreamRelay
 from app.streaming.store import EventStore
+
+if TYPE_CHECKING:
+    # Only for the annotation: app.api.rate_limits imports the dependencies, which import this module.
+    from app.api.rate_limits import RateLimits
 
 
 @dataclass(frozen=True)
@@ -28,5 +33,7 @@ class ApiState:
     leases: LeaseStore
     relay: StreamRelay
     enqueue: Enqueue
+    # The abuse limits (app/api/rate_limits.py), counted in Redis.
+    rate_limits: "RateLimits"
     # Set when the server starts shutting down (see server_exit); open streams then end, resumably.
     shutdown: anyio.Event

@@ -5,7 +5,8 @@ from functools import lru_cache
 from typing import Annotated, Literal, Self
 from urllib.parse import unquote, urlsplit
 
-from pydantic import AnyUrl, BeforeValidator, Field, SecretStr, computed_field, model_validator
+import limits
+from pydantic import AfterValidator, AnyUrl, BeforeValidator, Field, SecretStr, computed_field, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.core.redis_keys import DEFAULT_STREAM_TTL_SECONDS
@@ -22,6 +23,24 @@ def _split_csv(value: object) -> object:
     if isinstance(value, str):
         return [item.strip() for item in value.split(",") if item.strip()]
     return value
+
+
+def _rate_limit(value: str) -> str:
+    """One limit in the `limits` library's notation, refused here (so at startup) when it is not one."""
+    example = "write it like '40/minute' or '7 per 5 minutes'"
+    try:
+        parsed = limits.parse_many(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a rate limit; {example}") from None
+    if len(parsed) != 1:
+        raise ValueError(f"{value!r} holds {len(parsed)} rate limits; give one, {example}")
+    if parsed[0].amount < 1:
+        raise ValueError(f"{value!r} allows nothing at all; the amount must be at least 1")
+    return value
+
+
+# A setting read with limits.parse by app/api/rate_limits.py.
+RateLimitText = Annotated[str, AfterValidator(_rate_limit)]
 
 
 class Settings(BaseSettings):
@@ -100,13 +119,13 @@ class Settings(BaseSettings):
 
     # Abuse limits (app/api/rate_limits.py), in the `limits` library's notation ("40/minute", "5 per 15 minutes").
     # Defaults in the range LibreChat ships with. Guests get the tighter GUEST_ ones.
-    rate_limit_sends_per_user: str = "40/minute"
-    rate_limit_sends_per_guest: str = "10/minute"
-    rate_limit_sends_per_ip: str = "40/minute"
-    rate_limit_logins_per_account: str = "7 per 5 minutes"
-    rate_limit_logins_per_ip: str = "30 per 5 minutes"
-    rate_limit_registrations_per_ip: str = "5/hour"
-    rate_limit_guests_per_ip: str = "30/hour"
+    rate_limit_sends_per_user: RateLimitText = "40/minute"
+    rate_limit_sends_per_guest: RateLimitText = "10/minute"
+    rate_limit_sends_per_ip: RateLimitText = "40/minute"
+    rate_limit_logins_per_account: RateLimitText = "7 per 5 minutes"
+    rate_limit_logins_per_ip: RateLimitText = "30 per 5 minutes"
+    rate_limit_registrations_per_ip: RateLimitText = "5/hour"
+    rate_limit_guests_per_ip: RateLimitText = "30/hour"
     # Answers being generated at once per user, across all of their conversations.
     max_answers_at_once_per_user: int = Field(default=3, gt=0)
     max_answers_at_once_per_guest: int = Field(default=1, gt=0)

@@ -46,6 +46,12 @@ STOP_CHANNEL = f"{PREFIX}:stop"
 SWEEP_LOCK = f"{PREFIX}:sweep"
 
 
+# Prefix of the abuse limits' keys (app/api/rate_limits.py), written by the `limits` library as
+# ``chat:ratelimit:LIMITER/<rule>/<who>/<amount>/<multiples>/<granularity>``: a list of hit times per rule and caller
+# (moving window), trimmed to the limit's amount and expiring one window after the last hit. ``<who>`` is an IP
+# address (an IPv6 /64), a user id, or a hash of the email signed in to, never the email itself.
+RATE_LIMIT_PREFIX = f"{PREFIX}:ratelimit"
+
 # An API process keeps this channel subscribed for its whole life, so its single pub/sub
 # connection exists (and is health-checked) even while no stream is being watched.
 HUB_CONTROL_CHANNEL = f"{PREFIX}:hub:control"
@@ -54,6 +60,8 @@ HUB_CONTROL_CHANNEL = f"{PREFIX}:hub:control"
 API_CONNECTION_NAME = f"{PREFIX}-api"
 API_HUB_CONNECTION_NAME = f"{PREFIX}-api-hub"
 WORKER_CONNECTION_NAME = f"{PREFIX}-worker"
+# The API's abuse limits, on a pool of their own that fails fast (app/api/rate_limits.py).
+RATE_LIMIT_CONNECTION_NAME = f"{PREFIX}-api-ratelimit"
 # Pushes Celery task messages onto the broker (app.worker.dispatch), from the API and the worker.
 TASK_PUBLISHER_CONNECTION_NAME = f"{PREFIX}-task-publisher"
 

@@ -23,12 +23,22 @@ class UpstreamCursor:
 
 
 @dataclass(frozen=True, slots=True)
+class ModelUsage:
+    """The tokens a response cost, as the model reported them at its end (reasoning tokens are output tokens)."""
+
+    input_tokens: int
+    output_tokens: int
+
+
+@dataclass(frozen=True, slots=True)
 class ModelBatch:
     """What one network read of the model's stream produced: its deltas, and where the upstream response stands
-    after it when the stream can be reattached (Responses API background mode), else None."""
+    after it when the stream can be reattached (Responses API background mode), else None. The read that brings
+    the model's usage report carries it (its deltas may then be empty)."""
 
     deltas: list[ModelDelta]
     cursor: UpstreamCursor | None
+    usage: ModelUsage | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from openai.types.responses import (
 from openai.types.shared_params import Reasoning
 
 from app.core.config import ApiStyle, Settings
-from app.llm.deltas import ChatTurn, ModelBatch, ModelDelta, UpstreamCursor, coalesced
+from app.llm.deltas import ChatTurn, ModelBatch, ModelDelta, ModelUsage, UpstreamCursor, coalesced
 from app.llm.sse_lines import json_payloads
 from app.streaming.events import EventKind
 
@@ -152,12 +152,16 @@ class ChatModel:
             async for events in json_payloads(response.iter_bytes()):
                 deltas: list[ModelDelta] = []
                 failure: str | None = None
+                usage: ModelUsage | None = None
                 for event in events:
                     kind = event.get("type")
                     if kind == "response.output_text.delta":
                         deltas.append(ModelDelta(EventKind.CONTENT, event["delta"]))
                     elif kind == "response.reasoning_summary_text.delta":
                         deltas.append(ModelDelta(EventKind.REASONING, event["delta"]))
+                    elif kind in _RESPONSE_ENDED:
+                        # The whole response's usage, also when this stream was reattached to it part-way.
+                        usage = _usage((event.get("response") or {}).get("usage"), "input_tokens", "output_tokens")
                     elif kind == "error":
                         failure = str(event.get("message") or "the model reported an error")
                         break
@@ -169,15 +173,19 @@ class ChatModel:
                         position.response_id = event["response"]["id"]
                 if position is not None:
                     position.sequence_number = events[-1].get("sequence_number", position.sequence_number)
-                if deltas:
+                if deltas or usage is not None:
                     # What came before a failure in the same read is kept.
-                    yield ModelBatch(coalesced(deltas), None if position is None else position.cursor())
+                    yield ModelBatch(coalesced(deltas), None if position is None else position.cursor(), usage)
                 if failure is not None:
                     raise ModelStreamError(failure)
 
     async def _stream_chat_completions(self, turns: list[ChatTurn]) -> AsyncGenerator[ModelBatch]:
         async with self._client.chat.completions.with_streaming_response.create(
-            model=self._settings.openai_model, messages=_chat_messages(turns), stream=True
+            model=self._settings.openai_model,
+            messages=_chat_messages(turns),
+            stream=True,
+            # The usage comes in one more chunk before [DONE], with no choices (a broken stream never sends it).
+            stream_options={"include_usage": True},
         ) as response:
             async for chunks in json_payloads(response.iter_bytes()):
                 texts = [
@@ -186,8 +194,27 @@ class ChatModel:
                     for choice in chunk.get("choices") or ()
                     if (text := (choice.get("delta") or {}).get("content"))
                 ]
-                if texts:
-                    yield ModelBatch([ModelDelta(EventKind.CONTENT, "".join(texts))], None)
+                # Null on every chunk but the last; some servers send running totals on each: the last one wins.
+                usage: ModelUsage | None = None
+                for chunk in chunks:
+                    usage = _usage(chunk.get("usage"), "prompt_tokens", "completion_tokens") or usage
+                if texts or usage is not None:
+                    yield ModelBatch([ModelDelta(EventKind.CONTENT, "".join(texts))] if texts else [], None, usage)
+
+
+# The events that end a Responses API stream with the response's usage (`response.failed` ends it in an error).
+_RESPONSE_ENDED = frozenset({"response.completed", "response.incomplete"})
+
+
+def _usage(reported: object, input_field: str, output_field: str) -> ModelUsage | None:
+    """A usage object as the API reports it (`input_tokens`/`output_tokens` for Responses, `prompt_tokens`/
+    `completion_tokens` for Chat Completions), or None when there is none or it is not one."""
+    if not isinstance(reported, dict):
+        return None
+    input_tokens, output_tokens = reported.get(input_field), reported.get(output_field)
+    if not isinstance(input_tokens, int) or not isinstance(output_tokens, int):
+        return None
+    return ModelUsage(max(input_tokens, 0), max(output_tokens, 0))
 
 
 class ModelStreamError(Exception):

@@ -12,8 +12,10 @@ import logging
 import uuid
 from contextlib import suppress
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
@@ -22,6 +24,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.db import with_retries
 from app.lease.store import LeaseStore, TakenLease
 from app.models import Conversation, Message, MessageStatus, utcnow
+from app.services import usage
+from app.services.usage import AnswerUsage
 from app.streaming.answer_stream import REDIS_UNAVAILABLE, AnswerStream, LeaseLostError
 from app.streaming.store import EventStore
 
@@ -36,12 +40,22 @@ _UNTITLED = (
     .scalar_subquery()
     .label("untitled")
 )
+# Whose the answer is, read in the same statement: its cost is theirs.
+_OWNER = (
+    select(col(Conversation.user_id))
+    .where(col(Conversation.id) == col(Message.conversation_id))
+    .scalar_subquery()
+    .label("owner")
+)
+_MESSAGE_TABLE: sa.Table = Message.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
 class Claim:
     message_id: uuid.UUID
     conversation_id: uuid.UUID
+    # The conversation's owner, whose usage the answer is.
+    user_id: uuid.UUID
     # The message's place in its conversation: the history it answers comes before it.
     seq: int
     untitled: bool
@@ -72,6 +86,7 @@ async def claim(sessions: async_sessionmaker[AsyncSession], taken: TakenLease, *
             .returning(
                 col(Message.id),
                 col(Message.conversation_id),
+                _OWNER,
                 col(Message.seq),
                 _UNTITLED,
                 col(Message.content),
@@ -84,8 +99,8 @@ async def claim(sessions: async_sessionmaker[AsyncSession], taken: TakenLease, *
         await session.commit()
     if row is None:
         return None
-    message_id, conversation_id, seq, untitled, content, reasoning, stream_seq = row
-    return Claim(message_id, conversation_id, seq, bool(untitled), content, reasoning, stream_seq)
+    message_id, conversation_id, user_id, seq, untitled, content, reasoning, stream_seq = row
+    return Claim(message_id, conversation_id, user_id, seq, bool(untitled), content, reasoning, stream_seq)
 
 
 async def rebuild(store: EventStore, taken: TakenLease, claimed: Claim, outage_seconds: float) -> AnswerStream:
@@ -100,22 +115,32 @@ async def rebuild(store: EventStore, taken: TakenLease, claimed: Claim, outage_s
     return answer
 
 
+class _Saved(Enum):
+    SAVED = "saved"
+    # A newer holder has the answer, or it has ended: this worker lost it and changes nothing.
+    FENCED = "fenced"
+    # Its conversation was deleted while it was being generated.
+    DELETED = "deleted"
+
+
 async def conclude(
     sessions: async_sessionmaker[AsyncSession],
     leases: LeaseStore,
     answer: AnswerStream,
-    message_id: uuid.UUID,
+    claimed: Claim,
     outcome: Outcome,
+    cost: AnswerUsage,
     db_outage_seconds: float,
 ) -> bool:
-    """Save the answer, then append its terminal event, then let the lease go. False when it could not be
-    concluded here: the lease was lost, or a backing service stayed away past its bound (then the lease is
-    handed back or left to expire, and whoever takes it next concludes the answer)."""
+    """Save the answer, with its ``cost`` added to its owner's usage in the same statement, then append its
+    terminal event, then let the lease go. False when it could not be concluded here: the lease was lost, or a
+    backing service stayed away past its bound (then the lease is handed back or left to expire, and whoever takes
+    it next concludes the answer), or its conversation is gone (its cost is recorded all the same)."""
     lease = answer.lease
     terminal_seq = answer.seq + 1
     try:
         saved = await with_retries(
-            lambda: _save_final(sessions, answer, message_id, outcome, terminal_seq),
+            lambda: _save_final(sessions, answer, claimed, outcome, cost, terminal_seq),
             db_outage_seconds,
             f"final save of answer {answer.task_id}",
         )
@@ -123,14 +148,11 @@ async def conclude(
         logger.error("answer %s: final save failed (%r); handing it back", answer.task_id, error)
         await _hand_back(leases, answer)
         return False
-    if not saved:
+    if saved is _Saved.FENCED:
         logger.warning("answer %s: a newer holder has it; not concluding here", answer.task_id)
         return False
     try:
-        if outcome.status is MessageStatus.FAILED:
-            await answer.fail(outcome.error or "the answer failed")
-        else:
-            await answer.finish(outcome.status.value)
+        await _announce(answer, outcome)
     except LeaseLostError:
         return False
     except REDIS_UNAVAILABLE as error:
@@ -139,14 +161,32 @@ async def conclude(
             "answer %s: saved, but Redis stayed unavailable for its terminal event (%r)", answer.task_id, error
         )
         return False
-    if answer.seq != terminal_seq:
+    if saved is _Saved.DELETED:
+        # Nothing to save, but the tokens were spent, and deleting a conversation must not make its answers free:
+        # recorded now that the fenced append proved this worker the holder, so once.
+        try:
+            await with_retries(
+                lambda: usage.record(sessions, claimed.user_id, cost),
+                db_outage_seconds,
+                f"usage of deleted answer {answer.task_id}",
+            )
+        except Exception as error:
+            logger.error("answer %s: conversation deleted; its usage could not be recorded (%r)", answer.task_id, error)
+    elif answer.seq != terminal_seq:
         # The terminal event moved (Redis had lost the stream, so a snapshot went first): keep the row exact.
-        await _record_terminal_seq(sessions, message_id, answer.seq)
+        await _record_terminal_seq(sessions, claimed.message_id, answer.seq)
     try:
         await leases.finish(lease)
     except REDIS_UNAVAILABLE as error:
         logger.warning("answer %s: ended, lease not released (%r); its taker will find it ended", answer.task_id, error)
-    return True
+    return saved is _Saved.SAVED
+
+
+async def _announce(answer: AnswerStream, outcome: Outcome) -> None:
+    if outcome.status is MessageStatus.FAILED:
+        await answer.fail(outcome.error or "the answer failed")
+    else:
+        await answer.finish(outcome.status.value)
 
 
 async def announce_ended(
@@ -177,32 +217,46 @@ async def announce_ended(
 async def _save_final(
     sessions: async_sessionmaker[AsyncSession],
     answer: AnswerStream,
-    message_id: uuid.UUID,
+    claimed: Claim,
     outcome: Outcome,
+    cost: AnswerUsage,
     terminal_seq: int,
-) -> bool:
-    async with sessions() as session:
-        saved = await session.exec(
-            update(Message)
-            .where(
-                col(Message.id) == message_id,
-                col(Message.lease_epoch) == answer.lease.epoch,
-                col(Message.status).in_(_IN_PROGRESS),
-            )
-            .values(
-                status=outcome.status,
-                content=answer.content,
-                reasoning=answer.reasoning,
-                error=outcome.error,
-                stream_seq=terminal_seq,
-                updated_at=utcnow(),
-            )
-            .returning(col(Message.id))
-            .execution_options(synchronize_session=False)
+) -> _Saved:
+    """One statement: the row saved under the lease's epoch and, only if it was, the cost added to today's usage."""
+    message = _MESSAGE_TABLE.c
+    saved = (
+        sa.update(_MESSAGE_TABLE)
+        .where(
+            message.id == claimed.message_id,
+            message.lease_epoch == answer.lease.epoch,
+            message.status.in_([status.value for status in _IN_PROGRESS]),
         )
-        found = saved.one_or_none() is not None
+        .values(
+            status=outcome.status.value,
+            content=answer.content,
+            reasoning=answer.reasoning,
+            error=outcome.error,
+            stream_seq=terminal_seq,
+            input_tokens=cost.input_tokens,
+            output_tokens=cost.output_tokens,
+            usage_estimated=cost.estimated,
+            updated_at=utcnow(),
+        )
+        .returning(message.id)
+        .cte("saved")
+    )
+    async with sessions() as session:
+        recorded = (await session.exec(usage.record_statement(claimed.user_id, cost, saved))).first()
+        # The rare path: why nothing was saved.
+        exists = (
+            recorded is not None
+            or (await session.exec(select(col(Message.id)).where(col(Message.id) == claimed.message_id))).first()
+            is not None
+        )
         await session.commit()
-    return found
+    if recorded is not None:
+        return _Saved.SAVED
+    return _Saved.FENCED if exists else _Saved.DELETED
 
 
 async def _record_terminal_seq(sessions: async_sessionmaker[AsyncSession], message_id: uuid.UUID, seq: int) -> None:

@@ -11,7 +11,7 @@ import logging
 import uuid
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx2
 import openai
@@ -22,12 +22,13 @@ from app.core.config import Settings
 from app.core.db import with_retries
 from app.lease.keeper import HeldLease, Interruption, LeaseKeeper
 from app.lease.store import LeaseStore, TakenLease
-from app.llm.deltas import ChatTurn, ModelBatch, UpstreamCursor
+from app.llm.deltas import ChatTurn, ModelBatch, ModelUsage, UpstreamCursor
 from app.llm.model import ChatModel, ModelStreamError
 from app.models import MessageStatus
-from app.services import answers, history
+from app.services import answers, history, usage
 from app.services.answers import Claim, Outcome
 from app.services.checkpoints import Checkpointer
+from app.services.usage import NO_USAGE, AnswerUsage
 from app.streaming.answer_stream import REDIS_UNAVAILABLE, AnswerStream, LeaseLostError
 from app.streaming.store import EventStore
 
@@ -43,6 +44,20 @@ class _Left:
     """The answer left this worker unfinished: the lease was lost, or handed over to another worker."""
 
     handed_over: bool
+
+
+@dataclass
+class _Run:
+    """What this worker's run of an answer cost, as far as it knows (app/services/usage.py)."""
+
+    # The prompt sent to the model, once read.
+    turns: list[ChatTurn] | None = None
+    # The model was asked (a request sent, or a background response reattached to).
+    asked: bool = False
+    # The model's usage report, if one came.
+    reported: ModelUsage | None = None
+    # The estimated cost of the earlier run this one restarted (its worker was lost, and its usage with it).
+    discarded: AnswerUsage = field(default=NO_USAGE)
 
 
 class GenerationService:
@@ -84,6 +99,7 @@ class GenerationService:
         if claimed is None:
             return
         answer = await answers.rebuild(self._store, taken, claimed, self._settings.redis_outage_seconds)
+        run = _Run()
         if taken.stop_requested:
             outcome: Outcome | _Left = Outcome(MessageStatus.CANCELLED)
         elif taken.takeovers > self._settings.max_takeovers:
@@ -93,7 +109,7 @@ class GenerationService:
             )
         else:
             with self._checkpoints.tracking(claimed.message_id, answer):
-                outcome = await self._stream(answer, claimed, taken, held)
+                outcome = await self._stream(answer, claimed, taken, held, run)
         if isinstance(outcome, _Left):
             if outcome.handed_over:
                 await self._leases.hand_over(taken.lease)
@@ -101,8 +117,9 @@ class GenerationService:
         if outcome.status is not MessageStatus.COMPLETED and taken.response_id is not None and answer.upstream is None:
             # Ended before reading on: a background response a lost worker started goes on upstream until told.
             await self._model.cancel_upstream(taken.response_id)
+        cost = await self._cost(claimed, answer, outcome, run)
         concluded = await answers.conclude(
-            self._sessions, self._leases, answer, claimed.message_id, outcome, self._settings.db_outage_seconds
+            self._sessions, self._leases, answer, claimed, outcome, cost, self._settings.db_outage_seconds
         )
         if concluded and claimed.untitled and outcome.status is MessageStatus.COMPLETED:
             await self._request_title(claimed.conversation_id)
@@ -127,21 +144,29 @@ class GenerationService:
         return claimed
 
     async def _stream(
-        self, answer: AnswerStream, claimed: Claim, taken: TakenLease, held: HeldLease
+        self, answer: AnswerStream, claimed: Claim, taken: TakenLease, held: HeldLease, run: _Run
     ) -> Outcome | _Left:
         resume = None
         if self._settings.openai_background and taken.response_id is not None and taken.upstream_seq is not None:
             resume = UpstreamCursor(taken.response_id, taken.upstream_seq)
         try:
             # Inside the try: whatever fails here, Redis and PostgreSQL included, ends the answer, never leaves it.
+            discarded = None
             if answer.seq > 0 and resume is None:
+                discarded = answer.content, answer.reasoning
                 await answer.restart()
-            turns = await self._turns(claimed) if resume is None else []
+            if resume is None:
+                run.turns = await self._turns(claimed)
+            if discarded is not None:
+                run.discarded = usage.estimate(*discarded, run.turns or [])
+            run.asked = True
             async with (
                 asyncio.timeout(self._settings.max_answer_seconds),
-                aclosing(self._model.stream(turns, resume=resume)) as batches,
+                aclosing(self._model.stream(run.turns or [], resume=resume)) as batches,
             ):
                 while (batch := await _next_batch(batches, held)) is not None:
+                    if batch.usage is not None:
+                        run.reported = batch.usage
                     await _append_batch(answer, batch)
                     if answer.stop_requested:
                         held.interrupt(Interruption.STOP)
@@ -169,6 +194,26 @@ class GenerationService:
                 await self._model.cancel_upstream(answer.upstream[0])
             return Outcome(MessageStatus.CANCELLED)
         return _Left(handed_over=held.interruption is Interruption.HANDOVER)
+
+    async def _cost(self, claimed: Claim, answer: AnswerStream, outcome: Outcome, run: _Run) -> AnswerUsage:
+        """What the answer cost: the model's report, else an estimate (and any run a restart discarded)."""
+        if run.reported is not None:
+            return usage.reported(run.reported) + run.discarded
+
+        stopped_after_asking = run.asked and outcome.status is MessageStatus.CANCELLED
+        prompt: list[ChatTurn] = []
+        if usage.prompt_was_used(answer.content, answer.reasoning, stopped_after_asking=stopped_after_asking):
+            prompt = run.turns if run.turns is not None else await self._prompt_for_estimate(claimed)
+        return usage.estimate(answer.content, answer.reasoning, prompt) + run.discarded
+
+    async def _prompt_for_estimate(self, claimed: Claim) -> list[ChatTurn]:
+        """The prompt, read again for an estimate (this run did not send it: it reattached, or never streamed)."""
+        try:
+            return await self._turns(claimed)
+        except Exception as error:
+            # The output is still charged; the answer must end whatever becomes of this read.
+            logger.warning("answer of message %s: usage estimated without its prompt (%r)", claimed.message_id, error)
+            return []
 
     async def _turns(self, claimed: Claim) -> list[ChatTurn]:
         async def read() -> list[ChatTurn]:

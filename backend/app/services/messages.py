@@ -22,7 +22,8 @@ from app.models import (
     SendMessageAccepted,
     utcnow,
 )
-from app.services.errors import ConflictError, NotFoundError, RateLimitedError
+from app.services import usage
+from app.services.errors import NO_SUCH_CONVERSATION, NO_SUCH_TASK, ConflictError, NotFoundError, RateLimitedError
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +33,12 @@ ANSWERS_AT_ONCE_RETRY_SECONDS = 5
 
 @dataclass(frozen=True)
 class Owner:
-    """Who sends, and how many answers they may have in progress at once."""
+    """Who sends, how many answers they may have in progress at once, and how many model tokens (input plus output)
+    their answers may cost per UTC day (None: no quota)."""
 
     user_id: uuid.UUID
     max_answers: int
+    daily_token_quota: int | None = None
 
 
 # Queues the generation of an assistant message under the given task id.
@@ -64,13 +67,20 @@ async def send(
     over each conversation's pending or streaming message makes the losers of concurrent sends fail, whichever
     way their statements interleave. The per-owner count is read in the statement's snapshot, so sends racing
     each other in different conversations can overshoot it by the number of racers.
+
+    With a daily token quota the same statement also reads the owner's usage for today (one primary-key read) and
+    inserts nothing once it is spent; without one, the statement is the one without that read. Usage is recorded as
+    answers end, so the answers in progress when the quota is reached may overshoot it by what they cost.
     """
     accepted = SendMessageAccepted(
         task_id=str(uuid.uuid4()), message_id=uuid.uuid4(), assistant_message_id=uuid.uuid4()
     )
     try:
         parameters = _send_parameters(owner, conversation_id, content, accepted, utcnow())
-        inserted = (await session.execute(_SEND, parameters)).all()
+        statement = _SEND
+        if owner.daily_token_quota is not None:
+            statement, parameters["daily_token_quota"] = _SEND_WITHIN_QUOTA, owner.daily_token_quota
+        inserted = (await session.execute(statement, parameters)).all()
         await session.commit()
     except IntegrityError as error:
         if ONE_ANSWER_IN_PROGRESS not in str(error.orig):
@@ -92,7 +102,7 @@ async def send(
     return accepted
 
 
-def _send_statement() -> ReturningInsert[tuple[uuid.UUID]]:
+def _send_statement(*, within_quota: bool) -> ReturningInsert[tuple[uuid.UUID]]:
     """Built once: its parameters are bound per call, so SQLAlchemy compiles it once and caches it."""
     conversation = _CONVERSATION_TABLE.c
     owner_id = sa.bindparam("owner_id", type_=sa.Uuid())
@@ -104,13 +114,16 @@ def _send_statement() -> ReturningInsert[tuple[uuid.UUID]]:
         .where(owned.c.user_id == owner_id, _MESSAGE_TABLE.c.status.in_([s.value for s in _IN_PROGRESS]))
         .scalar_subquery()
     )
+    allowed = [
+        conversation.id == sa.bindparam("conversation_id", type_=sa.Uuid()),
+        conversation.user_id == owner_id,
+        owners_answers_in_progress < sa.bindparam("max_answers", type_=sa.Integer()),
+    ]
+    if within_quota:
+        allowed.append(usage.spent_today(owner_id) < sa.bindparam("daily_token_quota", type_=sa.BigInteger()))
     touched = (
         sa.update(_CONVERSATION_TABLE)
-        .where(
-            conversation.id == sa.bindparam("conversation_id", type_=sa.Uuid()),
-            conversation.user_id == owner_id,
-            owners_answers_in_progress < sa.bindparam("max_answers", type_=sa.Integer()),
-        )
+        .where(*allowed)
         .values(updated_at=sa.bindparam("now", type_=sa.DateTime(timezone=True)))
         .returning(_CONVERSATION_TABLE.c.id)
         .cte("touched")
@@ -142,7 +155,8 @@ def _send_statement() -> ReturningInsert[tuple[uuid.UUID]]:
     )
 
 
-_SEND = _send_statement()
+_SEND = _send_statement(within_quota=False)
+_SEND_WITHIN_QUOTA = _send_statement(within_quota=True)
 
 
 def _send_parameters(
@@ -169,16 +183,24 @@ def _send_parameters(
 
 
 async def _refusal(session: AsyncSession, owner: Owner, conversation_id: uuid.UUID) -> NoReturn:
-    """Why a send inserted nothing, found out after the fact (the rare path): not the owner's conversation, or
-    too many answers in progress."""
+    """Why a send inserted nothing, found out after the fact (the rare path): not the owner's conversation, its
+    daily token quota spent, or too many answers in progress."""
     mine = await session.exec(
         select(Conversation.id).where(Conversation.id == conversation_id, Conversation.user_id == owner.user_id)
     )
     if mine.first() is None:
-        raise NotFoundError(f"conversation {conversation_id} not found")
+        raise NotFoundError(NO_SUCH_CONVERSATION)
     detail = await _busy_detail(session, conversation_id)
     if detail is not None:
         raise ConflictError(detail)
+    quota = owner.daily_token_quota
+    if quota is not None and (spent := await usage.tokens_today(session, owner.user_id)) >= quota:
+        retry_after = usage.seconds_until_utc_midnight()
+        raise RateLimitedError(
+            f"daily token quota reached: {spent:,} of {quota:,} tokens used today (UTC); "
+            f"try again in {usage.wait_text(retry_after)}, after midnight UTC",
+            retry_after=retry_after,
+        )
     raise RateLimitedError(
         f"you already have {owner.max_answers} answer(s) being generated; wait for one to finish or stop it",
         retry_after=ANSWERS_AT_ONCE_RETRY_SECONDS,
@@ -205,5 +227,5 @@ async def find_by_task(session: AsyncSession, user_id: uuid.UUID, task_id: str) 
         )
     ).first()
     if message is None:
-        raise NotFoundError(f"task {task_id} not found")
+        raise NotFoundError(NO_SUCH_TASK)
     return message

@@ -72,7 +72,9 @@ class SimulatedCompletion:
 
     def _chunk(self, delta: JsonObject, finish_reason: str | None = None) -> bytes:
         choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
-        return sse_data(self._envelope("chat.completion.chunk", [choice]))
+        chunk = self._envelope("chat.completion.chunk", [choice])
+        # Asked for usage, every chunk has the field, null on all but the last (the usage chunk).
+        return sse_data(chunk | {"usage": None} if self.request.include_usage else chunk)
 
     def _usage(self) -> JsonObject:
         return {

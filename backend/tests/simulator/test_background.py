@@ -140,6 +140,24 @@ async def test_reattaching_after_a_cut_continues_with_exactly_the_remaining_even
     assert _text(events) == await _uninterrupted_answer(openai_client, question, LIVE_TOKENS)
 
 
+async def test_a_stream_reattached_part_way_ends_with_the_whole_responses_usage(openai_client: AsyncOpenAI) -> None:
+    prompt = f"{_question()} {LIVE} [sim cut_after=3]"
+    before_cut = await _events_until_cut(openai_client, prompt)
+    response_id = _response_id(before_cut)
+
+    after_cut = await _reattached(openai_client, response_id, starting_after=before_cut[-1].sequence_number)
+
+    completed = after_cut[-1]
+    assert isinstance(completed, ResponseCompletedEvent)
+    usage = completed.response.usage
+    assert usage is not None
+    # Every token the response generated, not only the ones this connection read; the prompt from its characters.
+    assert (usage.input_tokens, usage.output_tokens) == (-(-len(prompt) // 4), LIVE_TOKENS)
+    assert usage.total_tokens == usage.input_tokens + usage.output_tokens
+    retrieved = (await openai_client.responses.retrieve(response_id)).usage
+    assert retrieved == usage
+
+
 async def test_reattaching_without_starting_after_replays_the_stream_from_its_first_event(
     openai_client: AsyncOpenAI,
 ) -> None:

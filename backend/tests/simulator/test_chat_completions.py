@@ -48,6 +48,32 @@ async def test_usage_chunk_follows_when_asked_for(http: httpx.AsyncClient) -> No
 
 
 @pytest.mark.asyncio
+async def test_asked_for_usage_every_other_chunk_has_it_null_and_the_prompt_is_counted(
+    http: httpx.AsyncClient,
+) -> None:
+    """As the API documents include_usage: a `usage` field on every chunk, null but on the last one; prompt tokens
+    from what was sent (about four characters a token, the system prompt included)."""
+    body: dict[str, object] = {"model": "gpt-5-mini", "stream": True, "stream_options": {"include_usage": True}}
+    short = [{"role": "user", "content": "What is a stream?"}]
+    longer = [{"role": "system", "content": "Answer at length. " * 20}, *short]
+    usages = []
+    for messages in (short, longer):
+        response = await http.post("/v1/chat/completions", json=body | {"messages": messages})
+        *events, done = parse_sse(response.text)
+        assert done.data == "[DONE]"
+        payloads = [event.json() for event in events]
+        assert all("usage" in payload for payload in payloads)
+        assert [payload["usage"] is None for payload in payloads] == [True] * (len(payloads) - 1) + [False]
+        usages.append(payloads[-1]["usage"])
+    assert isinstance(usages[0], dict)
+    assert isinstance(usages[1], dict)
+    question_chars, system_chars = len("What is a stream?"), len("Answer at length. " * 20)
+    assert usages[0]["prompt_tokens"] == -(-question_chars // 4)
+    assert usages[1]["prompt_tokens"] == -(-(question_chars + system_chars) // 4)
+    assert usages[0]["completion_tokens"] == usages[1]["completion_tokens"] == DEFAULT_TOKENS
+
+
+@pytest.mark.asyncio
 async def test_non_streamed_completion_is_a_complete_object(http: httpx.AsyncClient) -> None:
     response = await http.post("/v1/chat/completions", json={"model": "gpt-5-mini", "messages": QUESTION})
 

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Response, status
 
 from app.api.deps import CallerDep, OptionalCallerDep, SessionDep, SettingsDep
 from app.api.errors import BODY_ERRORS, RATE_LIMITED, UNAUTHENTICATED, UNAVAILABLE, error_response
+from app.api.rate_limits import GuestsLimited, LoginsLimited, RegistrationsLimited
 from app.auth import accounts
 from app.auth.sessions import IssuedSession
 from app.core.config import Settings
@@ -20,7 +21,12 @@ router = APIRouter(prefix="/auth", tags=["auth"], responses={**UNAVAILABLE, **RA
     responses={409: error_response("An account with this email already exists"), **BODY_ERRORS},
 )
 async def register(
-    session: SessionDep, settings: SettingsDep, caller: OptionalCallerDep, body: Credentials, response: Response
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: OptionalCallerDep,
+    _limited: RegistrationsLimited,
+    body: Credentials,
+    response: Response,
 ) -> SessionIssued:
     """Create an account and sign in. Called in a guest's session, the guest's conversations become the new
     account's."""
@@ -34,7 +40,12 @@ async def register(
     responses={401: error_response("Wrong email or password (the same answer for an unknown email)"), **BODY_ERRORS},
 )
 async def login(
-    session: SessionDep, settings: SettingsDep, caller: OptionalCallerDep, body: Credentials, response: Response
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: OptionalCallerDep,
+    _limited: LoginsLimited,
+    body: Credentials,
+    response: Response,
 ) -> SessionIssued:
     user, issued = await accounts.sign_in(session, body, caller, settings.session_seconds)
     return _signed_in(response, settings, user, issued)
@@ -42,7 +53,7 @@ async def login(
 
 @router.post("/guest", status_code=status.HTTP_201_CREATED, response_model=SessionIssued)
 async def guest(
-    session: SessionDep, settings: SettingsDep, caller: OptionalCallerDep, response: Response
+    session: SessionDep, settings: SettingsDep, caller: OptionalCallerDep, _limited: GuestsLimited, response: Response
 ) -> SessionIssued:
     """A guest account, without a form, with tighter limits; register later to keep its conversations."""
     user, issued = await accounts.start_guest(session, caller, settings.session_seconds)

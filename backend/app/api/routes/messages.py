@@ -4,6 +4,7 @@ from fastapi import APIRouter, status
 
 from app.api.deps import AutocommitSessionDep, CallerDep, EnqueueDep, SettingsDep
 from app.api.errors import BODY_ERRORS, RATE_LIMITED, UNAUTHENTICATED, UNAVAILABLE, error_response
+from app.api.rate_limits import SendsLimited
 from app.models import MessageCreate, SendMessageAccepted
 from app.services import messages
 from app.services.messages import Owner
@@ -27,10 +28,15 @@ async def send_message(
     caller: CallerDep,
     settings: SettingsDep,
     enqueue: EnqueueDep,
+    _limited: SendsLimited,
     conversation_id: uuid.UUID,
     body: MessageCreate,
 ) -> SendMessageAccepted:
-    """Store the message and queue the answer; stream it from ``GET /stream/{task_id}``."""
+    """Store the message and queue the answer; stream it from ``GET /stream/{task_id}``. 429 when the caller sends
+    too often (per user, per network address), has too many answers in progress, or has spent today's token quota
+    (``GET /auth/me/usage``)."""
     guest = caller.user.is_guest
     max_answers = settings.max_answers_at_once_per_guest if guest else settings.max_answers_at_once_per_user
-    return await messages.send(session, Owner(caller.user_id, max_answers), conversation_id, body.content, enqueue)
+    quota = settings.guest_daily_token_quota if guest else settings.daily_token_quota
+    owner = Owner(caller.user_id, max_answers, quota)
+    return await messages.send(session, owner, conversation_id, body.content, enqueue)
