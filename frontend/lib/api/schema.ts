@@ -98,6 +98,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/me/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Usage
+         * @description Input and output tokens of the caller's answers, per UTC day, newest first; days without answers are left
+         *     out. Stopped, failed and interrupted answers count too (estimated when the model reported nothing), and deleting
+         *     a conversation does not take back what it cost. ``daily_token_quota`` is the caller's limit on input plus output
+         *     tokens per UTC day (null: none); once today's reach it, sending answers 429 until midnight UTC.
+         */
+        get: operations["my_usage_auth_me_usage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/password": {
         parameters: {
             query?: never;
@@ -187,7 +210,9 @@ export interface paths {
         put?: never;
         /**
          * Send Message
-         * @description Store the message and queue the answer; stream it from ``GET /stream/{task_id}``.
+         * @description Store the message and queue the answer; stream it from ``GET /stream/{task_id}``. 429 when the caller sends
+         *     too often (per user, per network address), has too many answers in progress, or has spent today's token quota
+         *     (``GET /auth/me/usage``).
          */
         post: operations["send_message_conversations__conversation_id__messages_post"];
         delete?: never;
@@ -418,8 +443,12 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /** Input Tokens */
+            input_tokens?: number | null;
             /** Model */
             model?: string | null;
+            /** Output Tokens */
+            output_tokens?: number | null;
             /**
              * Reasoning
              * @default
@@ -438,6 +467,8 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /** Usage Estimated */
+            usage_estimated?: boolean | null;
         };
         /**
          * MessageRole
@@ -535,6 +566,27 @@ export interface components {
             status: components["schemas"]["MessageStatus"];
             /** Task Id */
             task_id: string;
+        };
+        /** UsageDayPublic */
+        UsageDayPublic: {
+            /** Answers */
+            answers: number;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Input Tokens */
+            input_tokens: number;
+            /** Output Tokens */
+            output_tokens: number;
+        };
+        /** UsagePublic */
+        UsagePublic: {
+            /** Daily Token Quota */
+            daily_token_quota: number | null;
+            /** Days */
+            days: components["schemas"]["UsageDayPublic"][];
         };
         /** UserPublic */
         UserPublic: {
@@ -870,6 +922,62 @@ export interface operations {
                         /** Detail */
                         detail: string;
                     };
+                };
+            };
+            /** @description PostgreSQL or Redis is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    my_usage_auth_me_usage_get: {
+        parameters: {
+            query?: {
+                /** @description How many days back, today (UTC) included */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsagePublic"];
+                };
+            };
+            /** @description No session cookie or Bearer token, or one that expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
             /** @description PostgreSQL or Redis is unavailable; retry shortly */
