@@ -94,6 +94,18 @@ export function AuthForm({ mode, next, notice }: { mode: Mode; next: string | nu
         </p>
       </div>
 
+      {state.status === "misplaced" && (
+        <p
+          role="alert"
+          className="mb-4 rounded-lg bg-danger/10 px-3 py-2 text-sm text-danger"
+          data-testid="session-misplaced"
+        >
+          {state.message}{" "}
+          <a href={state.openInstead} className="font-medium underline underline-offset-2">
+            Open {state.openInstead}
+          </a>
+        </p>
+      )}
       {notice && (
         <p
           role="status"

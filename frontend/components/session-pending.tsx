@@ -30,7 +30,16 @@ export function SessionPending() {
         data-testid="session-pending"
         data-state={state.status}
       >
-        {unavailable ? (
+        {state.status === "misplaced" ? (
+          <>
+            <p role="alert" className="max-w-md text-danger" data-testid="session-misplaced">
+              {state.message}
+            </p>
+            <a href={state.openInstead} className="text-accent underline underline-offset-4">
+              Open {state.openInstead}
+            </a>
+          </>
+        ) : unavailable ? (
           <>
             <p role="alert" className="max-w-md text-danger" data-testid="session-unavailable">
               {unavailable.message}

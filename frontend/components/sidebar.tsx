@@ -18,7 +18,6 @@ export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void 
   const { conversations, count, loaded, error, create, loadMore, refresh } = useConversations();
   const simulated = useSimulated();
   const { state: session } = useSession();
-  const signedIn = session.status === "active";
   const [creating, setCreating] = useState(false);
   const [createError, setCreateError] = useState<string | null>(null);
   const activeId = pathname.startsWith("/c/") ? decodeURIComponent(pathname.slice(3)) : null;
@@ -74,7 +73,7 @@ export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void 
           <button
             type="button"
             onClick={() => void newConversation()}
-            disabled={creating || !signedIn}
+            disabled={creating}
             className="flex w-full items-center justify-center gap-2 rounded-lg bg-primary px-3 py-2 text-sm font-medium text-primary-foreground hover:opacity-90 disabled:opacity-60"
             data-testid="new-conversation"
           >

@@ -316,6 +316,17 @@ test.describe("accounts", () => {
     await expect(menu.name).toHaveText(email);
   });
 
+  test("a page opened at localhost with the API at 127.0.0.1 says which address to open", async ({ page, stack }) => {
+    // The two names are different sites to the browser: the session cookie would never reach the API.
+    const atLocalhost = stack.frontend_url.replace("127.0.0.1", "localhost");
+    await page.goto(`${atLocalhost}/`);
+    const problem = page.getByTestId("session-misplaced");
+    await expect(problem).toContainText("the browser keeps sign-in cookies apart");
+    await page.getByRole("link", { name: /^Open http:\/\/127\.0\.0\.1/ }).click();
+    await page.waitForURL(`${stack.frontend_url}/`);
+    await expect(new AccountMenu(page).name).toHaveText("Guest");
+  });
+
   test("the account menu shows today's token use against the quota, and works from the keyboard", async ({
     page,
     chat,

@@ -107,6 +107,8 @@ test.describe("stalled answers", () => {
         "content-type": "text/event-stream",
         "cache-control": "no-cache",
         "access-control-allow-origin": frontendOrigin,
+        // The page sends its session cookie with the stream request.
+        "access-control-allow-credentials": "true",
       },
       body: events.map(({ id, data }) => `id: ${id}\ndata: ${JSON.stringify(data)}\n\n`).join(""),
     });

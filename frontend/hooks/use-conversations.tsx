@@ -82,7 +82,10 @@ export function ConversationsProvider({ children }: { children: React.ReactNode 
     await refresh();
   }, [refresh]);
 
+  const { whenActive } = session;
   const create = useCallback(async () => {
+    // Pressed while the session is still being set up (a first visit): it follows as soon as there is one.
+    await whenActive();
     const conversation = await api.createConversation();
     setState((previous) => ({
       ...previous,
@@ -91,7 +94,7 @@ export function ConversationsProvider({ children }: { children: React.ReactNode 
     }));
     void changed();
     return conversation;
-  }, [api, changed]);
+  }, [api, changed, whenActive]);
 
   const rename = useCallback(
     async (id: string, title: string) => {

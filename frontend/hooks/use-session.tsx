@@ -44,8 +44,10 @@ export type SessionState =
   | { status: "loading" }
   /** The API could not be reached (or refused to start a session); retried with backoff. */
   | { status: "unavailable"; message: string; attempt: number; retryInMs: number }
+  /** The page and the API are on different loopback names: the browser would keep the session cookie from the page. */
+  | { status: "misplaced"; message: string; openInstead: string }
   /** No session, and none started: on the sign-in pages, or before a guest is started. */
-  | { status: "signed-out"; epochSeen: string | null }
+  | { status: "signed-out" }
   | { status: "active"; user: User }
   /** The API said 401 to a signed-in call, or the registered account used last here has expired. */
   | { status: "ended"; user: User | null; email: string | null; message: string };
@@ -63,14 +65,15 @@ type SessionContextValue = {
   signOut: (options?: { everywhere?: boolean }) => Promise<void>;
   changePassword: (currentPassword: string, newPassword: string) => Promise<void>;
   retry: () => void;
+  /** Resolves once a session is active (at once if it is): for actions started while it is still being set up. */
+  whenActive: () => Promise<void>;
 };
 
 const SessionContext = createContext<SessionContextValue | null>(null);
 
 // localStorage: the email of the registered account last signed in here (so that its expiry asks to sign in again
-// rather than silently starting a guest), and a counter bumped whenever this browser's session changes.
+// rather than silently starting a guest).
 const ACCOUNT_KEY = "resilient-chat:account";
-const EPOCH_KEY = "resilient-chat:session-epoch";
 const LOCK_NAME = "resilient-chat:session";
 const RETRY_BASE_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
@@ -81,14 +84,6 @@ function local(): Storage | null {
   } catch {
     return null;
   }
-}
-
-function readEpoch(): string | null {
-  return local()?.getItem(EPOCH_KEY) ?? null;
-}
-
-function bumpEpoch(): void {
-  local()?.setItem(EPOCH_KEY, `${Date.now()}-${Math.random().toString(36).slice(2)}`);
 }
 
 function rememberAccount(user: User | null): void {
@@ -106,6 +101,31 @@ function rememberedAccount(): string | null {
 async function withSessionLock<T>(work: () => Promise<T>): Promise<T> {
   if (typeof navigator === "undefined" || !navigator.locks) return work();
   return navigator.locks.request(LOCK_NAME, work) as Promise<T>;
+}
+
+const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "[::1]"];
+
+/**
+ * The page at http://localhost:3000 and the API at http://127.0.0.1:8000 are different sites: the session cookie
+ * (SameSite=Lax) would never go with the page's requests. Said plainly, with the address that works, rather than a
+ * guest that is signed out at once.
+ */
+function loopbackMismatch(apiUrl: string): { message: string; openInstead: string } | null {
+  if (typeof window === "undefined") return null;
+  let api: URL;
+  try {
+    api = new URL(apiUrl);
+  } catch {
+    return null;
+  }
+  const page = window.location;
+  if (page.hostname === api.hostname) return null;
+  if (!LOOPBACK_NAMES.includes(page.hostname) || !LOOPBACK_NAMES.includes(api.hostname)) return null;
+  const openInstead = `${page.protocol}//${api.hostname}${page.port ? `:${page.port}` : ""}${page.pathname}`;
+  return {
+    message: `This page is open at ${page.host}, but the API is at ${api.host}: the browser keeps sign-in cookies apart for the two names.`,
+    openInstead,
+  };
 }
 
 function isNoSession(error: unknown): boolean {
@@ -142,20 +162,20 @@ export function SessionProvider({ children }: { children: React.ReactNode }) {
 
   /** Starts a guest unless another tab has just started a session (then this tab uses that one). */
   const createGuest = useCallback(
-    async (epochSeen: string | null, attempt: number) => {
+    async (attempt: number) => {
       const mine = ++generation.current;
       setState({ status: "loading" });
       try {
         const user = await withSessionLock(async () => {
-          if (readEpoch() !== epochSeen) {
-            try {
-              return await api.me();
-            } catch (error) {
-              if (!isNoSession(error)) throw error;
-            }
+          // Holding the lock, look again: another tab may have started a session since this one last looked. (Its
+          // note in localStorage may not have reached this tab yet, but its cookie has: the lock was released only
+          // after that tab's guest was made.)
+          try {
+            return await api.me();
+          } catch (error) {
+            if (!isNoSession(error)) throw error;
           }
           const issued = await api.startGuest();
-          bumpEpoch();
           return issued.user;
         });
         if (mine !== generation.current) return;
@@ -172,7 +192,6 @@ export function SessionProvider({ children }: { children: React.ReactNode }) {
   const check = useCallback(
     async (attempt: number) => {
       const mine = ++generation.current;
-      const epochSeen = readEpoch();
       try {
         const user = await api.me();
         if (mine === generation.current) activate(user);
@@ -184,27 +203,30 @@ export function SessionProvider({ children }: { children: React.ReactNode }) {
           // The registered account used here last has expired: ask to sign in again, do not hide it behind a guest.
           setState({ status: "ended", user: null, email, message: "Your session has expired: sign in again." });
         } else if (isAuthPath(where.current)) {
-          setState({ status: "signed-out", epochSeen });
+          setState({ status: "signed-out" });
         } else {
-          await createGuest(epochSeen, attempt);
+          await createGuest(attempt);
         }
       }
     },
     [api, activate, unavailable, createGuest],
   );
 
-  // The first look, once per page load.
-  const started = useRef(false);
+  // The first look, once per page load (`check` and `api` do not change).
   useEffect(() => {
-    if (started.current) return;
-    started.current = true;
-    void check(1);
-  }, [check]);
+    const mismatch = loopbackMismatch(api.baseUrl);
+    // (After this render: an effect sets no state synchronously.)
+    const timer = setTimeout(() => {
+      if (mismatch) setState({ status: "misplaced", ...mismatch });
+      else void check(1);
+    }, 0);
+    return () => clearTimeout(timer);
+  }, [api, check]);
 
   // Signed out, and now on a page that needs a session (e.g. "Continue as a guest"): start a guest.
   useEffect(() => {
     if (state.status !== "signed-out" || onAuthPage) return;
-    const timer = setTimeout(() => void createGuest(state.epochSeen, 1), 0);
+    const timer = setTimeout(() => void createGuest(1), 0);
     return () => clearTimeout(timer);
   }, [state, onAuthPage, createGuest]);
 
@@ -242,7 +264,7 @@ export function SessionProvider({ children }: { children: React.ReactNode }) {
         if (message.type !== "session-changed") return;
         if (message.change === "signed-out") {
           clearDrafts();
-          if (isAuthPath(where.current)) setState({ status: "signed-out", epochSeen: readEpoch() });
+          if (isAuthPath(where.current)) setState({ status: "signed-out" });
           else window.location.replace("/sign-in?signed-out=1");
           return;
         }
@@ -264,7 +286,6 @@ export function SessionProvider({ children }: { children: React.ReactNode }) {
   const signedIn = useCallback(
     (user: User) => {
       generation.current += 1; // an older check's answer must not overwrite this
-      bumpEpoch();
       activate(user);
       announce({ type: "session-changed", change: "signed-in" });
       return user;
@@ -280,7 +301,7 @@ export function SessionProvider({ children }: { children: React.ReactNode }) {
     async (email: string, password: string) => signedIn((await api.register(email, password)).user),
     [api, signedIn],
   );
-  const startGuest = useCallback(() => createGuest(null, 1), [createGuest]);
+  const startGuest = useCallback(() => createGuest(1), [createGuest]);
 
   const signOut = useCallback(
     async ({ everywhere = false }: { everywhere?: boolean } = {}) => {
@@ -292,7 +313,6 @@ export function SessionProvider({ children }: { children: React.ReactNode }) {
       }
       rememberAccount(null);
       clearDrafts();
-      bumpEpoch();
       announce({ type: "session-changed", change: "signed-out" });
       // A full page load: nothing of the account stays in this tab's memory (lists, answers, caches).
       window.location.replace(`/sign-in?signed-out=${everywhere ? "everywhere" : "1"}`);
@@ -311,10 +331,25 @@ export function SessionProvider({ children }: { children: React.ReactNode }) {
     [api],
   );
 
+  const waiters = useRef<(() => void)[]>([]);
+  useEffect(() => {
+    if (state.status !== "active") return;
+    const waiting = waiters.current;
+    waiters.current = [];
+    waiting.forEach((resolve) => resolve());
+  }, [state]);
+  const whenActive = useCallback(
+    () =>
+      current.current.status === "active"
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => waiters.current.push(resolve)),
+    [],
+  );
+
   const user = state.status === "active" ? state.user : state.status === "ended" ? state.user : null;
   const value = useMemo(
-    () => ({ state, user, epoch, signIn, register, startGuest, signOut, changePassword, retry }),
-    [state, user, epoch, signIn, register, startGuest, signOut, changePassword, retry],
+    () => ({ state, user, epoch, signIn, register, startGuest, signOut, changePassword, retry, whenActive }),
+    [state, user, epoch, signIn, register, startGuest, signOut, changePassword, retry, whenActive],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
