@@ -2,7 +2,9 @@
 
 Run: `make bench` (or, from backend/, `../.tools/bin/uv run python -m benchmarks.load`). For each level it
 starts a fresh private stack (Redis, PostgreSQL, simulator, worker processes, API processes), warms it up,
-then runs the load client (test-clients/test_load.py) with that many users and measures, over the client's run:
+then runs the load client (test-clients/test_load.py) with that many users, each a guest of its own (the abuse
+limits relaxed: benchmarks/relaxed_limits.py), and measures, over the client's timed part (after every user has
+signed in, which is left out):
 - from the client's report: delivery latency, errors, lost / duplicated chunks, time to first chunk;
 - from /proc: CPU time of every worker, API, Redis and PostgreSQL process (and the simulator), per delivered
   token; resident memory of the API and worker processes, idle and at peak;
@@ -52,6 +54,7 @@ from benchmarks.load_results import (
     Shape,
 )
 from benchmarks.proc_stats import MachineCpu, ProcessTable, load_average, rss_bytes
+from benchmarks.relaxed_limits import RELAXED_LIMITS
 
 REPO_ROOT = BACKEND_DIR.parent
 LOAD_CLIENT = REPO_ROOT / "test-clients" / "test_load.py"
@@ -82,7 +85,8 @@ class BenchStack:
         self.pids: dict[str, list[int]] = {"redis": [_pid(redis_server.pid)], "postgres": [_pid(postgres.pid)]}
 
     def start(self, shape: Shape, database_url: str) -> None:
-        env = {**os.environ, **shape.env, "REDIS_URL": self.redis_url, "DATABASE_URL": database_url}
+        # Relaxed limits first: --env may set one of them back.
+        env = {**os.environ, **RELAXED_LIMITS, **shape.env, "REDIS_URL": self.redis_url, "DATABASE_URL": database_url}
         env |= {"PYTHONUNBUFFERED": "1"}
         env.pop("OPENAI_API_KEY", None)
         run_migrations(self.supervisor, env)
@@ -117,21 +121,58 @@ def running_stack(shape: Shape, root: Path, log_dir: Path) -> Iterator[BenchStac
         yield stack
 
 
+class LoadClient:
+    """The load client in a process of its own, its output in `out`'s .log. Its users sign in first (each a guest of
+    its own); `wait_signed_in` returns once they have and the timed part begins, `finish` once the client is done."""
+
+    # Signing in is not under the client's deadline (--timeout): its requests each have their own timeout.
+    SIGN_IN_GUARD_SECONDS = 300
+
+    def __init__(self, api_urls: list[str], run: ClientRun, out: Path) -> None:
+        self._run = run
+        self._out = out
+        self._signed_in = out.with_suffix(".signed-in")
+        self._signed_in.unlink(missing_ok=True)
+        argv = [
+            sys.executable, str(LOAD_CLIENT), "--api-url", ",".join(api_urls), "--users", str(run.users),
+            "--tokens", str(run.tokens), "--tps", f"{run.tokens_per_second:g}", "--ttft-ms", "0",
+            "--reasoning-tokens", "0", "--ramp-seconds", f"{run.ramp_seconds:g}", "--timeout", f"{run.timeout:g}",
+            "--json", str(out), "--no-progress", "--signed-in-file", str(self._signed_in),
+        ]  # fmt: skip
+        with out.with_suffix(".log").open("w") as log:
+            self._process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+
+    def wait_signed_in(self) -> None:
+        deadline = time.monotonic() + self.SIGN_IN_GUARD_SECONDS
+        while not self._signed_in.exists() and self._process.poll() is None:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the load client's users were not signed in after {self.SIGN_IN_GUARD_SECONDS} s")
+            time.sleep(0.05)
+
+    def finish(self) -> dict[str, Any]:
+        """Its JSON report, with its exit code added."""
+        # The client keeps its own deadline; this one only guards against a client that hangs.
+        code = self._process.wait(timeout=self._run.timeout + 60)
+        out = self._out
+        report: dict[str, Any] = (
+            json.loads(out.read_text()) if out.exists() else {"failed": self._run.users, "chunks": 0}
+        )
+        report["exit_code"] = code
+        return report
+
+    def __enter__(self) -> "LoadClient":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._process.poll() is None:  # left early (an error, Ctrl-C): the client must not outlive the stack
+            self._process.kill()
+            self._process.wait()
+
+
 def run_client(api_urls: list[str], run: ClientRun, out: Path) -> dict[str, Any]:
     """Run the load client to the end; returns its JSON report (with its exit code added)."""
-    argv = [
-        sys.executable, str(LOAD_CLIENT), "--api-url", ",".join(api_urls), "--users", str(run.users),
-        "--tokens", str(run.tokens), "--tps", f"{run.tokens_per_second:g}", "--ttft-ms", "0",
-        "--reasoning-tokens", "0", "--ramp-seconds", f"{run.ramp_seconds:g}", "--timeout", f"{run.timeout:g}",
-        "--json", str(out), "--no-progress",
-    ]  # fmt: skip
-    with (out.with_suffix(".log")).open("w") as log:
-        # The client keeps its own deadline; this one only guards against a client that hangs.
-        guard = run.timeout + 60
-        code = subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT, timeout=guard, check=False).returncode
-    report: dict[str, Any] = json.loads(out.read_text()) if out.exists() else {"failed": run.users, "chunks": 0}
-    report["exit_code"] = code
-    return report
+    with LoadClient(api_urls, run, out) as client:
+        return client.finish()
 
 
 class Sampler:
@@ -218,13 +259,16 @@ def run_level(level: Level, shape: Shape, out_dir: Path, profile: str | None, pr
         kinds = (*SERVER_KINDS, *CONTEXT_KINDS)
         idle_rss = {kind: rss_bytes(stack.pids[kind]) for kind in ("api", "worker")}
         load_before = load_average()
-        before, machine_before, started = ProcessTable(), MachineCpu.read(), time.monotonic()
-        with (
-            Sampler(stack, ("api", "worker")) as sampler,
-            profiled(profile, stack, out_dir, label, profile_format) as files,
-        ):
-            client = run_client(stack.api_urls, level.client_run, out_dir / f"client-{label}.json")
-            after, machine, wall = ProcessTable(), MachineCpu.read() - machine_before, time.monotonic() - started
+        with LoadClient(stack.api_urls, level.client_run, out_dir / f"client-{label}.json") as load_client:
+            # Signing the users in is not what a level measures: the readings begin once they are.
+            load_client.wait_signed_in()
+            before, machine_before, started = ProcessTable(), MachineCpu.read(), time.monotonic()
+            with (
+                Sampler(stack, ("api", "worker")) as sampler,
+                profiled(profile, stack, out_dir, label, profile_format) as files,
+            ):
+                client = load_client.finish()
+                after, machine, wall = ProcessTable(), MachineCpu.read() - machine_before, time.monotonic() - started
         cpu = {kind: after.cpu_seconds(stack.pids[kind]) - before.cpu_seconds(stack.pids[kind]) for kind in kinds}
         cpu["client"] = float(client.get("client_cpu_s", 0.0))
         ours = after.tree([os.getpid(), *(pid for kind in kinds for pid in stack.pids[kind])])

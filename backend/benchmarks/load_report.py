@@ -239,11 +239,12 @@ threads each, {shape.apis} API processes (uvicorn, access log off), and the load
 (`test-clients/test_load.py`, one process) sending its users round-robin to the API processes. Server
 settings changed: {env}. Server code: {code}.
 
-Each user creates a conversation, sends one message asking for {TOKENS_PER_ANSWER} tokens at the level's
-rate with no reasoning and no delay before the first token (a simulator directive), reads the stream with
-`?timing=1`, then checks that the stored answer equals what it streamed. Users start evenly over
-streams/200 seconds (5 s for 1,000; at once for 10). The stack is warmed up (a few fast answers through every process)
-before each level, and its idle memory read then.
+Each user is a guest of its own, signed in (`POST /auth/guest`) before the level's measurements begin, with the
+API's abuse limits relaxed for the benchmark; then it creates a conversation, sends one message asking for
+{TOKENS_PER_ANSWER} tokens at the level's rate with no reasoning and no delay before the first token (a simulator
+directive), reads the stream with `?timing=1`, then checks that the stored answer equals what it streamed. Users
+start evenly over streams/200 seconds (5 s for 1,000; at once for 10). The stack is warmed up (a few fast answers
+through every process) before each level, and its idle memory read then.
 
 ![latency per chunk and CPU per token](load.png)
 
@@ -284,7 +285,8 @@ before each level, and its idle memory read then.
   PostgreSQL process (each kind summed over its processes and their children, e.g. every PostgreSQL
   backend), over the client's run, divided by the tokens delivered; the next columns split it by kind,
   and add the simulator and the load client as context (not counted in the server figure). The run
-  includes creating the conversations, sending the messages and reading the stored answers back.
+  includes creating the conversations, sending the messages and reading the stored answers back, not the
+  users' sign-in before it.
 - **KiB/stream**: resident memory (sum over the kind's processes) at its peak during the level, minus
   the same after warm-up, divided by the level's streams.
 - **Redis conns**: the most connections seen (CLIENT LIST, sampled each second) named `chat-api` (API

@@ -1,8 +1,9 @@
 """How many Redis connections one API process holds as its live viewers grow from 10 to 1,000.
 
 Run: `make bench-connections` (or, from backend/, `python -m benchmarks.viewer_connections`).
-Starts a private stack (Redis, PostgreSQL, simulator, one worker, one API), keeps ANSWERS answers
-streaming slowly, attaches N viewers to them through the one API process, waits until every viewer has
+Starts a private stack (Redis, PostgreSQL, simulator, one worker, one API; the abuse limits relaxed), signs in
+as one guest, keeps ANSWERS answers of that guest streaming slowly, attaches N viewers to them (by the guest's
+Bearer token) through the one API process, waits until every viewer has
 received an event (so it is subscribed and live), then counts Redis connections by client name and
 reads the API process's resident memory. Results go to docs/benchmarks/viewer-connections.md.
 """
@@ -26,6 +27,7 @@ from app.devstack.postgres_server import PrivatePostgres
 from app.devstack.processes import Supervisor
 from app.devstack.redis_server import PrivateRedis
 from app.devstack.scratch import scratch_dir
+from benchmarks.relaxed_limits import RELAXED_LIMITS
 
 VIEWER_COUNTS = (10, 100, 1000)
 ANSWERS = 20
@@ -56,9 +58,11 @@ def _rss_mib(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
-async def _measure(api_url: str, redis_url: str, api_pid: int, task_ids: list[str], viewers: int) -> Measurement:
+async def _measure(
+    api_url: str, headers: dict[str, str], redis_url: str, api_pid: int, task_ids: list[str], viewers: int
+) -> Measurement:
     limits = httpx.Limits(max_connections=viewers + 10, max_keepalive_connections=viewers + 10)
-    async with httpx.AsyncClient(base_url=api_url, limits=limits, timeout=None) as client:
+    async with httpx.AsyncClient(base_url=api_url, headers=headers, limits=limits, timeout=None) as client:
         flags = [asyncio.Event() for _ in range(viewers)]
         counter = [0]
         tasks = [
@@ -84,6 +88,12 @@ async def _measure(api_url: str, redis_url: str, api_pid: int, task_ids: list[st
 
 async def _run(api_url: str, redis_url: str, api_pid: int) -> list[Measurement]:
     async with httpx.AsyncClient(base_url=api_url, timeout=30) as client:
+        # One guest owns every answer, by Bearer token: no cookie goes back (a cookie without an Origin is refused).
+        signed_in = await client.post("/auth/guest")
+        signed_in.raise_for_status()
+        client.cookies.clear()
+        headers = {"Authorization": f"Bearer {signed_in.json()['token']}"}
+        client.headers.update(headers)
         task_ids = []
         for n in range(ANSWERS):
             conversation = (await client.post("/conversations", json={"title": f"bench {n}"})).json()
@@ -91,10 +101,11 @@ async def _run(api_url: str, redis_url: str, api_pid: int) -> list[Measurement]:
                 f"/conversations/{conversation['id']}/messages",
                 json={"content": f"[sim tokens=100000 tps=5 ttft_ms=0 reasoning_tokens=0] viewer benchmark {n}"},
             )
+            sent.raise_for_status()
             task_ids.append(sent.json()["task_id"])
         results = []
         for viewers in VIEWER_COUNTS:
-            results.append(await _measure(api_url, redis_url, api_pid, task_ids, viewers))
+            results.append(await _measure(api_url, headers, redis_url, api_pid, task_ids, viewers))
             print(json.dumps(asdict(results[-1])), flush=True)
             await asyncio.sleep(1)  # let the API drop the closed viewers before the next round
         for task_id in task_ids:
@@ -112,9 +123,9 @@ def _write_report(results: list[Measurement], seconds: float) -> None:
 
 Produced by `make bench-connections` ({time.strftime("%Y-%m-%d")}, {os.cpu_count()} cores,
 Python {platform.python_version()}, {seconds:.0f} s). Every component ran on this one machine: a private
-Redis and PostgreSQL, the simulator, one Celery worker and one API process. {ANSWERS} answers streamed
-at 5 tokens/s while N viewers were attached to them through the API; each count was taken once every
-viewer had received at least one event.
+Redis and PostgreSQL, the simulator, one Celery worker and one API process. {ANSWERS} answers of one guest
+streamed at 5 tokens/s while N viewers (that guest, by Bearer token) were attached to them through the API; each
+count was taken once every viewer had received at least one event.
 
 | viewers | API pool conns (`chat-api`) | API pub/sub conns (`chat-api-hub`) | API RSS (MiB) | Redis clients |
 |---:|---:|---:|---:|---:|
@@ -138,6 +149,7 @@ def main() -> None:
         postgres = PrivatePostgres(root / "postgres", free_port(), durable=False)
         with redis, postgres, Supervisor(root / "logs") as supervisor:
             env = {**os.environ, "REDIS_URL": redis.url, "DATABASE_URL": postgres.url, "PYTHONUNBUFFERED": "1"}
+            env |= RELAXED_LIMITS
             env.pop("OPENAI_API_KEY", None)
             run_migrations(supervisor, env)
             env["SIMULATOR_URL"] = start_simulator(supervisor, env, free_port())
