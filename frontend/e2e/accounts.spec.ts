@@ -316,6 +316,49 @@ test.describe("accounts", () => {
     await expect(menu.name).toHaveText(email);
   });
 
+  test("when the API cannot be reached, the page says so, keeps trying, and starts once it answers", async ({
+    page,
+    chat,
+    allowConsoleErrors,
+  }) => {
+    allowConsoleErrors(/net::ERR_FAILED|ERR_INTERNET_DISCONNECTED|ERR_CONNECTION/);
+    let down = true;
+    await page.route("**/auth/me", (route) => (down ? route.abort("connectionrefused") : route.continue()));
+    await chat.open("/");
+    await expect(page.getByTestId("session-unavailable")).toContainText("Could not reach the API");
+    await expect(chat.connection).toHaveAttribute("data-state", "reconnecting");
+    down = false;
+    await page.getByTestId("session-retry").click();
+    await expect(new AccountMenu(page).name).toHaveText("Guest");
+    await expect(page.getByTestId("empty-state")).toBeVisible();
+  });
+
+  test("a guest whose session ended starts a new one, and what was typed moves to the new start page", async ({
+    page,
+    chat,
+    api,
+    stack,
+    allowConsoleErrors,
+  }) => {
+    allowConsoleErrors(/status of 401/);
+    const id = await chat.newConversation();
+    // The guest's session ends behind the page's back (the same cookie, signed out by a script).
+    const out = await page.context().request.post(`${api.baseUrl}/auth/logout`, {
+      headers: { origin: stack.frontend_url },
+    });
+    expect(out.status()).toBe(204);
+    await chat.send("Typed by a guest whose session had ended");
+    const ended = new SessionEnded(page);
+    await expect(ended.dialog).toContainText("Your guest session has ended");
+    await expect(chat.input).toHaveValue("Typed by a guest whose session had ended");
+    await ended.dialog.getByTestId("session-ended-guest").click();
+    await page.waitForURL(/\/$/);
+    await expect(ended.dialog).toHaveCount(0);
+    await expect(new AccountMenu(page).name).toHaveText("Guest");
+    await expect(chat.conversationItem(id)).toHaveCount(0);
+    await expect(chat.input).toHaveValue("Typed by a guest whose session had ended");
+  });
+
   test("a page opened at localhost with the API at 127.0.0.1 says which address to open", async ({ page, stack }) => {
     // The two names are different sites to the browser: the session cookie would never reach the API.
     const atLocalhost = stack.frontend_url.replace("127.0.0.1", "localhost");

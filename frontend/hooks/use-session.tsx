@@ -164,7 +164,8 @@ export function SessionProvider({ children }: { children: React.ReactNode }) {
   const createGuest = useCallback(
     async (attempt: number) => {
       const mine = ++generation.current;
-      setState({ status: "loading" });
+      // An ended session's page stays up (under its prompt) until the new one is there.
+      if (current.current.status !== "ended") setState({ status: "loading" });
       try {
         const user = await withSessionLock(async () => {
           // Holding the lock, look again: another tab may have started a session since this one last looked. (Its
