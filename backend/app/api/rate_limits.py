@@ -181,16 +181,18 @@ async def _limit_sends(request: Request, state: StateDep, caller: CallerDep) -> 
     await rate_limits.hit(rate_limits.sends_per_ip, client_address(request))
 
 
-# Named `body` as the route's own parameter is, so that FastAPI reads one body for both. An invalid body is a 422
-# before these run, and counts for nothing.
-async def _limit_logins(request: Request, state: StateDep, body: Credentials) -> None:
+# These read the route's body themselves and hand it on (the route takes it from them, so that an invalid body is
+# one 422, not one per reader): an invalid body is refused before they run, and counts for nothing.
+async def _limit_logins(request: Request, state: StateDep, body: Credentials) -> Credentials:
     rate_limits = state.rate_limits
     await rate_limits.hit(rate_limits.logins_per_ip, client_address(request))
     await rate_limits.hit(rate_limits.logins_per_account, _account(body.email))
+    return body
 
 
-async def _limit_registrations(request: Request, state: StateDep, body: Credentials) -> None:
+async def _limit_registrations(request: Request, state: StateDep, body: Credentials) -> Credentials:
     await state.rate_limits.hit(state.rate_limits.registrations_per_ip, client_address(request))
+    return body
 
 
 async def _limit_guests(request: Request, state: StateDep) -> None:
@@ -199,6 +201,7 @@ async def _limit_guests(request: Request, state: StateDep) -> None:
 
 # For the routes: a parameter of one of these types spends the limit before the route runs, or answers 429.
 SendsLimited = Annotated[None, Depends(_limit_sends)]
-LoginsLimited = Annotated[None, Depends(_limit_logins)]
-RegistrationsLimited = Annotated[None, Depends(_limit_registrations)]
 GuestsLimited = Annotated[None, Depends(_limit_guests)]
+# The body of a sign-in or registration, once the limits let it through.
+LoginCredentials = Annotated[Credentials, Depends(_limit_logins)]
+RegistrationCredentials = Annotated[Credentials, Depends(_limit_registrations)]

@@ -5,11 +5,11 @@ from fastapi import APIRouter, Response, status
 
 from app.api.deps import CallerDep, OptionalCallerDep, SessionDep, SettingsDep
 from app.api.errors import BODY_ERRORS, RATE_LIMITED, UNAUTHENTICATED, UNAVAILABLE, error_response
-from app.api.rate_limits import GuestsLimited, LoginsLimited, RegistrationsLimited
+from app.api.rate_limits import GuestsLimited, LoginCredentials, RegistrationCredentials
 from app.auth import accounts
 from app.auth.sessions import IssuedSession
 from app.core.config import Settings
-from app.models import Credentials, PasswordChange, SessionIssued, User, UserPublic
+from app.models import PasswordChange, SessionIssued, User, UserPublic
 
 router = APIRouter(prefix="/auth", tags=["auth"], responses={**UNAVAILABLE, **RATE_LIMITED})
 
@@ -24,8 +24,7 @@ async def register(
     session: SessionDep,
     settings: SettingsDep,
     caller: OptionalCallerDep,
-    _limited: RegistrationsLimited,
-    body: Credentials,
+    body: RegistrationCredentials,
     response: Response,
 ) -> SessionIssued:
     """Create an account and sign in. Called in a guest's session, the guest's conversations become the new
@@ -43,8 +42,7 @@ async def login(
     session: SessionDep,
     settings: SettingsDep,
     caller: OptionalCallerDep,
-    _limited: LoginsLimited,
-    body: Credentials,
+    body: LoginCredentials,
     response: Response,
 ) -> SessionIssued:
     user, issued = await accounts.sign_in(session, body, caller, settings.session_seconds)
