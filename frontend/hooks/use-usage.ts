@@ -14,10 +14,12 @@ export type TodayUsage = {
   quota: number | null;
 };
 
-/** Today's entry of GET /auth/me/usage (its days are UTC days, newest first; a day without use is left out). */
-export function todayOf(usage: Usage, now: Date = new Date()): TodayUsage {
-  const today = now.toISOString().slice(0, 10);
-  const day = usage.days.find((entry) => entry.day === today);
+/**
+ * Today's use from GET /auth/me/usage?days=1: the one day asked for is the server's today (UTC), left out when
+ * nothing was spent yet. (Not matched against this computer's date, whose clock may be off around midnight.)
+ */
+export function todayOf(usage: Usage): TodayUsage {
+  const day = usage.days[0];
   return {
     tokens: day ? day.input_tokens + day.output_tokens : 0,
     answers: day?.answers ?? 0,

@@ -160,16 +160,11 @@ export function createApi(baseUrl: string) {
         "change your password",
       ),
     /** Today's and recent days' token use, and the daily quota; null when the API does not say (or cannot). */
-    usage: async (): Promise<Usage | null> => {
-      try {
-        const response = await fetch(`${baseUrl}/auth/me/usage`, { credentials: "include", cache: "no-store" });
-        if (response.status === 401) sessionEnded(SESSION_ENDED_MESSAGE);
-        if (!response.ok) return null;
-        return (await response.json()) as Usage;
-      } catch {
-        return null;
-      }
-    },
+    usage: (): Promise<Usage | null> =>
+      owned(
+        client.GET("/auth/me/usage", { params: { query: { days: 1 } }, cache: "no-store" }),
+        "load your usage",
+      ).catch(() => null),
 
     // --- Conversations, messages and answers ---
     listConversations: (limit = 100, offset = 0): Promise<ConversationList> =>

@@ -23,8 +23,5 @@ export function isInProgress(status: MessageStatus | undefined): boolean {
 export type User = Schemas["UserPublic"];
 export type SessionIssued = Schemas["SessionIssued"];
 
-/** GET /auth/me/usage: token use per UTC day (newest first) and the daily quota (null: none). */
-export type Usage = {
-  daily_token_quota: number | null;
-  days: { day: string; input_tokens: number; output_tokens: number; answers: number }[];
-};
+/** GET /auth/me/usage: token use per UTC day (newest first; days without answers left out) and the daily quota. */
+export type Usage = Schemas["UsagePublic"];
