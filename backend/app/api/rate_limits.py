@@ -7,7 +7,9 @@ last window. Chosen over a fixed window, which lets twice the amount through aro
 sliding window counter, which approximates the count from two fixed windows and so cannot say exactly when the
 next hit will be allowed: with a moving window that is exact, the moment the oldest counted hit ages out, and is
 the Retry-After sent. Refused hits are not counted, so a client that keeps retrying is let in as soon as the
-window allows. Each check is one Lua script (one round trip); a refusal costs a second one, for Retry-After.
+window allows. Each check is one Lua script (one round trip; about 0.1 ms of API CPU measured on the project's
+machine, two per send); a refusal costs a second one, for Retry-After. A caller's list holds at most the limit's
+amount of entries: fine for limits of tens or hundreds, and the reason not to configure one of many thousands.
 
 Redis going away must not take the product down with it: when Redis cannot be reached the limits fail open (the
 request goes through, a warning is logged at most once a minute), and for a few seconds after a failure they are
