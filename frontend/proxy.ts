@@ -5,7 +5,8 @@
 // page's chunks, its inline bootstrap scripts), which is why pages are rendered per request (the root layout awaits
 // connection() anyway). 'strict-dynamic' lets those scripts load the chunks they need; nothing else runs, but for
 // the colour-scheme script in the layout, which is allowed by its hash (it has no nonce: the layout renders it as
-// plain HTML before any Next.js script).
+// plain HTML before any Next.js script). Another inline script must carry the nonce, which server components can
+// read from the request's `x-nonce` header (`(await headers()).get("x-nonce")`), or it is refused.
 import { createHash } from "node:crypto";
 
 import { NextResponse, type NextRequest } from "next/server";
