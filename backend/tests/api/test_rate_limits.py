@@ -12,7 +12,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from starlette.requests import Request
 
+from app.api.rate_limits import RateLimits, client_address
+from app.core.config import Settings
 from app.devstack.ports import free_port
 from app.devstack.redis_server import PrivateRedis
 from app.services.usage import wait_text
@@ -208,3 +211,29 @@ async def test_with_redis_down_the_limits_let_requests_through(
                 assert set(statuses) == {201, 429}
     finally:
         redis.stop()
+
+
+@pytest.mark.parametrize(
+    ("client", "counted_as"),
+    [
+        (("192.0.2.7", 5000), "192.0.2.7"),
+        # An IPv6 subscriber usually has a /64 to itself: every address in it counts as one.
+        (("2001:db8:1:2:3:4:5:6", 5000), "2001:db8:1:2::/64"),
+        (("::ffff:192.0.2.7", 5000), "192.0.2.7"),
+        (None, "unknown"),
+    ],
+)
+def test_whom_a_per_address_limit_counts(client: tuple[str, int] | None, counted_as: str) -> None:
+    assert client_address(Request({"type": "http", "client": client, "headers": []})) == counted_as
+
+
+async def test_refusals_name_the_limit_and_the_wait_as_people_say_them() -> None:
+    limits = RateLimits(Settings())
+    try:
+        assert limits.logins_per_account.refusal(125) == (
+            "too many sign-in attempts for this email: at most 7 per 5 minutes; try again in 3 min"
+        )
+        assert limits.sends_per_user.refusal(12) == "too many messages: at most 40 per minute; try again in 12 s"
+        assert limits.registrations_per_ip.window == "hour"
+    finally:
+        await limits.close()
