@@ -226,9 +226,9 @@ def _print_ready(api_url: str, simulator_url: str | None, web_url: str | None = 
         "  json() { python3 -c \"import json,sys; print(json.load(sys.stdin)['$1'])\"; }",
         '  AUTH="Authorization: Bearer $(curl -s -X POST $API/auth/guest | json token)"',
         "  CONV=$(curl -s -X POST $API/conversations -H \"$AUTH\" -H 'content-type: application/json' "
-        "-d '{\"title\":\"hello\"}' | json id)",
+        '-d \'{"title":"hello"}\' | json id)',
         "  TASK=$(curl -s -X POST $API/conversations/$CONV/messages -H \"$AUTH\" -H 'content-type: application/json' "
-        "-d '{\"content\":\"Hi there!\"}' | json task_id)",
+        '-d \'{"content":"Hi there!"}\' | json task_id)',
         '  curl -N -H "$AUTH" $API/stream/$TASK',
         "",
         "Ctrl-C stops everything.",
