@@ -323,13 +323,24 @@ test.describe("accounts", () => {
   }) => {
     allowConsoleErrors(/net::ERR_FAILED|ERR_INTERNET_DISCONNECTED|ERR_CONNECTION/);
     let down = true;
-    await page.route("**/auth/me", (route) => (down ? route.abort("connectionrefused") : route.continue()));
+    let attempts = 0;
+    await page.route("**/auth/me", (route) => {
+      attempts += 1;
+      return down ? route.abort("connectionrefused") : route.continue();
+    });
     await chat.open("/");
     await expect(page.getByTestId("session-unavailable")).toContainText("Could not reach the API");
     await expect(chat.connection).toHaveAttribute("data-state", "reconnecting");
-    down = false;
+    // It tries again by itself (after a second, then backing off)...
+    await expect.poll(() => attempts, { timeout: 10_000 }).toBeGreaterThan(1);
+    // ...and at once when asked.
+    const before = attempts;
     await page.getByTestId("session-retry").click();
-    await expect(new AccountMenu(page).name).toHaveText("Guest");
+    await expect.poll(() => attempts).toBeGreaterThan(before);
+    await expect(page.getByTestId("session-unavailable")).toBeVisible();
+    // The API answers again: the next attempt (by itself) starts the guest.
+    down = false;
+    await expect(new AccountMenu(page).name).toHaveText("Guest", { timeout: 30_000 });
     await expect(page.getByTestId("empty-state")).toBeVisible();
   });
 

@@ -10,13 +10,17 @@ const OWN_SCROLL_MS = { instant: 150, smooth: 1_000 } as const;
 /**
  * Keeps a scrolling container at its end while its content grows, until the user scrolls up; scrolling back to the
  * end (or `scrollToBottom()`) follows again. Scrolls we make ourselves are told apart from the user's: ours are the
- * scroll events shortly after we scrolled, unless the user touched the wheel, the screen or the keys meanwhile.
+ * scroll events shortly after we scrolled, unless the user touched the wheel, the screen, the scrollbar or the keys
+ * meanwhile; and without any such gesture since we last took over, no scroll is the user's (a smooth scroll that
+ * outlasts its window on a busy machine, or the layout moving, does not stop the following).
  */
 export function useScrollToBottom<T extends HTMLElement>() {
   const container = useRef<T>(null);
   const content = useRef<HTMLDivElement>(null);
   const following = useRef(true);
   const ownScrollUntil = useRef(0);
+  // The user has touched the wheel, the screen, the scrollbar or the keys since we last took over.
+  const userActed = useRef(false);
   const [atBottom, setAtBottom] = useState(true);
 
   const jump = useCallback((behavior: "instant" | "smooth" = "instant") => {
@@ -29,6 +33,7 @@ export function useScrollToBottom<T extends HTMLElement>() {
   const scrollToBottom = useCallback(
     (behavior: "instant" | "smooth" = "smooth") => {
       following.current = true;
+      userActed.current = false;
       setAtBottom(true);
       jump(behavior);
     },
@@ -42,17 +47,20 @@ export function useScrollToBottom<T extends HTMLElement>() {
 
     const onScroll = () => {
       const near = element.scrollHeight - element.clientHeight - element.scrollTop <= NEAR_BOTTOM_PX;
-      if (performance.now() < ownScrollUntil.current) {
+      if (performance.now() < ownScrollUntil.current || !userActed.current) {
         if (near) ownScrollUntil.current = 0;
         setAtBottom(near || following.current);
         return;
       }
       following.current = near;
+      // Back at the end by their own hand: following again, as if we had taken over.
+      if (near) userActed.current = false;
       setAtBottom(near);
     };
     // The user's own gestures take over at once, even before their scroll event lands.
     const userTakesOver = () => {
       ownScrollUntil.current = 0;
+      userActed.current = true;
     };
     const onWheel = (event: WheelEvent) => {
       userTakesOver();
@@ -67,9 +75,13 @@ export function useScrollToBottom<T extends HTMLElement>() {
       if (following.current) jump();
     });
     observer.observe(inner);
+    // The view itself shrinks too (a banner above, a taller message box below): stay at the end then as well.
+    observer.observe(element);
     element.addEventListener("scroll", onScroll, { passive: true });
     element.addEventListener("wheel", onWheel, { passive: true });
     element.addEventListener("touchstart", userTakesOver, { passive: true });
+    // Pressing on the container (its scrollbar included) is the user's too.
+    element.addEventListener("pointerdown", userTakesOver, { passive: true });
     element.addEventListener("keydown", onKey);
     jump();
     return () => {
@@ -77,6 +89,7 @@ export function useScrollToBottom<T extends HTMLElement>() {
       element.removeEventListener("scroll", onScroll);
       element.removeEventListener("wheel", onWheel);
       element.removeEventListener("touchstart", userTakesOver);
+      element.removeEventListener("pointerdown", userTakesOver);
       element.removeEventListener("keydown", onKey);
     };
   }, [jump]);
