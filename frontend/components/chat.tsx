@@ -59,6 +59,10 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
   // Takes a refused message off the page (set below, once useChat has given setMessages).
   const unshow = useRef<(text: string) => void>(() => undefined);
 
+  // The later looks for the server's title: dropped when the chat goes (leaving the conversation, signing out).
+  const [titleLooks] = useState(() => new Set<ReturnType<typeof setTimeout>>());
+  useEffect(() => () => titleLooks.forEach((timer) => clearTimeout(timer)), [titleLooks]);
+
   // One transport per chat: it knows the task being followed, which Stop needs. (`refresh` is stable.)
   const [transport] = useState(
     () =>
@@ -70,7 +74,15 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
         },
         onAnswerFinished: () => {
           void refresh();
-          if (!conversation.title) for (const delay of TITLE_LOOKS_MS) setTimeout(() => void refresh(), delay);
+          if (!conversation.title) {
+            for (const delay of TITLE_LOOKS_MS) {
+              const timer = setTimeout(() => {
+                titleLooks.delete(timer);
+                void refresh();
+              }, delay);
+              titleLooks.add(timer);
+            }
+          }
         },
       }),
   );
