@@ -4,17 +4,17 @@
 // Next.js reads the nonce from the CSP request header set here and puts it on its own scripts (the framework, the
 // page's chunks, its inline bootstrap scripts), which is why pages are rendered per request (the root layout awaits
 // connection() anyway). 'strict-dynamic' lets those scripts load the chunks they need; nothing else runs, but for
-// the colour-scheme script in the layout, which is allowed by its hash (it has no nonce: the layout renders it as
+// the boot script in the layout (lib/boot-script.ts), which is allowed by its hash (it has no nonce: the layout renders it as
 // plain HTML before any Next.js script). Another inline script must carry the nonce, which server components can
 // read from the request's `x-nonce` header (`(await headers()).get("x-nonce")`), or it is refused.
 import { createHash } from "node:crypto";
 
 import { NextResponse, type NextRequest } from "next/server";
 
-import { THEME_SCRIPT } from "@/lib/theme";
+import { BOOT_SCRIPT } from "@/lib/boot-script";
 
 const DEFAULT_API_URL = "http://127.0.0.1:8000";
-const THEME_SCRIPT_HASH = `'sha256-${createHash("sha256").update(THEME_SCRIPT).digest("base64")}'`;
+const BOOT_SCRIPT_HASH = `'sha256-${createHash("sha256").update(BOOT_SCRIPT).digest("base64")}'`;
 const HSTS = "max-age=63072000; includeSubDomains";
 
 /** The API's origin, read at request time like app/layout.tsx reads it; null if it is not an absolute URL. */
@@ -39,7 +39,7 @@ function contentSecurityPolicy(nonce: string, options: { https: boolean; dev: bo
   const directives = [
     "default-src 'self'",
     // 'self' is for browsers without 'strict-dynamic' (CSP level 2); those that have it ignore it.
-    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic' ${THEME_SCRIPT_HASH}${options.dev ? " 'unsafe-eval'" : ""}`,
+    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic' ${BOOT_SCRIPT_HASH}${options.dev ? " 'unsafe-eval'" : ""}`,
     // Styles come from the app's own stylesheet; inline ones only from Next.js, with the nonce. In development
     // Next.js and its error overlay inject styles without one, so 'unsafe-inline' there (a nonce would disable it).
     `style-src 'self' ${options.dev ? "'unsafe-inline'" : `'nonce-${nonce}'`}`,

@@ -119,6 +119,8 @@ def create_app(settings: Settings) -> FastAPI:
         allow_credentials=True,
         allow_methods=["GET", "POST", "PATCH", "DELETE"],
         allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
+        # A 429's wait, for the web app to count down.
+        expose_headers=["Retry-After"],
     )
     # Outermost of all: CORS preflights and the refusals above carry the security headers too.
     app.add_middleware(SecurityHeadersMiddleware)

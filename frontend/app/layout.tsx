@@ -3,7 +3,7 @@ import { connection } from "next/server";
 
 import { AppShell } from "@/components/app-shell";
 import { Providers } from "@/components/providers";
-import { THEME_SCRIPT } from "@/lib/theme";
+import { BOOT_SCRIPT } from "@/lib/boot-script";
 
 import "./globals.css";
 
@@ -38,7 +38,7 @@ export default async function RootLayout({ children }: Readonly<{ children: Reac
     <html lang="en" suppressHydrationWarning>
       <head>
         {/* Applies the saved (or the system's) colour scheme before the first paint. */}
-        <script dangerouslySetInnerHTML={{ __html: THEME_SCRIPT }} />
+        <script dangerouslySetInnerHTML={{ __html: BOOT_SCRIPT }} />
       </head>
       <body className="font-sans">
         <Providers apiUrl={apiUrl()}>

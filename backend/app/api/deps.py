@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import anyio
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -76,7 +77,7 @@ async def get_enqueue(state: StateDep) -> Enqueue:
 _MAX_TOKEN_CHARS = 128
 
 
-def presented_token(request: Request, settings: Settings) -> str | None:
+def _presented_token(request: Request, settings: Settings) -> str | None:
     """The session token a request carries: ``Authorization: Bearer`` first, else the session cookie."""
     authorization = request.headers.get("authorization")
     if authorization is not None:
@@ -88,7 +89,7 @@ def presented_token(request: Request, settings: Settings) -> str | None:
 async def get_optional_caller(request: Request, state: StateDep) -> Caller | None:
     """Who is asking, if anyone: one indexed read, on a connection held only for it (streams stay open for
     minutes and must not hold one)."""
-    token = presented_token(request, state.settings)
+    token = _presented_token(request, state.settings)
     if not token or len(token) > _MAX_TOKEN_CHARS:
         return None
     async with state.autocommit_sessions() as session:
@@ -97,10 +98,23 @@ async def get_optional_caller(request: Request, state: StateDep) -> Caller | Non
 
 OptionalCallerDep = Annotated[Caller | None, Depends(get_optional_caller)]
 
+# The Bearer scheme in the OpenAPI document, on the routes that require a session (so /docs can "Authorize");
+# the token itself is read above, with the cookie as the other way to present it.
+_BEARER = HTTPBearer(
+    auto_error=False,
+    description="The `token` from POST /auth/register, /auth/login or /auth/guest (the web app sends the session "
+    "cookie, which carries the same token)",
+)
 
-async def get_caller(request: Request, caller: OptionalCallerDep, state: StateDep) -> Caller:
+
+async def get_caller(
+    request: Request,
+    caller: OptionalCallerDep,
+    state: StateDep,
+    _documented: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)],
+) -> Caller:
     if caller is None:
-        if presented_token(request, state.settings):
+        if _presented_token(request, state.settings):
             raise UnauthenticatedError("your session has expired or was signed out; sign in again")
         raise UnauthenticatedError("sign in first: send the session cookie or Authorization: Bearer <token>")
     return caller

@@ -58,7 +58,9 @@ def _load(api_url: str, token: str | None, **options: Any) -> schemathesis.BaseS
             "phases": {"stateful": {"enabled": False}},
             "request-timeout": REQUEST_TIMEOUT_SECONDS,
             "checks": {"negative_data_rejection": {"expected-statuses": REJECTIONS}},
-            "headers": {"Authorization": f"Bearer {token}"} if token else {},
+            # The session, for the document's Bearer scheme: schemathesis then also checks that requests without it,
+            # or with a token of its own making, are refused.
+            "auth": {"openapi": {"HTTPBearer": {"bearer": token}}} if token else {},
             **options,
         }
     )

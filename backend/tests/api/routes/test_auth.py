@@ -266,6 +266,14 @@ async def test_a_cookie_signed_change_without_an_origin_is_refused(browser: http
     assert (await browser.get("/conversations")).status_code == 200, "reads need no Origin"
 
 
+async def test_a_page_of_the_apis_own_origin_may_change_things(browser: httpx.AsyncClient) -> None:
+    """Its /docs page: "Try it out" with the session cookie."""
+    await _register(browser, _email())
+    own = f"http://{browser.base_url.host}:{browser.base_url.port}"
+    created = await browser.post("/conversations", json={}, headers={"Origin": own})
+    assert created.status_code == 201, created.text
+
+
 async def test_a_bearer_client_needs_no_origin(api: httpx.AsyncClient) -> None:
     assert "origin" not in api.headers
     assert (await api.post("/conversations", json={})).status_code == 201
@@ -284,6 +292,8 @@ async def test_the_web_apps_origin_gets_cors_with_credentials(api_url: str) -> N
         assert preflight.status_code == 200
         assert preflight.headers["access-control-allow-origin"] == WEB_ORIGIN
         assert preflight.headers["access-control-allow-credentials"] == "true"
+        answer = await client.get("/healthz", headers={"Origin": WEB_ORIGIN})
+        assert answer.headers["access-control-expose-headers"] == "Retry-After", "a 429's wait is readable"
         foreign = await client.options(
             "/conversations", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
         )
