@@ -26,8 +26,8 @@ from app.devstack.ports import free_port
 from app.devstack.postgres_server import PrivatePostgres
 from app.devstack.processes import Supervisor
 from app.devstack.redis_server import PrivateRedis
+from app.devstack.relaxed_limits import RELAXED_LIMITS
 from app.devstack.scratch import scratch_dir
-from benchmarks.relaxed_limits import RELAXED_LIMITS
 
 VIEWER_COUNTS = (10, 100, 1000)
 ANSWERS = 20

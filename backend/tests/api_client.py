@@ -4,20 +4,6 @@ from typing import Any
 
 import httpx
 
-# The abuse limits out of the way, for stacks whose tests are many guests at once from one address; the limits
-# themselves are tested on an API of their own (tests/api/test_rate_limits.py).
-RELAXED_LIMITS = {
-    "RATE_LIMIT_SENDS_PER_USER": "100000/minute",
-    "RATE_LIMIT_SENDS_PER_GUEST": "100000/minute",
-    "RATE_LIMIT_SENDS_PER_IP": "100000/minute",
-    "RATE_LIMIT_LOGINS_PER_ACCOUNT": "100000/minute",
-    "RATE_LIMIT_LOGINS_PER_IP": "100000/minute",
-    "RATE_LIMIT_REGISTRATIONS_PER_IP": "100000/minute",
-    "RATE_LIMIT_GUESTS_PER_IP": "100000/minute",
-    "MAX_ANSWERS_AT_ONCE_PER_USER": "1000",
-    "MAX_ANSWERS_AT_ONCE_PER_GUEST": "1000",
-}
-
 
 def signed_in(base_url: str, token: str, **options: Any) -> httpx.AsyncClient:
     """A client of ``base_url`` acting for the session ``token`` (by Bearer: no cookie, so no CSRF check)."""

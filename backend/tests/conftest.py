@@ -14,8 +14,9 @@ from app.devstack.ports import free_port
 from app.devstack.postgres_server import PrivatePostgres
 from app.devstack.processes import Supervisor
 from app.devstack.redis_server import PrivateRedis
+from app.devstack.relaxed_limits import RELAXED_LIMITS
 from app.devstack.scratch import scratch_dir
-from tests.api_client import RELAXED_LIMITS, start_guest
+from tests.api_client import start_guest
 
 
 @dataclass(frozen=True)

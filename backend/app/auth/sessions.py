@@ -53,16 +53,22 @@ async def issue(session: AsyncSession, user_id: uuid.UUID, lifetime_seconds: int
     return IssuedSession(token, expires_at)
 
 
+# Built once, its token bound per call: building the query anew on every request was about a third of what
+# authenticating one cost (docs/benchmarks/api-requests.md).
+_CALLER = (
+    select(User)
+    .join(AuthSession, col(AuthSession.user_id) == col(User.id))
+    .where(
+        col(AuthSession.token_hash) == sa.bindparam("token_hash", type_=sa.LargeBinary()),
+        col(AuthSession.expires_at) > sa.func.now(),
+    )
+)
+
+
 async def resolve(session: AsyncSession, token: str) -> Caller | None:
     """The caller whose session ``token`` is, if it exists and has not expired."""
     hashed = token_hash(token)
-    user = (
-        await session.exec(
-            select(User)
-            .join(AuthSession, col(AuthSession.user_id) == col(User.id))
-            .where(col(AuthSession.token_hash) == hashed, col(AuthSession.expires_at) > sa.func.now())
-        )
-    ).first()
+    user = (await session.exec(_CALLER, params={"token_hash": hashed})).first()
     return None if user is None else Caller(user, hashed)
 
 

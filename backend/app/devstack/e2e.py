@@ -34,6 +34,7 @@ from app.devstack.ports import LOOPBACK, free_port
 from app.devstack.postgres_server import PrivatePostgres
 from app.devstack.processes import ChildProcess, ProcessFailedError, Supervisor
 from app.devstack.redis_server import PrivateRedis
+from app.devstack.relaxed_limits import RELAXED_LIMITS
 from app.devstack.scratch import scratch_dir
 
 # Quick answers unless a test asks otherwise with a [sim ...] directive in its message.
@@ -45,22 +46,8 @@ SIMULATOR_DEFAULTS = {
 }
 
 
-# Every browser test context is its own guest, and all of them come from 127.0.0.1: the abuse limits, fit for people,
-# would refuse the suite within minutes (30 guests an hour per address, 10 sends a minute per guest, one answer at
-# once per guest, a daily token quota). A quota stays set, large, so that the account menu has one to show.
-RELAXED_LIMITS = {
-    "RATE_LIMIT_SENDS_PER_USER": "100000/minute",
-    "RATE_LIMIT_SENDS_PER_GUEST": "100000/minute",
-    "RATE_LIMIT_SENDS_PER_IP": "100000/minute",
-    "RATE_LIMIT_LOGINS_PER_ACCOUNT": "100000/minute",
-    "RATE_LIMIT_LOGINS_PER_IP": "100000/minute",
-    "RATE_LIMIT_REGISTRATIONS_PER_IP": "100000/minute",
-    "RATE_LIMIT_GUESTS_PER_IP": "100000/minute",
-    "MAX_ANSWERS_AT_ONCE_PER_USER": "100",
-    "MAX_ANSWERS_AT_ONCE_PER_GUEST": "100",
-    "DAILY_TOKEN_QUOTA": "1000000000",
-    "GUEST_DAILY_TOKEN_QUOTA": "1000000000",
-}
+# A quota, large, so that the account menu has one to show.
+LARGE_QUOTAS = {"DAILY_TOKEN_QUOTA": "1000000000", "GUEST_DAILY_TOKEN_QUOTA": "1000000000"}
 
 _PIPE_BYTES = 64 * 1024
 # Two workers, so that one can be killed and the other take its answers over; together as many slots as one had.
@@ -278,7 +265,9 @@ def run(ready_file: Path, log_dir: Path) -> int:
                 "DATABASE_URL": postgres.url,
                 "SIMULATOR_URL": f"http://{LOOPBACK}:{simulator_port}/v1",
                 "CORS_ORIGINS": ",".join(frontend_origins),
+                # Every browser test context is its own guest, and all of them come from 127.0.0.1.
                 **RELAXED_LIMITS,
+                **LARGE_QUOTAS,
                 # Checkpoints often, so a reload mid-answer starts from a recent one.
                 "CHECKPOINT_SECONDS": "1",
                 "PYTHONUNBUFFERED": "1",

@@ -20,8 +20,9 @@ from app.devstack.ports import free_port
 from app.devstack.postgres_server import PrivatePostgres
 from app.devstack.processes import ChildProcess, Supervisor
 from app.devstack.redis_server import PrivateRedis
+from app.devstack.relaxed_limits import RELAXED_LIMITS
 from app.devstack.scratch import scratch_dir
-from tests.api_client import RELAXED_LIMITS, signed_in
+from tests.api_client import signed_in
 
 WORKER_CONCURRENCY = 16
 LEASE_SECONDS = 10.0
