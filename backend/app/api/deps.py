@@ -10,6 +10,7 @@ from typing import Annotated
 import anyio
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -49,6 +50,10 @@ async def get_autocommit_session(state: StateDep) -> AsyncIterator[AsyncSession]
 
 async def get_autocommit_sessions(state: StateDep) -> async_sessionmaker[AsyncSession]:
     return state.autocommit_sessions
+
+
+async def get_redis(state: StateDep) -> Redis:
+    return state.redis
 
 
 async def get_relay(state: StateDep) -> StreamRelay:
@@ -127,6 +132,7 @@ AutocommitSessionDep = Annotated[AsyncSession, Depends(get_autocommit_session)]
 # For long-lived responses, which must not hold a pooled connection for their whole life; they only read.
 AutocommitSessionFactoryDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_autocommit_sessions)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+RedisDep = Annotated[Redis, Depends(get_redis)]
 RelayDep = Annotated[StreamRelay, Depends(get_relay)]
 StoreDep = Annotated[EventStore, Depends(get_store)]
 LeasesDep = Annotated[LeaseStore, Depends(get_leases)]

@@ -4,16 +4,22 @@ The same token is the browser's HttpOnly cookie and a script's Bearer token. Che
 per request (never per stream event: a stream is authorised once, when it is opened)."""
 
 import hashlib
+import logging
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core import redis_keys
 from app.models import AuthSession, User, utcnow
+
+logger = logging.getLogger(__name__)
 
 # 32 random bytes: unguessable, and in URL-safe base64 fit for a header or a cookie.
 TOKEN_BYTES = 32
@@ -30,11 +36,36 @@ class Caller:
     def user_id(self) -> uuid.UUID:
         return self.user.id
 
+    @property
+    def stream_sessions(self) -> tuple[str, ...]:
+        """What ends this caller's open streams, as announced on redis_keys.SESSIONS_ENDED_CHANNEL."""
+        return (_session_name(self.token_hash), _user_name(self.user_id))
+
 
 @dataclass(frozen=True)
 class IssuedSession:
     token: str
     expires_at: datetime
+
+
+def _session_name(hashed: bytes) -> str:
+    return f"session:{hashed.hex()}"
+
+
+def _user_name(user_id: uuid.UUID) -> str:
+    return f"user:{user_id}"
+
+
+async def announce_ended(redis: Redis, *, session: bytes | None = None, user_id: uuid.UUID | None = None) -> None:
+    """Tell every API process that a session (or every session of a user) has ended, so that they end its open
+    streams now rather than when they finish. Best effort: with Redis away, those streams run on to their end (a
+    request of theirs is refused all the same, the session being gone from PostgreSQL)."""
+    name = _session_name(session) if session is not None else _user_name(user_id) if user_id is not None else None
+    assert name is not None, "a session or a user"
+    try:
+        await redis.publish(redis_keys.SESSIONS_ENDED_CHANNEL, name)
+    except (RedisError, OSError) as error:
+        logger.warning("could not announce that %s ended (%r); its open streams run on", name, error)
 
 
 def token_hash(token: str) -> bytes:

@@ -52,6 +52,11 @@ SWEEP_LOCK = f"{PREFIX}:sweep"
 # address (an IPv6 /64), a user id, or a hash of the email signed in to, never the email itself.
 RATE_LIMIT_PREFIX = f"{PREFIX}:ratelimit"
 
+# Sessions that just ended (app/auth/sessions.py announce_ended): "session:<token sha256 hex>" for a sign-out,
+# "user:<uuid>" for a sign-out everywhere or a new password. Every API process's hub listens, and ends the open
+# streams of those sessions; their clients reconnect, and are refused.
+SESSIONS_ENDED_CHANNEL = f"{PREFIX}:sessions:ended"
+
 # An API process keeps this channel subscribed for its whole life, so its single pub/sub
 # connection exists (and is health-checked) even while no stream is being watched.
 HUB_CONTROL_CHANNEL = f"{PREFIX}:hub:control"

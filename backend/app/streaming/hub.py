@@ -45,6 +45,8 @@ class StreamHub:
         self._redis = redis
         self._feed_capacity = feed_capacity
         self._channels: dict[str, _Channel] = {}
+        # The feeds to end when a session or a user signs out (redis_keys.SESSIONS_ENDED_CHANNEL), by its name there.
+        self._feeds_by_session: defaultdict[str, set[Feed]] = defaultdict(set)
         # Confirmations arrive in command order, so each channel's sent SUBSCRIBEs wait in a FIFO.
         self._awaiting_confirmation: defaultdict[str, deque[asyncio.Future[None]]] = defaultdict(deque)
         self._commands: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
@@ -81,8 +83,9 @@ class StreamHub:
         self._drop_everything()
 
     @asynccontextmanager
-    async def subscribe(self, task_id: str) -> AsyncIterator[Feed]:
-        """Yield a feed of the task's live events once Redis has confirmed the subscription."""
+    async def subscribe(self, task_id: str, sessions: tuple[str, ...] = ()) -> AsyncIterator[Feed]:
+        """Yield a feed of the task's live events once Redis has confirmed the subscription; it is closed as soon
+        as one of ``sessions`` is announced ended."""
         if self._closing:
             raise HubUnavailableError("the server is shutting down")
         name = redis_keys.stream_channel(task_id)
@@ -94,11 +97,19 @@ class StreamHub:
             self._commands.put_nowait(("SUBSCRIBE", name))
         feed = Feed(self._feed_capacity)
         channel.feeds.add(feed)
+        for session in sessions:
+            self._feeds_by_session[session].add(feed)
         try:
             # Shielded: one viewer giving up must not cancel the wait shared with the others.
             await asyncio.shield(channel.ready)
             yield feed
         finally:
+            for session in sessions:
+                watched = self._feeds_by_session.get(session)
+                if watched is not None:
+                    watched.discard(feed)
+                    if not watched:
+                        del self._feeds_by_session[session]
             channel.feeds.discard(feed)
             if not channel.feeds and self._channels.get(name) is channel:
                 del self._channels[name]
@@ -106,7 +117,7 @@ class StreamHub:
 
     async def _connect(self) -> None:
         pubsub = self._redis.pubsub()
-        await pubsub.subscribe(redis_keys.HUB_CONTROL_CHANNEL)
+        await pubsub.subscribe(redis_keys.HUB_CONTROL_CHANNEL, redis_keys.SESSIONS_ENDED_CHANNEL)
         self._pubsub = pubsub
         self._connected.set()
 
@@ -156,7 +167,10 @@ class StreamHub:
     def _dispatch(self, message: dict[str, object]) -> None:
         kind = message["type"]
         name = _channel_name(message["channel"])
-        if kind == "message":
+        if kind == "message" and name == redis_keys.SESSIONS_ENDED_CHANNEL:
+            for feed in self._feeds_by_session.pop(_channel_name(message["data"]), ()):
+                feed.close()
+        elif kind == "message":
             channel = self._channels.get(name)
             data = message["data"]
             if channel is not None and isinstance(data, bytes):
@@ -182,6 +196,7 @@ class StreamHub:
                 if not ready.done():
                     ready.set_exception(HubUnavailableError("lost the Redis pub/sub connection"))
         self._channels.clear()
+        self._feeds_by_session.clear()
         self._awaiting_confirmation.clear()
         while not self._commands.empty():
             self._commands.get_nowait()

@@ -31,11 +31,12 @@ class StreamRelay:
         self._hub = hub
 
     async def events_after(
-        self, task_id: str, cursor: int, persisted: PersistedAnswer
+        self, task_id: str, cursor: int, persisted: PersistedAnswer, sessions: tuple[str, ...] = ()
     ) -> AsyncGenerator[list[StreamEvent], None]:
         """The events after ``cursor`` in batches, each non-empty and in order: a backlog slice, or every
-        live event that was waiting. Ends after the terminal event, unless the viewer already had it."""
-        async with self._hub.subscribe(task_id) as feed:
+        live event that was waiting. Ends after the terminal event, unless the viewer already had it; ends early,
+        resumably, when one of ``sessions`` signs out (StreamHub.subscribe)."""
+        async with self._hub.subscribe(task_id, sessions) as feed:
             checked_persisted = False
             while True:
                 backlog = await self._store.read_after(task_id, cursor)

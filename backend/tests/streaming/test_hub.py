@@ -3,6 +3,7 @@ import uuid
 
 from redis.asyncio import Redis
 
+from app.core import redis_keys
 from app.lease.store import Lease
 from app.streaming.events import EventKind, content_data
 from app.streaming.feed import FeedSignal
@@ -63,3 +64,28 @@ async def test_losing_redis_ends_feeds_and_the_hub_recovers(hub: StreamHub, stor
         except Exception:
             await asyncio.sleep(0.1)
     raise AssertionError("the hub did not recover")
+
+
+async def test_a_session_that_signs_out_loses_its_feeds_and_no_one_else_does(
+    hub: StreamHub, store: EventStore, redis: Redis
+) -> None:
+    task_id = str(uuid.uuid4())
+    mine, user = f"session:{uuid.uuid4().hex}", f"user:{uuid.uuid4()}"
+    async with (
+        hub.subscribe(task_id, (mine, user)) as signed_out,
+        hub.subscribe(task_id, (f"session:{uuid.uuid4().hex}", user)) as same_user,
+        hub.subscribe(task_id) as someone_else,
+    ):
+        await redis.publish(redis_keys.SESSIONS_ENDED_CHANNEL, mine)
+        assert await asyncio.wait_for(signed_out.next_batch(), 5) is FeedSignal.CLOSED
+        await store.append(Lease(task_id, 1), 1, EventKind.CONTENT, content_data("still here"))
+        for feed in (same_user, someone_else):
+            batch = await asyncio.wait_for(feed.next_batch(), 5)
+            assert not isinstance(batch, FeedSignal)
+            assert batch[0].seq == 1
+        await redis.publish(redis_keys.SESSIONS_ENDED_CHANNEL, user)  # signed out everywhere
+        assert await asyncio.wait_for(same_user.next_batch(), 5) is FeedSignal.CLOSED
+        await store.append(Lease(task_id, 1), 2, EventKind.CONTENT, content_data("and still"))
+        batch = await asyncio.wait_for(someone_else.next_batch(), 5)
+        assert not isinstance(batch, FeedSignal)
+    assert not hub._feeds_by_session, "nothing kept for sessions whose streams are gone"

@@ -3,10 +3,10 @@ token for ``Authorization: Bearer``."""
 
 from fastapi import APIRouter, Response, status
 
-from app.api.deps import CallerDep, OptionalCallerDep, SessionDep, SettingsDep
+from app.api.deps import CallerDep, OptionalCallerDep, RedisDep, SessionDep, SettingsDep
 from app.api.errors import BODY_ERRORS, RATE_LIMITED, UNAUTHENTICATED, UNAVAILABLE, error_response
 from app.api.rate_limits import GuestsLimited, LoginCredentials, RegistrationCredentials
-from app.auth import accounts
+from app.auth import accounts, sessions
 from app.auth.sessions import IssuedSession
 from app.core.config import Settings
 from app.models import PasswordChange, SessionIssued, User, UserPublic
@@ -69,24 +69,37 @@ async def me(caller: CallerDep) -> UserPublic:
     responses={**UNAUTHENTICATED, 403: error_response("Wrong current password, or a guest"), **BODY_ERRORS},
 )
 async def change_password(
-    session: SessionDep, settings: SettingsDep, caller: CallerDep, body: PasswordChange, response: Response
+    session: SessionDep,
+    settings: SettingsDep,
+    redis: RedisDep,
+    caller: CallerDep,
+    body: PasswordChange,
+    response: Response,
 ) -> SessionIssued:
-    """Set a new password. Every session of the account ends; this request's is replaced by the one returned."""
+    """Set a new password. Every session of the account ends, and its open streams with it; this request's session
+    is replaced by the one returned."""
     user, issued = await accounts.change_password(session, caller, body, settings.session_seconds)
+    await sessions.announce_ended(redis, user_id=user.id)
     return _signed_in(response, settings, user, issued)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=UNAUTHENTICATED)
-async def logout(session: SessionDep, settings: SettingsDep, caller: CallerDep, response: Response) -> None:
-    """End this session."""
+async def logout(
+    session: SessionDep, settings: SettingsDep, redis: RedisDep, caller: CallerDep, response: Response
+) -> None:
+    """End this session, and its open streams."""
     await accounts.sign_out(session, caller, everywhere=False)
+    await sessions.announce_ended(redis, session=caller.token_hash)
     _clear_cookie(response, settings)
 
 
 @router.post("/logout-everywhere", status_code=status.HTTP_204_NO_CONTENT, responses=UNAUTHENTICATED)
-async def logout_everywhere(session: SessionDep, settings: SettingsDep, caller: CallerDep, response: Response) -> None:
-    """End every session of the account, on every device."""
+async def logout_everywhere(
+    session: SessionDep, settings: SettingsDep, redis: RedisDep, caller: CallerDep, response: Response
+) -> None:
+    """End every session of the account, on every device, and their open streams."""
     await accounts.sign_out(session, caller, everywhere=True)
+    await sessions.announce_ended(redis, user_id=caller.user_id)
     _clear_cookie(response, settings)
 
 

@@ -99,7 +99,9 @@ async def stream(
 
     async def body() -> AsyncGenerator[bytes, None]:
         yield RECONNECT_HINT
-        batches = relay.events_after(task_id, cursor, lambda: persisted_answer(sessions, caller.user_id, task_id))
+        batches = relay.events_after(
+            task_id, cursor, lambda: persisted_answer(sessions, caller.user_id, task_id), caller.stream_sessions
+        )
         try:
             async with aclosing(batches):
                 async for batch in batches:

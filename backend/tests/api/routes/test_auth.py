@@ -13,7 +13,7 @@ import pytest
 from app.devstack.processes import Supervisor
 from tests.api_client import bearer, create_conversation, get_conversation, send_message, signed_in, start_guest
 from tests.conftest import Stack, start_test_api
-from tests.sse_client import read_stream
+from tests.sse_client import iter_events, read_stream
 
 WEB_ORIGIN = "http://localhost:3000"
 PASSWORD = "correct horse battery"
@@ -154,6 +154,35 @@ async def test_sign_out_everywhere_ends_every_session_on_both_api_processes(stac
                 refused = await client.get("/conversations")
                 assert refused.status_code == 401
                 assert refused.json() == {"detail": "your session has expired or was signed out; sign in again"}
+
+
+async def test_signing_out_ends_the_sessions_open_streams_on_every_api_process(stack: Stack) -> None:
+    email = _email()
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client:
+        first = (await _register(client, email))["token"]
+        client.cookies.clear()
+        second = await _sign_in(client, email)
+        client.cookies.clear()
+    async with signed_in(stack.api_url, first) as tab, signed_in(stack.api_urls[1], second) as other_tab:
+        conversation_id = await create_conversation(tab)
+        accepted = await send_message(tab, conversation_id, "[sim tokens=600 tps=20] a long answer")
+        path = f"/stream/{accepted['task_id']}"
+        async with tab.stream("GET", path) as mine, other_tab.stream("GET", path) as theirs:
+            my_events, their_events = iter_events(mine), iter_events(theirs)
+            await anext(my_events)
+            await anext(their_events)
+            assert (await other_tab.post("/auth/logout")).status_code == 204  # the second session only
+            seen = [await anext(my_events) for _ in range(3)]
+            assert not any(event.is_terminal for event in seen), "the first session's stream goes on"
+            async with asyncio.timeout(10):
+                ended = [event async for event in their_events]
+            assert not any(event.is_terminal for event in ended), "ended for resumption, not finished"
+            assert (await other_tab.get(path)).status_code == 401
+
+            assert (await tab.post("/auth/logout-everywhere")).status_code == 204
+            async with asyncio.timeout(10):
+                rest = [event async for event in my_events]
+            assert not any(event.is_terminal for event in rest)
 
 
 async def test_changing_the_password_ends_the_other_sessions(api_url: str) -> None:
