@@ -200,6 +200,33 @@ test.describe("accounts", () => {
     await expect(chat.input).toHaveValue("");
   });
 
+  test("signing out everywhere ends an answer being watched on another device: the prompt, mid-stream", async ({
+    page,
+    chat,
+    browser,
+    stack,
+    allowConsoleErrors,
+  }) => {
+    // The stream's reconnection is refused with a 401, which the browser logs.
+    allowConsoleErrors(/status of 401/);
+    const { email } = await registerWithConversation(page, chat);
+    await chat.send("Tell me a long story [sim tokens=3000 tps=20 reasoning_tokens=0]");
+    await chat.waitForAnswerText(40);
+
+    const other = await browser.newContext({ baseURL: stack.frontend_url });
+    const otherPage = await other.newPage();
+    await otherPage.goto("/sign-in");
+    await new AuthForm(otherPage).submitWith(email, PASSWORD);
+    await otherPage.waitForURL(/\/$/);
+    await new AccountMenu(otherPage).signOutEverywhere();
+    await other.close();
+
+    // The API ends the open stream at once (it does not wait for the answer's end), the reconnect is refused.
+    const ended = new SessionEnded(page);
+    await expect(ended.dialog).toBeVisible({ timeout: 10_000 });
+    await expect(ended.dialog).toContainText("Your session has ended");
+  });
+
   test("the forms say what went wrong in the API's words, and wait while pending", async ({
     page,
     allowConsoleErrors,
