@@ -52,7 +52,7 @@ export interface paths {
         put?: never;
         /**
          * Logout
-         * @description End this session.
+         * @description End this session, and its open streams.
          */
         post: operations["logout_auth_logout_post"];
         delete?: never;
@@ -72,7 +72,7 @@ export interface paths {
         put?: never;
         /**
          * Logout Everywhere
-         * @description End every session of the account, on every device.
+         * @description End every session of the account, on every device, and their open streams.
          */
         post: operations["logout_everywhere_auth_logout_everywhere_post"];
         delete?: never;
@@ -132,7 +132,8 @@ export interface paths {
         put?: never;
         /**
          * Change Password
-         * @description Set a new password. Every session of the account ends; this request's is replaced by the one returned.
+         * @description Set a new password. Every session of the account ends, and its open streams with it; this request's session
+         *     is replaced by the one returned.
          */
         post: operations["change_password_auth_password_post"];
         delete?: never;
