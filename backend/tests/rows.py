@@ -1,8 +1,11 @@
 """Rows made straight in PostgreSQL, for tests of services that run in the test process."""
 
+import uuid
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models import Conversation, User
+from app.models import Conversation, Message, MessageRole, MessageStatus, User
 
 
 async def add_conversation(session: AsyncSession, title: str | None = None) -> Conversation:
@@ -14,3 +17,26 @@ async def add_conversation(session: AsyncSession, title: str | None = None) -> C
     session.add(conversation)
     await session.flush()
     return conversation
+
+
+async def add_pending_answer(sessions: async_sessionmaker[AsyncSession], question: str) -> tuple[uuid.UUID, str]:
+    """A question and its pending answer, which no worker is told of, in a new guest's conversation; committed.
+    Returns the guest's id and the answer's task id."""
+    task_id = str(uuid.uuid4())
+    async with sessions() as session:
+        conversation = await add_conversation(session)
+        user = MessageRole.USER
+        session.add(
+            Message(conversation_id=conversation.id, role=user, status=MessageStatus.COMPLETED, content=question)
+        )
+        await session.flush()  # numbered before its answer
+        session.add(
+            Message(
+                conversation_id=conversation.id,
+                role=MessageRole.ASSISTANT,
+                status=MessageStatus.PENDING,
+                task_id=task_id,
+            )
+        )
+        await session.commit()
+    return conversation.user_id, task_id

@@ -25,13 +25,13 @@ from app.lease.keeper import Interruption, LeaseKeeper
 from app.lease.store import Lease, LeaseStore
 from app.llm.client import create_client
 from app.llm.model import ChatModel
-from app.models import Message, MessageRole, MessageStatus
+from app.models import Message, MessageStatus
 from app.services.checkpoints import Checkpointer
 from app.services.generation import GenerationService
 from app.streaming.events import EventKind
 from app.streaming.store import AppendResult, EventStore, UpstreamPosition
 from tests.conftest import Stack
-from tests.rows import add_conversation
+from tests.rows import add_pending_answer
 
 _LEASE_SECONDS = 120.0
 
@@ -100,26 +100,8 @@ async def service(stack: Stack) -> AsyncIterator[_Service]:
     await engine.dispose()
 
 
-async def _pending_answer(service: _Service, question: str) -> str:
-    task_id = str(uuid.uuid4())
-    async with service.sessions() as session:
-        conversation = await add_conversation(session, "test")
-        session.add(
-            Message(
-                conversation_id=conversation.id, role=MessageRole.USER, status=MessageStatus.COMPLETED, content=question
-            )
-        )
-        await session.flush()
-        session.add(
-            Message(
-                conversation_id=conversation.id,
-                role=MessageRole.ASSISTANT,
-                status=MessageStatus.PENDING,
-                task_id=task_id,
-            )
-        )
-        await session.commit()
-    return task_id
+async def _pending_answer_task(service: _Service, question: str) -> str:
+    return (await add_pending_answer(service.sessions, question))[1]
 
 
 async def _row(service: _Service, task_id: str) -> Message:
@@ -128,7 +110,7 @@ async def _row(service: _Service, task_id: str) -> Message:
 
 
 async def test_the_final_message_is_saved_before_the_terminal_event(service: _Service) -> None:
-    task_id = await _pending_answer(service, "[sim tokens=10 tps=0 reasoning_tokens=0] hi")
+    task_id = await _pending_answer_task(service, "[sim tokens=10 tps=0 reasoning_tokens=0] hi")
     seen: list[MessageStatus] = []
 
     async def row_status_at_the_terminal_event(lease: Lease, seq: int, kind: EventKind) -> None:
@@ -144,7 +126,7 @@ async def test_the_final_message_is_saved_before_the_terminal_event(service: _Se
 
 async def test_a_stop_that_only_comes_back_with_an_append_stops_the_answer(service: _Service) -> None:
     # No stop broadcast and no renewal here: the flag on the lease reaches the worker only through its appends.
-    task_id = await _pending_answer(service, "[sim tokens=400 tps=100 reasoning_tokens=0] long")
+    task_id = await _pending_answer_task(service, "[sim tokens=400 tps=100 reasoning_tokens=0] long")
     flagged_at: list[int] = []
 
     async def flag_after_three_events(lease: Lease, seq: int, kind: EventKind) -> None:
@@ -164,7 +146,7 @@ async def test_a_stop_that_only_comes_back_with_an_append_stops_the_answer(servi
 
 
 async def test_a_stop_that_arrives_while_an_event_is_written_takes_effect_right_after_it(service: _Service) -> None:
-    task_id = await _pending_answer(service, "[sim tokens=400 tps=100 reasoning_tokens=0] long")
+    task_id = await _pending_answer_task(service, "[sim tokens=400 tps=100 reasoning_tokens=0] long")
 
     async def stop_while_writing_the_fifth(lease: Lease, seq: int, kind: EventKind) -> None:
         del kind

@@ -23,7 +23,7 @@ from app.llm.client import create_client
 from app.llm.deltas import ChatTurn
 from app.llm.model import ChatModel
 from app.llm.tokens import count_tokens
-from app.models import Message, MessageRole, MessageStatus, UsageDay
+from app.models import Message, MessageStatus, UsageDay
 from app.services import answers, usage
 from app.services.answers import Outcome
 from app.services.checkpoints import Checkpointer
@@ -33,7 +33,7 @@ from app.streaming.answer_stream import AnswerStream
 from app.streaming.events import EventKind
 from app.streaming.store import EventStore
 from tests.conftest import Stack
-from tests.rows import add_conversation
+from tests.rows import add_pending_answer
 
 
 @dataclass
@@ -77,24 +77,6 @@ async def world(stack: Stack, lease_test_redis_url: str) -> AsyncIterator[_World
     await engine.dispose()
 
 
-async def _pending_answer(world: _World, question: str) -> tuple[uuid.UUID, str]:
-    """A question and its pending answer in a new guest's conversation: the guest's id and the answer's task id."""
-    task_id = str(uuid.uuid4())
-    async with world.sessions() as session:
-        conversation = await add_conversation(session)
-        session.add(
-            Message(
-                conversation_id=conversation.id, role=MessageRole.USER, status=MessageStatus.COMPLETED, content=question
-            )
-        )
-        await session.flush()
-        answer = Message(conversation_id=conversation.id, role=MessageRole.ASSISTANT, status=MessageStatus.PENDING)
-        answer.task_id = task_id
-        session.add(answer)
-        await session.commit()
-    return conversation.user_id, task_id
-
-
 async def _usage_rows(world: _World, user_id: uuid.UUID) -> list[tuple[int, int, int]]:
     async with world.sessions() as session:
         rows = await session.exec(select(UsageDay).where(col(UsageDay.user_id) == user_id))
@@ -107,7 +89,7 @@ async def _row(world: _World, task_id: str) -> Message:
 
 
 async def test_a_worker_that_lost_the_lease_records_nothing_and_the_holder_records_once(world: _World) -> None:
-    user_id, task_id = await _pending_answer(world, "hello")
+    user_id, task_id = await add_pending_answer(world.sessions, "hello")
     lost = await world.leases.take(task_id, "worker-a")
     assert lost is not None
     lost_claim = await answers.claim(world.sessions, lost)
@@ -151,7 +133,7 @@ async def test_an_answer_restarted_after_a_takeover_is_charged_for_the_run_it_di
 ) -> None:
     marker = uuid.uuid4().hex
     question = f"[sim tokens=10 tps=0 reasoning_tokens=0] {marker}"
-    user_id, task_id = await _pending_answer(world, question)
+    user_id, task_id = await add_pending_answer(world.sessions, question)
     # A first worker streamed part of the answer, then died: its text is in Redis, its usage report never came.
     first = await world.leases.take(task_id, "worker-that-dies")
     assert first is not None
