@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Annotated, Literal
 
 import sqlalchemy as sa
-from pydantic import AfterValidator, GetJsonSchemaHandler
+from pydantic import AfterValidator, GetJsonSchemaHandler, model_validator
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 from sqlmodel import Field, Relationship, SQLModel
@@ -66,6 +66,14 @@ def _title_text(title: str) -> str:
     return _checked_text(title, "title", _title_limit())
 
 
+def _instructions_limit() -> int:
+    return get_settings().max_instructions_chars
+
+
+def _instructions_text(instructions: str) -> str:
+    return _checked_text(instructions, "instructions", _instructions_limit())
+
+
 @dataclass(frozen=True)
 class _TextRules:
     """The validator's rules in the OpenAPI document, so that clients and fuzzers see them; the limit is the
@@ -81,6 +89,9 @@ class _TextRules:
 
 MessageText = Annotated[str, AfterValidator(_message_text), _TextRules(_message_limit)]
 TitleText = Annotated[str, AfterValidator(_title_text), _TextRules(_title_limit)]
+InstructionsText = Annotated[str, AfterValidator(_instructions_text), _TextRules(_instructions_limit)]
+# One of the models GET /models lists (checked against that list where it is set).
+ModelName = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class MessageRole(StrEnum):
@@ -218,20 +229,45 @@ class AuthSession(SQLModel, table=True):
 class ConversationBase(SQLModel):
     # None until the user names it (a later title generator fills it in).
     title: str | None = None
+    # The model that answers here, one of GET /models; None: the default model.
+    model: str | None = None
+    # The conversation's own system prompt; None: the server's default instructions.
+    instructions: str | None = None
 
 
 class ConversationCreate(SQLModel):
     title: TitleText | None = None
+    model: ModelName | None = None
+    instructions: InstructionsText | None = None
+    # The first message, sent at once: the conversation is created only if the message is accepted, so a refused
+    # first message leaves no empty conversation behind.
+    message: MessageText | None = None
 
 
 class ConversationUpdate(SQLModel):
-    title: TitleText
+    """Only the fields given change. ``model`` or ``instructions`` set to null go back to the defaults."""
+
+    title: TitleText | None = None
+    model: ModelName | None = None
+    instructions: InstructionsText | None = None
+
+    @model_validator(mode="after")
+    def _title_kept(self) -> "ConversationUpdate":
+        if "title" in self.model_fields_set and self.title is None:
+            raise ValueError("a title cannot be removed, only replaced")
+        return self
 
 
 class Conversation(ConversationBase, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     user_id: uuid.UUID = Field(foreign_key="app_user.id", ondelete="CASCADE")
     title: str | None = Field(default=None, sa_type=sa.Text)
+    model: str | None = Field(default=None, max_length=200)
+    instructions: str | None = Field(default=None, sa_type=sa.Text)
+    # The last message of the branch the conversation shows (messages form a tree: see Message.parent_id); None
+    # before the first message. No foreign key: messages are deleted only with their conversation, and every write
+    # that sets it names a message of this conversation in the same statement.
+    current_message_id: uuid.UUID | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
 
@@ -250,9 +286,23 @@ class ConversationPublic(ConversationBase):
     updated_at: datetime
 
 
+class SnippetPart(SQLModel):
+    text: str
+    # True for the words the search matched (shown highlighted).
+    match: bool
+
+
+class ConversationListed(ConversationPublic):
+    # With a search (``q``): where the conversation matched, in its title or one of its messages.
+    snippet: list[SnippetPart] | None = None
+
+
 class ConversationsPublic(SQLModel):
-    data: list[ConversationPublic]
+    data: list[ConversationListed]
+    # How many conversations there are (with ``q``: how many match).
     count: int
+    # Pass as ``cursor`` for the next page; null on the last page.
+    next_cursor: str | None = None
 
 
 # --- Message ------------------------------------------------------------------------------------
@@ -280,6 +330,9 @@ class MessageBase(SQLModel):
 
 class MessageCreate(SQLModel):
     content: MessageText
+    # The answer the new message follows, in this conversation; null for a first turn (editing the first message
+    # makes a new root). Left out: the message follows the end of the conversation's current branch.
+    parent_id: uuid.UUID | None = None
 
 
 class Message(MessageBase, table=True):
@@ -289,6 +342,9 @@ class Message(MessageBase, table=True):
         default=None, sa_column=sa.Column(sa.BigInteger, sa.Identity(), nullable=False, unique=True)
     )
     conversation_id: uuid.UUID = Field(foreign_key="conversation.id", ondelete="CASCADE", index=True)
+    # The message this one follows: an answer's question, a question's previous answer, None for a first turn.
+    # Messages with the same parent are versions of one turn (an edited question, a regenerated answer).
+    parent_id: uuid.UUID | None = Field(default=None, foreign_key="message.id", ondelete="CASCADE", index=True)
     role: MessageRole = Field(sa_type=_enum_column_type(MessageRole))
     content: str = Field(default="", sa_type=sa.Text)
     reasoning: str = Field(default="", sa_type=sa.Text)
@@ -327,6 +383,9 @@ class Message(MessageBase, table=True):
 class MessagePublic(MessageBase):
     id: uuid.UUID
     conversation_id: uuid.UUID
+    parent_id: uuid.UUID | None
+    # The versions of this turn (messages with the same parent), oldest first, this one among them.
+    sibling_ids: list[uuid.UUID]
     # Content and reasoning are the answer as of this event: resume the stream after it to continue.
     stream_seq: int
     created_at: datetime
@@ -334,6 +393,19 @@ class MessagePublic(MessageBase):
 
 
 class ConversationWithMessages(ConversationPublic):
+    # The current branch, first turn first.
+    messages: list[MessagePublic]
+
+
+class BranchSelection(SQLModel):
+    # A message of the conversation: the branch shown becomes the one through it, down to its newest message.
+    message_id: uuid.UUID
+
+
+class ConversationExport(ConversationPublic):
+    # "branch": the current branch, first turn first; "tree": every message, in the order they were written.
+    scope: Literal["branch", "tree"]
+    exported_at: datetime
     messages: list[MessagePublic]
 
 
@@ -376,9 +448,15 @@ class StopAccepted(SQLModel):
 
 
 class SendMessageAccepted(SQLModel):
-    """Answer to a sent message: the spec's shape plus the assistant message that will hold the answer."""
+    """Answer to a sent message (or a regenerated answer): the spec's shape plus the assistant message that will
+    hold the answer; ``message_id`` is the question it answers."""
 
     task_id: str
     message_id: uuid.UUID
     assistant_message_id: uuid.UUID
     status: Literal["processing"] = "processing"
+
+
+class ConversationCreated(ConversationPublic):
+    # The first message's acceptance, when the conversation was created with one.
+    first_message: SendMessageAccepted | None = None

@@ -146,6 +146,7 @@ class Settings(BaseSettings):
     ]
     max_message_chars: int = Field(default=32_000, gt=0)
     max_title_chars: int = Field(default=200, gt=0)
+    max_instructions_chars: int = Field(default=8_000, gt=0)
     # Room for any message within MAX_MESSAGE_CHARS however it is written: JSON that escapes every character,
     # as Python's json does, spends 12 bytes on an emoji ("\ud83d\ude00"), 384,000 bytes on 32,000 of them.
     max_request_bytes: int = Field(default=512 * 1024, gt=0)
