@@ -170,7 +170,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Conversations */
+        /**
+         * List Conversations
+         * @description The caller's conversations, most recently active first; with ``q``, those that match, best match first,
+         *     each with a snippet of where it matched.
+         */
         get: operations["list_conversations_conversations_get"];
         put?: never;
         /** Create Conversation */
@@ -332,8 +336,40 @@ export interface components {
     schemas: {
         /** ConversationCreate */
         ConversationCreate: {
+            /** Instructions */
+            instructions?: string | null;
+            /** Message */
+            message?: string | null;
+            /** Model */
+            model?: string | null;
             /** Title */
             title?: string | null;
+        };
+        /** ConversationListed */
+        ConversationListed: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Instructions */
+            instructions?: string | null;
+            /** Model */
+            model?: string | null;
+            /** Snippet */
+            snippet?: components["schemas"]["SnippetPart"][] | null;
+            /** Title */
+            title?: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
         /** ConversationPublic */
         ConversationPublic: {
@@ -347,6 +383,10 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /** Instructions */
+            instructions?: string | null;
+            /** Model */
+            model?: string | null;
             /** Title */
             title?: string | null;
             /**
@@ -360,12 +400,21 @@ export interface components {
             /** Count */
             count: number;
             /** Data */
-            data: components["schemas"]["ConversationPublic"][];
+            data: components["schemas"]["ConversationListed"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
         };
-        /** ConversationUpdate */
+        /**
+         * ConversationUpdate
+         * @description Only the fields given change. ``model`` or ``instructions`` set to null go back to the defaults.
+         */
         ConversationUpdate: {
+            /** Instructions */
+            instructions?: string | null;
+            /** Model */
+            model?: string | null;
             /** Title */
-            title: string;
+            title?: string | null;
         };
         /** ConversationWithMessages */
         ConversationWithMessages: {
@@ -379,8 +428,12 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /** Instructions */
+            instructions?: string | null;
             /** Messages */
             messages: components["schemas"]["MessagePublic"][];
+            /** Model */
+            model?: string | null;
             /** Title */
             title?: string | null;
             /**
@@ -419,6 +472,8 @@ export interface components {
         MessageCreate: {
             /** Content */
             content: string;
+            /** Parent Id */
+            parent_id?: string | null;
         };
         /** MessagePublic */
         MessagePublic: {
@@ -450,12 +505,16 @@ export interface components {
             model?: string | null;
             /** Output Tokens */
             output_tokens?: number | null;
+            /** Parent Id */
+            parent_id: string | null;
             /**
              * Reasoning
              * @default
              */
             reasoning: string;
             role: components["schemas"]["MessageRole"];
+            /** Sibling Ids */
+            sibling_ids: string[];
             /** Simulated */
             simulated?: boolean | null;
             status: components["schemas"]["MessageStatus"];
@@ -521,7 +580,8 @@ export interface components {
         };
         /**
          * SendMessageAccepted
-         * @description Answer to a sent message: the spec's shape plus the assistant message that will hold the answer.
+         * @description Answer to a sent message (or a regenerated answer): the spec's shape plus the assistant message that will
+         *     hold the answer; ``message_id`` is the question it answers.
          */
         SendMessageAccepted: {
             /**
@@ -557,6 +617,13 @@ export interface components {
             /** Token */
             token: string;
             user: components["schemas"]["UserPublic"];
+        };
+        /** SnippetPart */
+        SnippetPart: {
+            /** Match */
+            match: boolean;
+            /** Text */
+            text: string;
         };
         /**
          * StopAccepted
@@ -1200,8 +1267,11 @@ export interface operations {
     list_conversations_conversations_get: {
         parameters: {
             query?: {
+                /** @description The previous page's next_cursor, with the same q; left out for the first page */
+                cursor?: string | null;
                 limit?: number;
-                offset?: number;
+                /** @description Words to find in titles and messages (web search syntax: "a phrase", or, -word) */
+                q?: string | null;
             };
             header?: never;
             path?: never;
