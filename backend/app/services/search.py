@@ -120,13 +120,7 @@ async def search(
 ) -> ConversationsPublic:
     """A page of the caller's conversations that match ``q``, best match first, each with the snippet of where it
     matched; ``count`` is how many match in all. Words PostgreSQL ignores (such as "the") match nothing."""
-    parameters: dict[str, Any] = {"user_id": user_id, "q": q, "limit_and_one": limit + 1}
-    if cursor is None:
-        statement = _FIRST_PAGE
-    else:
-        statement = _LATER_PAGE
-        position = _SEARCH.decode(cursor, scope=q)
-        parameters["after_rank"], parameters["after_updated_at"], parameters["after_id"] = position
+    statement, parameters = page_statement(user_id, q, limit, cursor)
     rows = (await session.execute(statement, parameters)).mappings().all()
     hits = [row for row in rows if row["id"] is not None]
     page = [ConversationListed.model_validate({**row, "snippet": snippet(row["headline"])}) for row in hits[:limit]]
@@ -135,6 +129,17 @@ async def search(
         last = hits[limit - 1]
         next_cursor = _SEARCH.encode((last["rank"], last["updated_at"], last["id"]), scope=q)
     return ConversationsPublic(data=page, count=rows[0]["total"], next_cursor=next_cursor)
+
+
+def page_statement(user_id: uuid.UUID, q: str, limit: int, cursor: str | None) -> tuple[sa.TextClause, dict[str, Any]]:
+    """The statement of a page of results and its parameters (benchmarks/search.py EXPLAINs it too). One more row
+    than ``limit`` is asked for: whether it comes says whether there is a next page."""
+    parameters: dict[str, Any] = {"user_id": user_id, "q": q, "limit_and_one": limit + 1}
+    if cursor is None:
+        return _FIRST_PAGE, parameters
+    position = _SEARCH.decode(cursor, scope=q)
+    parameters["after_rank"], parameters["after_updated_at"], parameters["after_id"] = position
+    return _LATER_PAGE, parameters
 
 
 def snippet(headline: str) -> list[SnippetPart]:
