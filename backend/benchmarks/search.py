@@ -22,6 +22,7 @@ import platform
 import random
 import statistics
 import sys
+import textwrap
 import time
 import uuid
 from collections.abc import Iterator
@@ -202,9 +203,11 @@ async def load(database_url: str, user_id: uuid.UUID) -> dict[str, int]:
 OWN_MESSAGES_PLAN = ["enable_bitmapscan", "enable_seqscan", "enable_hashjoin", "enable_mergejoin"]
 
 
-async def explain(database_url: str, user_id: uuid.UUID, q: str, *, own_messages_plan: bool = False) -> float:
-    """PostgreSQL's execution time (ms) of the first page of a search, by EXPLAIN ANALYZE of the API's statement."""
-    statement, parameters = page_statement(user_id, q, PAGE_SIZE, None)
+async def explain(
+    database_url: str, user_id: uuid.UUID, params: dict[str, str], *, own_messages_plan: bool = False
+) -> float:
+    """PostgreSQL's execution time (ms) of a page of a search, by EXPLAIN ANALYZE of the API's statement."""
+    statement, parameters = page_statement(user_id, params["q"], PAGE_SIZE, params.get("cursor"))
     compiled = statement.compile(dialect=postgresql.asyncpg.dialect())  # type: ignore[no-untyped-call]
     values = compiled.construct_params(parameters)
     arguments = [values[name] for name in compiled.positiontup or []]
@@ -269,8 +272,8 @@ async def run(url: str, database_url: str, requests: int) -> dict[str, Any]:
             samples, body = await measure(http, url, params, requests)
             database_ms, own_plan_ms = None, None
             if "q" in params:
-                database_ms = await explain(database_url, user_id, params["q"])
-                own_plan_ms = await explain(database_url, user_id, params["q"], own_messages_plan=True)
+                database_ms = await explain(database_url, user_id, params)
+                own_plan_ms = await explain(database_url, user_id, params, own_messages_plan=True)
             results[name] = {
                 "params": params,
                 "p50_ms": percentile(samples, 0.5),
@@ -302,7 +305,7 @@ async def _cursor_after(http: aiohttp.ClientSession, url: str, params: dict[str,
 def report(results: dict[str, Any]) -> str:
     totals, machine = results["totals"], results["machine"]
     rows = [
-        "| Request | q | Matching conversations | p50 | p99 | PostgreSQL, its plan | PostgreSQL, own-messages plan |",
+        "| Request | q | count | p50 | p99 | PostgreSQL, its plan | PostgreSQL, own-messages plan |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
     for name, figures in results["kinds"].items():
@@ -318,7 +321,7 @@ def report(results: dict[str, Any]) -> str:
         )
     table = "\n".join(rows)
     load_before, load_after = results["load_average"]["before"], results["load_average"]["after"]
-    return f"""# Search latency
+    return _wrapped(f"""# Search latency
 
 Produced by `{results["command"]}` (`make bench-search`, `backend/benchmarks/search.py`) on {results["date"]}, at
 commit {results["code_version"]}. The machine: {machine["cpu"]}, {machine["memory"]}, Linux {machine["kernel"]},
@@ -336,23 +339,36 @@ in {RARE_MESSAGES} of the guest's messages, the phrase "{PHRASE}" in about {PHRA
 messages. Loaded by COPY, then VACUUM ANALYZE. Each request below is sent {results["requests"]} times, one at a time
 on one keep-alive connection, after {WARM_UP_REQUESTS} to warm up; p50 and p99 are of the client's wall time
 (nearest rank). Pages are of {PAGE_SIZE}. The last two columns are one EXPLAIN ANALYZE each of the API's own
-statement for the first page of that search: with the plan PostgreSQL chose, and with the one it takes when other
-users' matches outnumber the caller's messages (forced here by switching off bitmap scans, sequential scans, hash and
-merge joins): the caller's conversations, then each one's messages by `ix_message_conversation_id`.
+statement for that page: with the plan PostgreSQL chose, and with the plan that reads the caller's messages only (the
+caller's conversations, then each one's messages by `ix_message_conversation_id`; forced here by switching off
+bitmap scans, sequential scans, hash and merge joins).
 
 {table}
 
 How to read it: a search ranks every matching conversation, each by its best match (`ts_rank` of every matching
 message), since the order needs all of them, and builds the snippets (`ts_headline`) of the page's rows only. Its
 cost is reading the matching messages' rows (their vectors, for the rank): it grows with how many match, and a later
-page costs what the first does. Messages have no user id, so the GIN plan finds every user's matching messages and
-keeps the caller's; once other users' matches outnumber the caller's own messages, the planner switches to reading
-the caller's messages by conversation, so the worst a search costs is bounded by the caller's own history (last
-column), not by the size of the deployment. A user id on each message with a two-column GIN index (`btree_gin`)
-would bound it by the caller's matches instead, if common words on huge histories ever need it. The listing reads
+page costs what the first does. `count` is how many conversations match (for the listing, how many there are).
+Messages have no user id, so the GIN plan finds every user's matching messages and then keeps the caller's: its cost
+grows with the whole deployment's matches, while the other plan's (last column) depends on the caller's own messages
+only. PostgreSQL picks between them by their estimates, per query; that it moves to the second as other users' data
+grows is what its estimates imply, not something this run measures (the column forces that plan on this data). A
+user id on each message with a two-column GIN index (`btree_gin`) would bound a search by the caller's matches
+alone, if common words over large deployments ever need it. The listing reads
 `ix_conversation_user_recent` from the cursor on: the same cost on every page. Data and
 code: `backend/benchmarks/search.py`; every figure of this run: `--json PATH`.
-"""
+""")
+
+
+def _wrapped(markdown: str) -> str:
+    """The prose paragraphs refilled to the repository's width (the figures put in change their lines' lengths);
+    headings and tables as they are."""
+    paragraphs = markdown.strip().split("\n\n")
+    kept = (
+        paragraph if paragraph.startswith(("#", "|")) else textwrap.fill(" ".join(paragraph.split()), width=118)
+        for paragraph in paragraphs
+    )
+    return "\n\n".join(kept) + "\n"
 
 
 def main() -> None:
