@@ -42,19 +42,20 @@ _COLUMNS = ", ".join(f"conversation.{column.name}" for column in LISTED_COLUMNS)
 _PAGE_COLUMNS = ", ".join(f"page.{column.name}" for column in LISTED_COLUMNS)
 
 # Matches by conversation: the best of its title's and its messages' (the best message kept, for the snippet).
-# Every match is ranked, as the order needs; the cursor then only picks where the page starts.
+# Every match is ranked, as the order needs; the cursor then only picks where the page starts. A query of excluded
+# words only ("-word", querytree 'T') matches nothing: it would match nearly every message, which no index can find.
 _QUERY = """
 WITH title_hits AS (
     SELECT conversation.id AS conversation_id, ts_rank(conversation.search_vector, query) AS rank,
            NULL::uuid AS message_id
     FROM conversation, websearch_to_tsquery('{config}', :q) AS query
-    WHERE conversation.user_id = :user_id AND conversation.search_vector @@ query
+    WHERE conversation.user_id = :user_id AND conversation.search_vector @@ query AND querytree(query) <> 'T'
 ), message_hits AS (
     SELECT DISTINCT ON (message.conversation_id) message.conversation_id,
            ts_rank(message.search_vector, query) AS rank, message.id AS message_id
     FROM message JOIN conversation ON conversation.id = message.conversation_id,
          websearch_to_tsquery('{config}', :q) AS query
-    WHERE conversation.user_id = :user_id AND message.search_vector @@ query
+    WHERE conversation.user_id = :user_id AND message.search_vector @@ query AND querytree(query) <> 'T'
     ORDER BY message.conversation_id, rank DESC, message.seq
 ), ranked AS (
     -- On a tie the title is the snippet.
@@ -119,7 +120,8 @@ async def search(
     session: AsyncSession, user_id: uuid.UUID, q: str, limit: int, cursor: str | None
 ) -> ConversationsPublic:
     """A page of the caller's conversations that match ``q``, best match first, each with the snippet of where it
-    matched; ``count`` is how many match in all. Words PostgreSQL ignores (such as "the") match nothing."""
+    matched; ``count`` is how many match in all. Words PostgreSQL ignores (such as "the") match nothing, and so do
+    excluded words alone ("-word")."""
     statement, parameters = page_statement(user_id, q, limit, cursor)
     rows = (await session.execute(statement, parameters)).mappings().all()
     hits = [row for row in rows if row["id"] is not None]

@@ -206,9 +206,17 @@ async def test_what_is_searched(api: httpx.AsyncClient, sessions: Sessions) -> N
         await session.commit()
     conversation_id = str(conversation.id)
 
-    for words in ["otter", "platypus", "beavers", "wombat", "running otters"]:
-        found = await _page(api, q=words)
-        assert _ids(found["data"]) == ([] if words == "running otters" else [conversation_id]), words
+    for words, found in [
+        ("otter", True),
+        ("platypus", True),
+        ("beavers", True),
+        ("wombat", True),
+        ("running otters", False),
+        ("otters -wombats", True),
+        # Excluded words alone would match nearly everything: nothing.
+        ("-platypus", False),
+    ]:
+        assert _ids((await _page(api, q=words))["data"]) == ([conversation_id] if found else []), words
     assert (await _page(api, q="narwhal"))["count"] == 0, "an answer is searched once it has ended"
 
     async with sessions() as session:
