@@ -73,6 +73,31 @@ export class DirectApi {
     return (await response.json()) as ApiConversation;
   }
 
+  /** `count` conversations titled `${titlePrefix}${n}`, n = 1 to count, created in that order; returns their ids. */
+  async createConversations(count: number, titlePrefix: string): Promise<string[]> {
+    // First, or the first batch's calls would each start a guest of their own.
+    await this.signedIn();
+    const ids: string[] = [];
+    // A few at a time: quick, and each batch is more recently active than the one before.
+    for (let start = 1; start <= count; start += 10) {
+      const titles = Array.from({ length: Math.min(10, count - start + 1) }, (_, k) => `${titlePrefix}${start + k}`);
+      const batch = await Promise.all(titles.map((title) => this.createConversation(title)));
+      ids.push(...batch.map((conversation) => conversation.id));
+    }
+    return ids;
+  }
+
+  /** Sends `content` as the user's message (its answer is generated as usual); returns the answer's task id. */
+  async sendMessage(conversationId: string, content: string): Promise<string> {
+    await this.signedIn();
+    const response = await this.request.post(`${this.baseUrl}/conversations/${conversationId}/messages`, {
+      data: { content },
+      headers: { origin: this.webOrigin },
+    });
+    expect(response.status(), `POST /conversations/${conversationId}/messages`).toBe(202);
+    return ((await response.json()) as { task_id: string }).task_id;
+  }
+
   /** The stored answer once it is final (completed, cancelled or failed). */
   async finalAnswer(conversationId: string): Promise<ApiMessage> {
     let last: ApiMessage | undefined;

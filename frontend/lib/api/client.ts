@@ -11,6 +11,7 @@ import type {
   Conversation,
   Models,
   ConversationList,
+  ConversationQuery,
   ConversationWithMessages,
   SendMessageAccepted,
   SessionIssued,
@@ -167,8 +168,16 @@ export function createApi(baseUrl: string) {
       ).catch(() => null),
 
     // --- Conversations, messages and answers ---
-    listConversations: (limit = 100, offset = 0): Promise<ConversationList> =>
-      owned(client.GET("/conversations", { params: { query: { limit, offset } } }), "load your conversations"),
+    /** A page of conversations, most recently active first; with `q`, those that match it, best first, each with
+     * its snippet. `cursor`: the previous page's `next_cursor` (for the same `q`). */
+    listConversations: ({ limit = 50, cursor, q, signal }: ConversationQuery = {}): Promise<ConversationList> =>
+      owned(
+        client.GET("/conversations", {
+          params: { query: { limit, ...(cursor ? { cursor } : {}), ...(q ? { q } : {}) } },
+          signal,
+        }),
+        q ? "search your conversations" : "load your conversations",
+      ),
     createConversation: (title?: string): Promise<Conversation> =>
       owned(client.POST("/conversations", { body: title === undefined ? {} : { title } }), "create a conversation"),
     getConversation: (id: string, signal?: AbortSignal): Promise<ConversationWithMessages> =>
