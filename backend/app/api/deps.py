@@ -21,7 +21,7 @@ from app.auth.sessions import Caller
 from app.core.config import Settings
 from app.lease.store import LeaseStore
 from app.services.errors import UnauthenticatedError
-from app.services.messages import Enqueue
+from app.services.messages import Enqueue, Owner
 from app.streaming.relay import StreamRelay
 from app.streaming.store import EventStore
 
@@ -140,3 +140,15 @@ ShutdownDep = Annotated[anyio.Event, Depends(get_shutdown)]
 EnqueueDep = Annotated[Enqueue, Depends(get_enqueue)]
 # Who is asking; every route but health, readiness and sign-in takes it, so an anonymous request is a 401.
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+async def get_owner(caller: CallerDep, settings: SettingsDep) -> Owner:
+    """The caller as the sender of a message: a guest's limits are tighter than an account's."""
+    guest = caller.user.is_guest
+    max_answers = settings.max_answers_at_once_per_guest if guest else settings.max_answers_at_once_per_user
+    quota = settings.guest_daily_token_quota if guest else settings.daily_token_quota
+    return Owner(caller.user_id, max_answers, quota)
+
+
+# The caller as a sender: whose answers, how many at once, within which daily token quota.
+OwnerDep = Annotated[Owner, Depends(get_owner)]

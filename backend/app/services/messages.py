@@ -81,7 +81,6 @@ async def send(
         if owner.daily_token_quota is not None:
             statement, parameters["daily_token_quota"] = _SEND_WITHIN_QUOTA, owner.daily_token_quota
         inserted = (await session.execute(statement, parameters)).all()
-        await session.commit()
     except IntegrityError as error:
         if ONE_ANSWER_IN_PROGRESS not in str(error.orig):
             raise
@@ -90,7 +89,10 @@ async def send(
         detail = await _busy_detail(session, conversation_id)
         raise ConflictError(detail or "an answer was being generated in this conversation; send again") from error
     if not inserted:
+        # Before committing: what the caller wrote in this transaction (a new conversation, for a first message) goes
+        # with the refused message (app/services/conversations.py create).
         await _refusal(session, owner, conversation_id)
+    await session.commit()
 
     try:
         await enqueue(accepted.assistant_message_id, accepted.task_id)

@@ -3,10 +3,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from app.api.deps import AutocommitSessionDep, CallerDep, SessionDep
-from app.api.errors import BODY_ERRORS, UNAUTHENTICATED, UNAVAILABLE, Responses, error_response
+from app.api.deps import AutocommitSessionDep, CallerDep, EnqueueDep, OwnerDep, SessionDep
+from app.api.errors import BODY_ERRORS, RATE_LIMITED, UNAUTHENTICATED, UNAVAILABLE, Responses, error_response
+from app.api.rate_limits import NewConversation
 from app.models import (
-    ConversationCreate,
+    ConversationCreated,
     ConversationPublic,
     ConversationsPublic,
     ConversationUpdate,
@@ -21,12 +22,20 @@ NOT_FOUND: Responses = {404: error_response("No such conversation")}
 MAX_OFFSET = 2**63 - 1
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ConversationPublic, responses=BODY_ERRORS)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ConversationCreated,
+    responses={**RATE_LIMITED, **BODY_ERRORS},
+)
 async def create_conversation(
-    session: SessionDep, caller: CallerDep, body: ConversationCreate | None = None
-) -> ConversationPublic:
-    conversation = await conversations.create(session, caller.user_id, body or ConversationCreate())
-    return ConversationPublic.model_validate(conversation)
+    session: SessionDep, owner: OwnerDep, enqueue: EnqueueDep, body: NewConversation
+) -> ConversationCreated:
+    """Create a conversation. With a ``message``, it is sent at once, as ``POST /conversations/{id}/messages``
+    would (stream the answer from ``first_message.task_id``), and counts against the same limits; when the message
+    is refused (429) nothing is created."""
+    conversation, first_message = await conversations.create(session, owner, body, enqueue)
+    return ConversationCreated.model_validate(conversation, update={"first_message": first_message})
 
 
 @router.get("", response_model=ConversationsPublic)

@@ -2,12 +2,11 @@ import uuid
 
 from fastapi import APIRouter, status
 
-from app.api.deps import AutocommitSessionDep, CallerDep, EnqueueDep, SettingsDep
+from app.api.deps import AutocommitSessionDep, EnqueueDep, OwnerDep
 from app.api.errors import BODY_ERRORS, RATE_LIMITED, UNAUTHENTICATED, UNAVAILABLE, error_response
 from app.api.rate_limits import SendsLimited
 from app.models import MessageCreate, SendMessageAccepted
 from app.services import messages
-from app.services.messages import Owner
 
 router = APIRouter(prefix="/conversations", tags=["messages"], responses={**UNAUTHENTICATED, **UNAVAILABLE})
 
@@ -25,8 +24,7 @@ router = APIRouter(prefix="/conversations", tags=["messages"], responses={**UNAU
 )
 async def send_message(
     session: AutocommitSessionDep,
-    caller: CallerDep,
-    settings: SettingsDep,
+    owner: OwnerDep,
     enqueue: EnqueueDep,
     _limited: SendsLimited,
     conversation_id: uuid.UUID,
@@ -35,8 +33,4 @@ async def send_message(
     """Store the message and queue the answer; stream it from ``GET /stream/{task_id}``. 429 when the caller sends
     too often (per user, per network address), has too many answers in progress, or has spent today's token quota
     (``GET /auth/me/usage``)."""
-    guest = caller.user.is_guest
-    max_answers = settings.max_answers_at_once_per_guest if guest else settings.max_answers_at_once_per_user
-    quota = settings.guest_daily_token_quota if guest else settings.daily_token_quota
-    owner = Owner(caller.user_id, max_answers, quota)
     return await messages.send(session, owner, conversation_id, body.content, enqueue)
