@@ -173,7 +173,12 @@ export interface paths {
         /** List Conversations */
         get: operations["list_conversations_conversations_get"];
         put?: never;
-        /** Create Conversation */
+        /**
+         * Create Conversation
+         * @description Create a conversation. With a ``message``, it is sent at once, as ``POST /conversations/{id}/messages``
+         *     would (stream the answer from ``first_message.task_id``), and counts against the same limits; when the message
+         *     is refused (429) nothing is created.
+         */
         post: operations["create_conversation_conversations_post"];
         delete?: never;
         options?: never;
@@ -332,8 +337,65 @@ export interface components {
     schemas: {
         /** ConversationCreate */
         ConversationCreate: {
+            /** Instructions */
+            instructions?: string | null;
+            /** Message */
+            message?: string | null;
+            /** Model */
+            model?: string | null;
             /** Title */
             title?: string | null;
+        };
+        /** ConversationCreated */
+        ConversationCreated: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            first_message?: components["schemas"]["SendMessageAccepted"] | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Instructions */
+            instructions?: string | null;
+            /** Model */
+            model?: string | null;
+            /** Title */
+            title?: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** ConversationListed */
+        ConversationListed: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Instructions */
+            instructions?: string | null;
+            /** Model */
+            model?: string | null;
+            /** Snippet */
+            snippet?: components["schemas"]["SnippetPart"][] | null;
+            /** Title */
+            title?: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
         /** ConversationPublic */
         ConversationPublic: {
@@ -347,6 +409,10 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /** Instructions */
+            instructions?: string | null;
+            /** Model */
+            model?: string | null;
             /** Title */
             title?: string | null;
             /**
@@ -360,12 +426,21 @@ export interface components {
             /** Count */
             count: number;
             /** Data */
-            data: components["schemas"]["ConversationPublic"][];
+            data: components["schemas"]["ConversationListed"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
         };
-        /** ConversationUpdate */
+        /**
+         * ConversationUpdate
+         * @description Only the fields given change. ``model`` or ``instructions`` set to null go back to the defaults.
+         */
         ConversationUpdate: {
+            /** Instructions */
+            instructions?: string | null;
+            /** Model */
+            model?: string | null;
             /** Title */
-            title: string;
+            title?: string | null;
         };
         /** ConversationWithMessages */
         ConversationWithMessages: {
@@ -379,8 +454,12 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /** Instructions */
+            instructions?: string | null;
             /** Messages */
             messages: components["schemas"]["MessagePublic"][];
+            /** Model */
+            model?: string | null;
             /** Title */
             title?: string | null;
             /**
@@ -419,6 +498,8 @@ export interface components {
         MessageCreate: {
             /** Content */
             content: string;
+            /** Parent Id */
+            parent_id?: string | null;
         };
         /** MessagePublic */
         MessagePublic: {
@@ -450,12 +531,16 @@ export interface components {
             model?: string | null;
             /** Output Tokens */
             output_tokens?: number | null;
+            /** Parent Id */
+            parent_id: string | null;
             /**
              * Reasoning
              * @default
              */
             reasoning: string;
             role: components["schemas"]["MessageRole"];
+            /** Sibling Ids */
+            sibling_ids: string[];
             /** Simulated */
             simulated?: boolean | null;
             status: components["schemas"]["MessageStatus"];
@@ -521,7 +606,8 @@ export interface components {
         };
         /**
          * SendMessageAccepted
-         * @description Answer to a sent message: the spec's shape plus the assistant message that will hold the answer.
+         * @description Answer to a sent message (or a regenerated answer): the spec's shape plus the assistant message that will
+         *     hold the answer; ``message_id`` is the question it answers.
          */
         SendMessageAccepted: {
             /**
@@ -557,6 +643,13 @@ export interface components {
             /** Token */
             token: string;
             user: components["schemas"]["UserPublic"];
+        };
+        /** SnippetPart */
+        SnippetPart: {
+            /** Match */
+            match: boolean;
+            /** Text */
+            text: string;
         };
         /**
          * StopAccepted
@@ -1272,7 +1365,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ConversationPublic"];
+                    "application/json": components["schemas"]["ConversationCreated"];
                 };
             };
             /** @description The body cannot be read as JSON text (it is not UTF-8, or nested too deeply) */
@@ -1318,6 +1411,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description A limit is spent; the Retry-After header says in how many seconds it is not */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit allows it */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
                 };
             };
             /** @description PostgreSQL or Redis is unavailable; retry shortly */
@@ -1942,3 +2049,9 @@ export interface operations {
         };
     };
 }
+
+/** From the OpenAPI document's maxLength: the API's limits as configured by default (MAX_MESSAGE_CHARS). */
+export const limits = {
+    /** The longest message, in characters: Unicode code points, as the API counts them (an emoji is one). */
+    messageChars: 32000,
+} as const;
