@@ -137,20 +137,25 @@ class CuttableProxy:
 
     def hang(self) -> int:
         """Reset every open connection (a keep-alive one would go on answering) and hold the new ones unanswered until
-        `resume()`; returns how many were reset."""
-        count = len(self._writers)
+        `resume()`; returns how many were reset. In force when it returns."""
 
-        def start() -> None:
+        async def start() -> int:
             assert self._flowing is not None
+            count = len(self._writers)
             self._flowing.clear()
             self._reset_all()
+            return count
 
-        self._loop.call_soon_threadsafe(start)
-        return count
+        return asyncio.run_coroutine_threadsafe(start(), self._loop).result(timeout=10)
 
     def resume(self) -> None:
         """Forward new connections again; those held meanwhile are reset."""
-        self._loop.call_soon_threadsafe(lambda: self._flowing.set() if self._flowing is not None else None)
+
+        async def stop() -> None:
+            if self._flowing is not None:
+                self._flowing.set()
+
+        asyncio.run_coroutine_threadsafe(stop(), self._loop).result(timeout=10)
 
     @contextmanager
     def running(self) -> Iterator["CuttableProxy"]:
