@@ -50,6 +50,10 @@ bench-model-read: bootstrap ## Worker CPU per token reading a model stream, by S
 bench-api-requests: bootstrap ## API CPU per request by endpoint (what a user costs the API besides streaming)
 	$(BACKEND_RUN) python -m benchmarks.api_requests
 
+.PHONY: bench-conversation-read
+bench-conversation-read: bootstrap ## GET /conversations/{id} latency and API CPU for 10 to 500 messages with branches
+	$(BACKEND_RUN) python -m benchmarks.conversation_read
+
 .PHONY: bench-search
 bench-search: bootstrap ## Search latency (p50, p99) over 100,000 messages of one user; writes docs/benchmarks/search.md
 	$(BACKEND_RUN) python -m benchmarks.search $(BENCH_ARGS)

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 import sqlalchemy as sa
 from pydantic import AfterValidator, GetJsonSchemaHandler, model_validator
-from pydantic.json_schema import JsonSchemaValue
+from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
 from pydantic_core import CoreSchema
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlmodel import Field, Relationship, SQLModel
@@ -33,7 +33,7 @@ def _checked_text(text: str, what: str, limit: int) -> str:
     """``text`` trimmed, if it is storable text of at most ``limit`` characters that is not only whitespace."""
     # Counted as sent, before trimming, so that the schema's maxLength is exactly the rule.
     if len(text) > limit:
-        raise ValueError(f"{what} is {len(text)} characters long; the limit is {limit}")
+        raise ValueError(f"{what} is {len(text):,} characters long; the limit is {limit:,}")
     # PostgreSQL text cannot hold NUL: refused here with a 422 that says so, not by the database with a 503.
     if "\x00" in text:
         raise ValueError(f"{what} contains a NUL character (\\u0000), which cannot be stored")
@@ -258,12 +258,22 @@ class ConversationCreate(SQLModel):
 class ConversationUpdate(SQLModel):
     """Only the fields given change. ``model`` or ``instructions`` set to null go back to the defaults."""
 
-    title: TitleText | None = None
+    model_config = {
+        "json_schema_extra": {
+            "minProperties": 1,
+            "examples": [{"title": "Trip to Lisbon"}, {"instructions": "Be brief."}],
+        }
+    }
+
+    # Not nullable: a title can be replaced, not removed.
+    title: TitleText | SkipJsonSchema[None] = None
     model: ModelName | None = None
     instructions: InstructionsText | None = None
 
     @model_validator(mode="after")
-    def _title_kept(self) -> "ConversationUpdate":
+    def _changes_something(self) -> "ConversationUpdate":
+        if not self.model_fields_set:
+            raise ValueError("nothing to change: give a title, a model or instructions")
         if "title" in self.model_fields_set and self.title is None:
             raise ValueError("a title cannot be removed, only replaced")
         return self

@@ -1,6 +1,7 @@
 "use client";
 
-import { usePathname, useRouter } from "next/navigation";
+import Link from "next/link";
+import { usePathname } from "next/navigation";
 import { useRef, useState } from "react";
 
 import { useConversationSearch } from "@/hooks/use-conversation-search";
@@ -16,31 +17,14 @@ import { SidebarItem } from "./sidebar-item";
 import { ThemeToggle } from "./theme-toggle";
 
 export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void }) {
-  const router = useRouter();
   const pathname = usePathname();
-  const { conversations, nextCursor, loadingMore, loaded, error, create, loadMore, refresh } = useConversations();
+  const { conversations, nextCursor, loadingMore, loaded, error, loadMore, refresh } = useConversations();
   const simulated = useSimulated();
   const { state: session } = useSession();
-  const [creating, setCreating] = useState(false);
-  const [createError, setCreateError] = useState<string | null>(null);
   const activeId = pathname.startsWith("/c/") ? decodeURIComponent(pathname.slice(3)) : null;
   const [searchText, setSearchText] = useState("");
   const search = useConversationSearch(searchText);
   const scrollRoot = useRef<HTMLDivElement>(null);
-
-  async function newConversation() {
-    setCreating(true);
-    setCreateError(null);
-    try {
-      const conversation = await create();
-      onClose();
-      router.push(`/c/${conversation.id}`);
-    } catch (failure) {
-      setCreateError((failure as Error).message);
-    } finally {
-      setCreating(false);
-    }
-  }
 
   return (
     <>
@@ -76,21 +60,16 @@ export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void 
           </button>
         </div>
         <div className="p-3">
-          <button
-            type="button"
-            onClick={() => void newConversation()}
-            disabled={creating}
-            className="flex w-full items-center justify-center gap-2 rounded-lg bg-primary px-3 py-2 text-sm font-medium text-primary-foreground hover:opacity-90 disabled:opacity-60"
+          {/* The home page is the new conversation: it exists on the server once its first message is sent. */}
+          <Link
+            href="/"
+            onClick={onClose}
+            className="flex w-full items-center justify-center gap-2 rounded-lg bg-primary px-3 py-2 text-sm font-medium text-primary-foreground hover:opacity-90"
             data-testid="new-conversation"
           >
             <PlusIcon />
             New Conversation
-          </button>
-          {createError && (
-            <p role="alert" className="mt-2 text-xs text-danger">
-              {createError}
-            </p>
-          )}
+          </Link>
         </div>
         <SearchBox value={searchText} onChange={setSearchText} />
         <div ref={scrollRoot} className="min-h-0 flex-1 overflow-y-auto px-2 pb-2" data-testid="sidebar-scroll">
@@ -102,9 +81,14 @@ export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void 
                 <p className="px-2 py-1 text-sm text-muted-foreground">Loading…</p>
               )}
               {loaded && error && (
-                <div role="alert" className="px-2 py-1 text-sm text-danger">
+                <div role="alert" className="px-2 py-1 text-sm text-danger" data-testid="conversations-error">
                   {error}{" "}
-                  <button type="button" className="underline" onClick={() => void refresh()}>
+                  <button
+                    type="button"
+                    className="underline"
+                    onClick={() => void refresh()}
+                    data-testid="conversations-retry"
+                  >
                     Try again
                   </button>
                 </div>

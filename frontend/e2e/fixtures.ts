@@ -63,6 +63,14 @@ export class DirectApi {
     return (await this.request.get(`${this.baseUrl}/conversations/${id}`)).status();
   }
 
+  /** How many conversations the user has on the server. */
+  async conversationCount(): Promise<number> {
+    await this.signedIn();
+    const response = await this.request.get(`${this.baseUrl}/conversations`);
+    expect(response.status(), "GET /conversations").toBe(200);
+    return ((await response.json()) as { count: number }).count;
+  }
+
   async createConversation(title?: string): Promise<ApiConversation> {
     await this.signedIn();
     const response = await this.request.post(`${this.baseUrl}/conversations`, {
@@ -87,7 +95,7 @@ export class DirectApi {
     return ids;
   }
 
-  /** Sends `content` as the user's message (its answer is generated as usual); returns the answer's task id. */
+  /** Sends a message as this user straight to the API, as another client of theirs would; returns its task id. */
   async sendMessage(conversationId: string, content: string): Promise<string> {
     await this.signedIn();
     const response = await this.request.post(`${this.baseUrl}/conversations/${conversationId}/messages`, {

@@ -63,7 +63,6 @@ test.describe("sidebar search and infinite scroll", () => {
   test("Ctrl+K focuses the search box from anywhere", async ({ page, chat }) => {
     const sidebar = new Sidebar(page);
     await chat.open("/");
-    await chat.newConversation();
     await chat.input.click();
     await expect(chat.input).toBeFocused();
     await page.keyboard.press("Control+k");

@@ -1,28 +1,55 @@
-"""Conversations: create, list (most recently active first), read with messages, rename, delete; each only the
-caller's own. Another user's conversation is "not found", exactly as one that does not exist."""
+"""Conversations: create, list (most recently active first), change (title, model, instructions), delete; each only
+the caller's own (reading one with its messages is app/services/message_tree.py). Another user's conversation is
+"not found", exactly as one that does not exist."""
 
 import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models import Conversation, ConversationCreate, ConversationListed, ConversationsPublic, utcnow
+from app.models import (
+    Conversation,
+    ConversationCreate,
+    ConversationListed,
+    ConversationsPublic,
+    ConversationUpdate,
+    SendMessageAccepted,
+    utcnow,
+)
+from app.services import messages
 from app.services.cursors import ID, TIMESTAMP, CursorFormat
 from app.services.errors import NO_SUCH_CONVERSATION, NotFoundError
+from app.services.messages import Enqueue, Owner
 
 CONVERSATION_TABLE: sa.Table = Conversation.__table__  # type: ignore[attr-defined]
 # What a listed conversation shows, straight from the table (its search vector is never read).
 LISTED_COLUMNS = [CONVERSATION_TABLE.c[name] for name in ConversationListed.model_fields if name != "snippet"]
 
 
-async def create(session: AsyncSession, user_id: uuid.UUID, data: ConversationCreate) -> Conversation:
-    conversation = Conversation(user_id=user_id, title=data.title)
+async def create(
+    session: AsyncSession, owner: Owner, data: ConversationCreate, enqueue: Enqueue
+) -> tuple[Conversation, SendMessageAccepted | None]:
+    """A new conversation of ``owner``'s; with ``data.message``, that message is sent in the same transaction (and
+    its acceptance returned), so a refused first message (a limit, the quota) leaves no conversation behind."""
+    conversation = Conversation(
+        user_id=owner.user_id, title=data.title, model=data.model, instructions=data.instructions
+    )
     session.add(conversation)
-    await session.commit()
-    return conversation
+    if data.message is None:
+        await session.commit()
+        return conversation, None
+    # Written, not committed: the send's statement sees the row, and its commit keeps both or neither.
+    await session.flush()
+    try:
+        accepted = await messages.send(session, owner, conversation.id, data.message, enqueue)
+    except Exception:
+        await session.rollback()
+        raise
+    # The send's statement touched the row (updated_at): answer with it as stored.
+    await session.refresh(conversation)
+    return conversation, accepted
 
 
 _RECENT = CursorFormat("list", (TIMESTAMP, ID))
@@ -74,21 +101,24 @@ async def list_recent(session: AsyncSession, user_id: uuid.UUID, limit: int, cur
     return ConversationsPublic(data=page, count=count, next_cursor=next_cursor)
 
 
-async def get(
-    session: AsyncSession, user_id: uuid.UUID, conversation_id: uuid.UUID, *, with_messages: bool = False
-) -> Conversation:
-    query = select(Conversation).where(col(Conversation.id) == conversation_id, col(Conversation.user_id) == user_id)
-    if with_messages:
-        query = query.options(selectinload(Conversation.messages))  # type: ignore[arg-type]
-    conversation = (await session.exec(query)).first()
+async def get(session: AsyncSession, user_id: uuid.UUID, conversation_id: uuid.UUID) -> Conversation:
+    conversation = (
+        await session.exec(
+            select(Conversation).where(col(Conversation.id) == conversation_id, col(Conversation.user_id) == user_id)
+        )
+    ).first()
     if conversation is None:
         raise NotFoundError(NO_SUCH_CONVERSATION)
     return conversation
 
 
-async def rename(session: AsyncSession, user_id: uuid.UUID, conversation_id: uuid.UUID, title: str) -> Conversation:
+async def update(
+    session: AsyncSession, user_id: uuid.UUID, conversation_id: uuid.UUID, changes: ConversationUpdate
+) -> Conversation:
+    """Apply the fields ``changes`` sets (a model already checked against the ones offered)."""
     conversation = await get(session, user_id, conversation_id)
-    conversation.title = title
+    for field, value in changes.model_dump(exclude_unset=True).items():
+        setattr(conversation, field, value)
     conversation.updated_at = utcnow()
     await session.commit()
     return conversation

@@ -206,7 +206,7 @@ async def test_what_is_searched(api: httpx.AsyncClient, sessions: Sessions) -> N
         await session.commit()
     conversation_id = str(conversation.id)
 
-    for words, found in [
+    for words, expected in [
         ("otter", True),
         ("platypus", True),
         ("beavers", True),
@@ -216,7 +216,7 @@ async def test_what_is_searched(api: httpx.AsyncClient, sessions: Sessions) -> N
         # Excluded words alone would match nearly everything: nothing.
         ("-platypus", False),
     ]:
-        assert _ids((await _page(api, q=words))["data"]) == ([conversation_id] if found else []), words
+        assert _ids((await _page(api, q=words))["data"]) == ([conversation_id] if expected else []), words
     assert (await _page(api, q="narwhal"))["count"] == 0, "an answer is searched once it has ended"
 
     async with sessions() as session:
