@@ -283,6 +283,8 @@ export function AccountMenu() {
           busy={busy}
           onConfirm={() => void doSignOut(confirming === "everywhere")}
           onCancel={() => setConfirming(null)}
+          // The menu item that asked is gone with the menu: back to the button that opens it.
+          returnFocus={() => trigger.current}
         />
       )}
     </div>

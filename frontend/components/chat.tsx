@@ -196,7 +196,10 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
     if (pendingTaken.current) return;
     pendingTaken.current = true;
     const pending = takePendingMessage(conversationId);
-    if (pending) sendText(pending);
+    if (!pending) return;
+    sendText(pending);
+    // The user was typing in the home page's box, which this page replaced: they are in this one now.
+    composer.current?.focus();
   }, [conversationId, sendText]);
 
   const retry = useCallback(() => {

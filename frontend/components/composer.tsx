@@ -11,6 +11,9 @@ const MAX_HEIGHT_PX = 200;
 export type ComposerHandle = {
   /** Puts back a message that was not accepted (signed out, rate limited, offline), before anything typed since. */
   restore: (text: string) => void;
+  /** Replaces what is in the box (a suggested prompt), with the caret after it. */
+  fill: (text: string) => void;
+  focus: () => void;
 };
 
 /**
@@ -71,6 +74,15 @@ export function Composer({
           textarea.current?.focus();
         });
       },
+      fill(filled: string) {
+        setText(filled);
+        requestAnimationFrame(() => {
+          resize();
+          textarea.current?.focus();
+          textarea.current?.setSelectionRange(filled.length, filled.length);
+        });
+      },
+      focus: () => textarea.current?.focus(),
     }),
     [setText, resize],
   );

@@ -10,6 +10,7 @@ import { setPendingMessage } from "@/lib/pending-message";
 import { Composer, type ComposerHandle } from "./composer";
 import { ChatIcon, PlusIcon } from "./icons";
 import { PageHeader } from "./page-header";
+import { PromptSuggestions } from "./prompt-suggestions";
 
 /** The home page: nothing is open yet. Start a conversation with the button, or just type the first message. */
 export function EmptyState() {
@@ -62,6 +63,7 @@ export function EmptyState() {
             <PlusIcon />
             Start New Conversation
           </button>
+          <PromptSuggestions onChoose={(text) => composer.current?.fill(text)} />
           {error && (
             <p role="alert" className="text-sm text-danger">
               {error}

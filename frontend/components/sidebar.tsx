@@ -1,7 +1,7 @@
 "use client";
 
 import { usePathname, useRouter } from "next/navigation";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 
 import { useConversations } from "@/hooks/use-conversations";
 import { useSimulated } from "@/hooks/use-models";
@@ -12,7 +12,21 @@ import { ChatIcon, CloseIcon, PlusIcon } from "./icons";
 import { SidebarItem } from "./sidebar-item";
 import { ThemeToggle } from "./theme-toggle";
 
-export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void }) {
+/**
+ * The conversation list, beside the page on wide screens and a drawer over it on narrow ones (`open`; `inert` while
+ * it is closed there). `onClose` closes the drawer, `onNavigate` closes it because a conversation was chosen.
+ */
+export function Sidebar({
+  open,
+  inert,
+  onClose,
+  onNavigate,
+}: {
+  open: boolean;
+  inert: boolean;
+  onClose: () => void;
+  onNavigate: () => void;
+}) {
   const router = useRouter();
   const pathname = usePathname();
   const { conversations, count, loaded, error, create, loadMore, refresh } = useConversations();
@@ -21,13 +35,20 @@ export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void 
   const [creating, setCreating] = useState(false);
   const [createError, setCreateError] = useState<string | null>(null);
   const activeId = pathname.startsWith("/c/") ? decodeURIComponent(pathname.slice(3)) : null;
+  const closeButton = useRef<HTMLButtonElement>(null);
+  const newButton = useRef<HTMLButtonElement>(null);
+
+  // The drawer opened: focus moves into it, where the user is going.
+  useEffect(() => {
+    if (open) closeButton.current?.focus();
+  }, [open]);
 
   async function newConversation() {
     setCreating(true);
     setCreateError(null);
     try {
       const conversation = await create();
-      onClose();
+      onNavigate();
       router.push(`/c/${conversation.id}`);
     } catch (failure) {
       setCreateError((failure as Error).message);
@@ -45,15 +66,14 @@ export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void 
         aria-hidden="true"
       />
       <nav
+        id="sidebar"
         aria-label="Conversations"
         data-testid="sidebar"
         data-open={open}
+        inert={inert}
         className={`fixed inset-y-0 left-0 z-40 flex w-72 max-w-[85vw] flex-col border-r bg-sidebar transition-transform md:static md:z-auto md:translate-x-0 ${
           open ? "translate-x-0" : "-translate-x-full"
         }`}
-        onKeyDown={(event) => {
-          if (event.key === "Escape" && open) onClose();
-        }}
       >
         <div className="flex items-center justify-between gap-2 px-3 pt-3">
           <div className="flex items-center gap-2 px-1 text-sm font-semibold">
@@ -61,16 +81,19 @@ export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void 
             Resilient Chat
           </div>
           <button
+            ref={closeButton}
             type="button"
             onClick={onClose}
             className="rounded-lg p-1.5 text-muted-foreground hover:bg-muted md:hidden"
             aria-label="Close the conversation list"
+            data-testid="close-sidebar"
           >
             <CloseIcon />
           </button>
         </div>
         <div className="p-3">
           <button
+            ref={newButton}
             type="button"
             onClick={() => void newConversation()}
             disabled={creating}
@@ -107,7 +130,8 @@ export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void 
                 key={conversation.id}
                 conversation={conversation}
                 active={conversation.id === activeId}
-                onNavigate={onClose}
+                onNavigate={onNavigate}
+                focusWhenLast={newButton}
               />
             ))}
           </ul>
@@ -128,7 +152,7 @@ export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void 
           <ThemeToggle />
           {simulated && (
             <span
-              className="rounded-full bg-warning/15 px-2 py-0.5 text-xs font-medium text-warning"
+              className="rounded-full bg-warning/15 px-2 py-0.5 text-xs font-medium text-warning-foreground"
               title="No OPENAI_API_KEY is set: the bundled simulator answers."
               data-testid="simulated-badge"
             >
