@@ -50,6 +50,10 @@ bench-model-read: bootstrap ## Worker CPU per token reading a model stream, by S
 bench-api-requests: bootstrap ## API CPU per request by endpoint (what a user costs the API besides streaming)
 	$(BACKEND_RUN) python -m benchmarks.api_requests
 
+.PHONY: bench-conversation-read
+bench-conversation-read: bootstrap ## GET /conversations/{id} latency and API CPU for 10 to 500 messages with branches
+	$(BACKEND_RUN) python -m benchmarks.conversation_read
+
 .PHONY: reliability
 reliability: bootstrap ## The chaos suite 3 times on real processes; writes the fault table, docs/reliability.md
 	$(BACKEND_RUN) python -m benchmarks.reliability $(RELIABILITY_ARGS)

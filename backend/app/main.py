@@ -25,6 +25,8 @@ from app.core.db import create_engine, create_session_factory
 from app.core.gc_tuning import tune_for_serving
 from app.core.redis_client import create_redis
 from app.lease.store import LeaseStore
+from app.llm.catalog import ModelCatalog
+from app.llm.client import create_client
 from app.streaming.hub import StreamHub
 from app.streaming.relay import StreamRelay
 from app.streaming.store import EventStore
@@ -62,6 +64,7 @@ def create_app(settings: Settings) -> FastAPI:
         store = EventStore(redis, settings.stream_ttl_seconds)
         leases = LeaseStore(redis, settings.lease_seconds, settings.stream_ttl_seconds)
         rate_limits = RateLimits(settings)
+        catalog = ModelCatalog(settings, create_client(settings))
         shutdown = anyio.Event()
         ending_streams = asyncio.create_task(_end_streams_on_shutdown(shutdown, hub))
         app.state.api = ApiState(
@@ -75,6 +78,7 @@ def create_app(settings: Settings) -> FastAPI:
             leases=leases,
             relay=StreamRelay(store, hub),
             enqueue=TaskQueue(broker, celery_app).enqueue_generation,
+            catalog=catalog,
             rate_limits=rate_limits,
             shutdown=shutdown,
         )
@@ -86,6 +90,7 @@ def create_app(settings: Settings) -> FastAPI:
             await hub.stop()
             await store.close()
             await rate_limits.close()
+            await catalog.close()
             await hub_redis.aclose()
             await redis.aclose()
             await broker.aclose()

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 import sqlalchemy as sa
 from pydantic import AfterValidator, GetJsonSchemaHandler, model_validator
-from pydantic.json_schema import JsonSchemaValue
+from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
 from pydantic_core import CoreSchema
 from sqlmodel import Field, Relationship, SQLModel
 
@@ -247,12 +247,22 @@ class ConversationCreate(SQLModel):
 class ConversationUpdate(SQLModel):
     """Only the fields given change. ``model`` or ``instructions`` set to null go back to the defaults."""
 
-    title: TitleText | None = None
+    model_config = {
+        "json_schema_extra": {
+            "minProperties": 1,
+            "examples": [{"title": "Trip to Lisbon"}, {"instructions": "Be brief."}],
+        }
+    }
+
+    # Not nullable: a title can be replaced, not removed.
+    title: TitleText | SkipJsonSchema[None] = None
     model: ModelName | None = None
     instructions: InstructionsText | None = None
 
     @model_validator(mode="after")
-    def _title_kept(self) -> "ConversationUpdate":
+    def _changes_something(self) -> "ConversationUpdate":
+        if not self.model_fields_set:
+            raise ValueError("nothing to change: give a title, a model or instructions")
         if "title" in self.model_fields_set and self.title is None:
             raise ValueError("a title cannot be removed, only replaced")
         return self

@@ -127,6 +127,14 @@ async def second_api(stack: Stack, api: httpx.AsyncClient) -> AsyncIterator[http
 
 
 @pytest.fixture
+async def stranger(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    """A client signed in as another guest than ``api``'s: whose requests must never reach ``api``'s data."""
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client:
+        await start_guest(client)
+        yield client
+
+
+@pytest.fixture
 async def simulator(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=stack.simulator_url, timeout=30) as client:
         yield client

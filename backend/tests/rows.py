@@ -25,18 +25,19 @@ async def add_pending_answer(sessions: async_sessionmaker[AsyncSession], questio
     task_id = str(uuid.uuid4())
     async with sessions() as session:
         conversation = await add_conversation(session)
-        user = MessageRole.USER
-        session.add(
-            Message(conversation_id=conversation.id, role=user, status=MessageStatus.COMPLETED, content=question)
+        asked = Message(
+            conversation_id=conversation.id, role=MessageRole.USER, status=MessageStatus.COMPLETED, content=question
         )
+        session.add(asked)
         await session.flush()  # numbered before its answer
-        session.add(
-            Message(
-                conversation_id=conversation.id,
-                role=MessageRole.ASSISTANT,
-                status=MessageStatus.PENDING,
-                task_id=task_id,
-            )
+        answer = Message(
+            conversation_id=conversation.id,
+            parent_id=asked.id,
+            role=MessageRole.ASSISTANT,
+            status=MessageStatus.PENDING,
+            task_id=task_id,
         )
+        session.add(answer)
+        conversation.current_message_id = answer.id
         await session.commit()
     return conversation.user_id, task_id

@@ -116,3 +116,46 @@ def test_the_migrations_go_down_and_up_again(empty_database: str) -> None:
     _alembic("upgrade", "head", database_url=empty_database)
     _alembic("downgrade", "0004", database_url=empty_database)
     _alembic("upgrade", "head", database_url=empty_database)
+
+
+async def test_conversations_from_before_the_tree_come_along_as_single_branches(empty_database: str) -> None:
+    _alembic("upgrade", "0006", database_url=empty_database)
+    connection = await asyncpg.connect(empty_database)
+    try:
+        user = await connection.fetchval(
+            "INSERT INTO app_user (id, created_at) VALUES ($1, now()) RETURNING id", uuid.uuid4()
+        )
+        written: dict[uuid.UUID, list[uuid.UUID]] = {}
+        for _ in range(2):
+            conversation = uuid.uuid4()
+            await connection.execute(
+                "INSERT INTO conversation (id, user_id, created_at, updated_at) VALUES ($1, $2, now(), now())",
+                conversation,
+                user,
+            )
+            written[conversation] = [uuid.uuid4() for _ in range(4)]
+            for n, message in enumerate(written[conversation]):
+                await connection.execute(
+                    "INSERT INTO message (id, conversation_id, role, content, reasoning, status, created_at,"
+                    " updated_at) VALUES ($1, $2, $3, 'text', '', 'completed', now(), now())",
+                    message,
+                    conversation,
+                    "user" if n % 2 == 0 else "assistant",
+                )
+        empty = uuid.uuid4()
+        await connection.execute(
+            "INSERT INTO conversation (id, user_id, created_at, updated_at) VALUES ($1, $2, now(), now())", empty, user
+        )
+        _alembic("upgrade", "head", database_url=empty_database)
+
+        for conversation, messages in written.items():
+            rows = await connection.fetch("SELECT id, parent_id FROM message WHERE conversation_id = $1", conversation)
+            parents = {row["id"]: row["parent_id"] for row in rows}
+            assert parents == dict(zip(messages, [None, *messages[:-1]], strict=True)), "each follows the one before"
+            current = await connection.fetchval(
+                "SELECT current_message_id FROM conversation WHERE id = $1", conversation
+            )
+            assert current == messages[-1], "the branch shown ends at the last message"
+        assert await connection.fetchval("SELECT current_message_id FROM conversation WHERE id = $1", empty) is None
+    finally:
+        await connection.close()

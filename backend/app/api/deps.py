@@ -20,8 +20,9 @@ from app.auth import sessions
 from app.auth.sessions import Caller
 from app.core.config import Settings
 from app.lease.store import LeaseStore
+from app.llm.catalog import ModelCatalog
 from app.services.errors import UnauthenticatedError
-from app.services.messages import Enqueue
+from app.services.messages import Enqueue, Owner
 from app.streaming.relay import StreamRelay
 from app.streaming.store import EventStore
 
@@ -76,6 +77,10 @@ async def get_shutdown(state: StateDep) -> anyio.Event:
 
 async def get_enqueue(state: StateDep) -> Enqueue:
     return state.enqueue
+
+
+async def get_catalog(state: StateDep) -> ModelCatalog:
+    return state.catalog
 
 
 # A token is URL-safe base64; anything much longer than one is not a token and is not looked up.
@@ -138,5 +143,19 @@ StoreDep = Annotated[EventStore, Depends(get_store)]
 LeasesDep = Annotated[LeaseStore, Depends(get_leases)]
 ShutdownDep = Annotated[anyio.Event, Depends(get_shutdown)]
 EnqueueDep = Annotated[Enqueue, Depends(get_enqueue)]
+CatalogDep = Annotated[ModelCatalog, Depends(get_catalog)]
 # Who is asking; every route but health, readiness and sign-in takes it, so an anonymous request is a 401.
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+async def get_sender(caller: CallerDep, settings: SettingsDep) -> Owner:
+    """The caller as the owner of the answers a send or regenerate queues, with the limits of their kind of account."""
+    guest = caller.user.is_guest
+    return Owner(
+        caller.user_id,
+        max_answers=settings.max_answers_at_once_per_guest if guest else settings.max_answers_at_once_per_user,
+        daily_token_quota=settings.guest_daily_token_quota if guest else settings.daily_token_quota,
+    )
+
+
+SenderDep = Annotated[Owner, Depends(get_sender)]

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.config import Settings
 from app.lease.store import LeaseStore
+from app.llm.catalog import ModelCatalog
 from app.services.messages import Enqueue
 from app.streaming.hub import StreamHub
 from app.streaming.relay import StreamRelay
@@ -33,6 +34,8 @@ class ApiState:
     leases: LeaseStore
     relay: StreamRelay
     enqueue: Enqueue
+    # The models a conversation may pick.
+    catalog: ModelCatalog
     # The abuse limits (app/api/rate_limits.py), counted in Redis.
     rate_limits: "RateLimits"
     # Set when the server starts shutting down (see server_exit); open streams then end, resumably.

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     # The model. With no key the worker talks to the bundled simulator instead, and says so.
     openai_base_url: AnyUrl | None = None
     openai_model: str = "gpt-5-mini"
+    # The models a conversation may pick, comma-separated (OPENAI_MODEL among them, listed first); empty: what the
+    # model service's GET /v1/models lists (app/llm/catalog.py).
+    openai_models: Annotated[list[str], NoDecode, BeforeValidator(_split_csv)] = []
     openai_api_style: ApiStyle = ApiStyle.RESPONSES
     # Reasoning summaries are requested with this effort (Responses API only); "off" sends no reasoning
     # parameter at all, for models and servers that do not support it.

@@ -51,6 +51,7 @@ class ChatModel:
 
     @property
     def label(self) -> str:
+        """The default model: for conversations that picked none, and for chores such as titles."""
         return self._settings.openai_model
 
     async def close(self) -> None:
@@ -71,10 +72,12 @@ class ChatModel:
         )
         return response.output_text
 
-    async def stream(self, turns: list[ChatTurn], resume: UpstreamCursor | None = None) -> AsyncGenerator[ModelBatch]:
-        """The answer as batches of deltas, one batch per network read, adjacent deltas of one kind joined
-        (usually one token; more arrive together when the worker falls behind). In background mode each
-        batch carries its upstream cursor.
+    async def stream(
+        self, turns: list[ChatTurn], resume: UpstreamCursor | None = None, *, model: str | None = None
+    ) -> AsyncGenerator[ModelBatch]:
+        """The answer by ``model`` (else the default) as batches of deltas, one batch per network read, adjacent
+        deltas of one kind joined (usually one token; more arrive together when the worker falls behind). In
+        background mode each batch carries its upstream cursor.
 
         With `resume`, no response is created: the stream reattaches to the cursor's background response and
         yields what followed the cursor (nothing when that was the end; a failed response raises as usual).
@@ -84,11 +87,12 @@ class ChatModel:
         anything); once the upstream response is known, a retry reattaches to it rather than creating
         another. Once a delta has been yielded, a failure is the caller's."""
         position = self._upstream_position(resume)
+        model = model or self.label
         retries = 0
         while True:
             started = False
             try:
-                async with aclosing(self._open_stream(turns, position)) as batches:
+                async with aclosing(self._open_stream(turns, model, position)) as batches:
                     async for batch in batches:
                         started = True
                         yield batch
@@ -117,13 +121,15 @@ class ChatModel:
             return None
         return _UpstreamPosition(resume)
 
-    def _open_stream(self, turns: list[ChatTurn], position: _UpstreamPosition | None) -> AsyncGenerator[ModelBatch]:
+    def _open_stream(
+        self, turns: list[ChatTurn], model: str, position: _UpstreamPosition | None
+    ) -> AsyncGenerator[ModelBatch]:
         if self._settings.openai_api_style is ApiStyle.CHAT_COMPLETIONS:
-            return self._stream_chat_completions(turns)
-        return self._stream_responses(turns, position)
+            return self._stream_chat_completions(turns, model)
+        return self._stream_responses(turns, model, position)
 
     def _open_responses(
-        self, turns: list[ChatTurn], position: _UpstreamPosition | None
+        self, turns: list[ChatTurn], model: str, position: _UpstreamPosition | None
     ) -> AbstractAsyncContextManager[AsyncAPIResponse[Any]]:
         """The raw streaming response: the SDK builds, sends and retries the request and maps error statuses
         to its exceptions; the events themselves are parsed in app.llm.sse_lines (per-token cost)."""
@@ -136,7 +142,7 @@ class ChatModel:
         reasoning: Reasoning | Omit = omit if effort == "off" else {"effort": effort, "summary": "auto"}
         background = position is not None
         return self._client.responses.with_streaming_response.create(
-            model=self._settings.openai_model,
+            model=model,
             input=_responses_input(turns),
             reasoning=reasoning,
             stream=True,
@@ -146,9 +152,9 @@ class ChatModel:
         )
 
     async def _stream_responses(
-        self, turns: list[ChatTurn], position: _UpstreamPosition | None
+        self, turns: list[ChatTurn], model: str, position: _UpstreamPosition | None
     ) -> AsyncGenerator[ModelBatch]:
-        async with self._open_responses(turns, position) as response:
+        async with self._open_responses(turns, model, position) as response:
             async for events in json_payloads(response.iter_bytes()):
                 deltas: list[ModelDelta] = []
                 failure: str | None = None
@@ -179,9 +185,9 @@ class ChatModel:
                 if failure is not None:
                     raise ModelStreamError(failure)
 
-    async def _stream_chat_completions(self, turns: list[ChatTurn]) -> AsyncGenerator[ModelBatch]:
+    async def _stream_chat_completions(self, turns: list[ChatTurn], model: str) -> AsyncGenerator[ModelBatch]:
         async with self._client.chat.completions.with_streaming_response.create(
-            model=self._settings.openai_model,
+            model=model,
             messages=_chat_messages(turns),
             stream=True,
             # The usage comes in one more chunk before [DONE], with no choices (a broken stream never sends it).

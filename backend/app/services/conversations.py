@@ -1,18 +1,18 @@
-"""Conversations: create, list (most recently active first), read with messages, rename, delete; each only the
-caller's own. Another user's conversation is "not found", exactly as one that does not exist."""
+"""Conversations: create, list (most recently active first), change (title, model, instructions), delete; each only
+the caller's own (reading one with its messages is app/services/message_tree.py). Another user's conversation is
+"not found", exactly as one that does not exist."""
 
 import uuid
 
-from sqlalchemy.orm import selectinload
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models import Conversation, ConversationCreate, utcnow
+from app.models import Conversation, ConversationCreate, ConversationUpdate, utcnow
 from app.services.errors import NO_SUCH_CONVERSATION, NotFoundError
 
 
 async def create(session: AsyncSession, user_id: uuid.UUID, data: ConversationCreate) -> Conversation:
-    conversation = Conversation(user_id=user_id, title=data.title)
+    conversation = Conversation(user_id=user_id, title=data.title, model=data.model, instructions=data.instructions)
     session.add(conversation)
     await session.commit()
     return conversation
@@ -33,21 +33,24 @@ async def list_recent(
     return list(page.all()), count
 
 
-async def get(
-    session: AsyncSession, user_id: uuid.UUID, conversation_id: uuid.UUID, *, with_messages: bool = False
-) -> Conversation:
-    query = select(Conversation).where(col(Conversation.id) == conversation_id, col(Conversation.user_id) == user_id)
-    if with_messages:
-        query = query.options(selectinload(Conversation.messages))  # type: ignore[arg-type]
-    conversation = (await session.exec(query)).first()
+async def get(session: AsyncSession, user_id: uuid.UUID, conversation_id: uuid.UUID) -> Conversation:
+    conversation = (
+        await session.exec(
+            select(Conversation).where(col(Conversation.id) == conversation_id, col(Conversation.user_id) == user_id)
+        )
+    ).first()
     if conversation is None:
         raise NotFoundError(NO_SUCH_CONVERSATION)
     return conversation
 
 
-async def rename(session: AsyncSession, user_id: uuid.UUID, conversation_id: uuid.UUID, title: str) -> Conversation:
+async def update(
+    session: AsyncSession, user_id: uuid.UUID, conversation_id: uuid.UUID, changes: ConversationUpdate
+) -> Conversation:
+    """Apply the fields ``changes`` sets (a model already checked against the ones offered)."""
     conversation = await get(session, user_id, conversation_id)
-    conversation.title = title
+    for field, value in changes.model_dump(exclude_unset=True).items():
+        setattr(conversation, field, value)
     conversation.updated_at = utcnow()
     await session.commit()
     return conversation

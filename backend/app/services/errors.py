@@ -32,3 +32,6 @@ class RateLimitedError(Exception):
 # The same words whether the resource does not exist or is another user's, and no id in them: a 404 tells nothing.
 NO_SUCH_CONVERSATION = "no such conversation"
 NO_SUCH_TASK = "no such task"
+NO_SUCH_MESSAGE = "no such message in this conversation"
+NO_SUCH_ANSWER = "no such answer"
+NO_SUCH_PARENT = "parent_id names no answer of this conversation: a message follows an answer, or null for a first turn"

@@ -129,9 +129,7 @@ class GenerationService:
         go, after announcing an end the previous holder saved but could not announce)."""
         try:
             claimed = await with_retries(
-                lambda: answers.claim(
-                    self._sessions, taken, model=self._model.label, simulated=self._settings.simulated
-                ),
+                lambda: answers.claim(self._sessions, taken, self._model.label, simulated=self._settings.simulated),
                 self._settings.db_outage_seconds,
                 f"start of answer {taken.task_id}",
             )
@@ -162,7 +160,7 @@ class GenerationService:
             run.asked = True
             async with (
                 asyncio.timeout(self._settings.max_answer_seconds),
-                aclosing(self._model.stream(run.turns or [], resume=resume)) as batches,
+                aclosing(self._model.stream(run.turns or [], resume=resume, model=claimed.model)) as batches,
             ):
                 while (batch := await _next_batch(batches, held)) is not None:
                     if batch.usage is not None:
@@ -218,13 +216,7 @@ class GenerationService:
     async def _turns(self, claimed: Claim) -> list[ChatTurn]:
         async def read() -> list[ChatTurn]:
             async with self._sessions() as session:
-                return await history.turns_before(
-                    session,
-                    claimed.conversation_id,
-                    claimed.seq,
-                    self._settings.system_prompt,
-                    self._settings.history_token_budget,
-                )
+                return await history.turns_for(session, claimed, self._settings)
 
         return await with_retries(read, self._settings.db_outage_seconds, "history read")
 

@@ -53,7 +53,7 @@ async def request_stop(
             continue  # a worker took it meanwhile: ask again, and it will be the holder's to stop
         # Flagged on the lease we now hold, so that if this request cannot finish, whoever takes it next stops it.
         await leases.request_stop(task_id)
-        claimed = await answers.claim(sessions, taken)
+        claimed = await answers.claim(sessions, taken, settings.openai_model)
         if claimed is None:
             status = await answers.announce_ended(sessions, store, leases, taken)
             return status or MessageStatus.CANCELLED
@@ -74,9 +74,7 @@ async def _prompt(sessions: async_sessionmaker[AsyncSession], settings: Settings
     """The prompt the answer was generated from, for its usage estimate; none if it cannot be read now."""
     try:
         async with sessions() as session:
-            return await history.turns_before(
-                session, claimed.conversation_id, claimed.seq, settings.system_prompt, settings.history_token_budget
-            )
+            return await history.turns_for(session, claimed, settings)
     except Exception as error:
         logger.warning("answer of message %s: usage estimated without its prompt (%r)", claimed.message_id, error)
         return []

@@ -29,7 +29,7 @@ from app.simulator.recorder import RequestLog, set_outcome, tracking_failure, tr
 from app.simulator.responses_api import ResponsesRequest, SimulatedResponse
 from app.simulator.text import answer_tokens, reasoning_summary_tokens
 
-ADVERTISED_MODELS: Final = ("gpt-5-mini",)
+ADVERTISED_MODELS: Final = ("gpt-5-mini", "gpt-5-nano")
 """What `/v1/models` lists; generation accepts any model name and echoes it back."""
 
 _MODELS_CREATED_AT: Final = 1_700_000_000  # fixed, so the listing never changes between runs

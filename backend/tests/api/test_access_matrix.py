@@ -55,6 +55,9 @@ class Owned:
 
     conversation_id: str
     finished_task: str
+    # The finished answer and its question.
+    finished_answer: str
+    finished_question: str
     busy_conversation_id: str
     running_task: str
     secrets: tuple[str, ...]
@@ -73,7 +76,9 @@ class Operation:
         """The operation's paths naming the owner's resources: a stream both finished and expired, and live."""
         tasks = [owned.running_task] if self.method == "POST" else [owned.finished_task, owned.running_task]
         paths = {
-            self.template.replace("{conversation_id}", owned.conversation_id).replace("{task_id}", task)
+            self.template.replace("{conversation_id}", owned.conversation_id)
+            .replace("{task_id}", task)
+            .replace("{assistant_message_id}", owned.finished_answer)
             for task in tasks
         }
         assert all("{" not in path for path in paths), f"{self.template} has a parameter this test cannot fill"
@@ -148,14 +153,23 @@ async def _owned(owner: httpx.AsyncClient, redis_url: str) -> Owned:
     ids = (conversation_id, busy_conversation_id, finished["task_id"], running["task_id"], me["id"], me["email"])
     message_ids = (finished["message_id"], finished["assistant_message_id"], running["assistant_message_id"])
     return Owned(
-        conversation_id, finished["task_id"], busy_conversation_id, running["task_id"], (*ids, *message_ids, SECRET)
+        conversation_id,
+        finished["task_id"],
+        finished["assistant_message_id"],
+        finished["message_id"],
+        busy_conversation_id,
+        running["task_id"],
+        (*ids, *message_ids, SECRET),
     )
 
 
-async def _ask(client: httpx.AsyncClient, operation: Operation, path: str) -> httpx.Response:
+async def _ask(client: httpx.AsyncClient, operation: Operation, path: str, owned: Owned) -> httpx.Response:
     # A stream is asked for as a resuming client asks (after its first event); read for one event, never left open.
     resuming = {"Last-Event-ID": "1"} if operation.name == "GET /stream/{task_id}" else None
-    async with client.stream(operation.method, path, json=BODIES.get(operation.name), headers=resuming) as response:
+    body = BODIES.get(operation.name)
+    if operation.name == "POST /conversations/{conversation_id}/branch":
+        body = {"message_id": owned.finished_question}  # the owner's own message
+    async with client.stream(operation.method, path, json=body, headers=resuming) as response:
         if response.headers.get("content-type", "").startswith("text/event-stream"):
             async for _ in iter_events(response):
                 break
@@ -198,7 +212,7 @@ async def test_every_operation_for_every_caller(
             for path in operation.paths(owned):
                 if caller == "anonymous":
                     client.cookies.clear()  # what registering or a guest start just set
-                response = await _ask(client, operation, path)
+                response = await _ask(client, operation, path, owned)
                 asked += 1
                 if response.status_code != expected:
                     wrong.append(f"{caller}: {operation.method} {path} answered {response.status_code}, not {expected}")
@@ -238,7 +252,18 @@ async def _the_owner_lost_nothing_and_can_do_everything(owner: httpx.AsyncClient
     assert events[-1].data == {"done": True, "status": "cancelled"}
     renamed = await owner.patch(f"/conversations/{owned.conversation_id}", json={"title": "mine still"})
     assert renamed.status_code == 200
-    await send_message(owner, owned.conversation_id, "[sim tokens=2 tps=0] and again")
+    again = await send_message(owner, owned.conversation_id, "[sim tokens=2 tps=0] and again")
+    await read_stream(owner, again["task_id"])
+    regenerated = await owner.post(f"/messages/{owned.finished_answer}/regenerate")
+    assert regenerated.status_code == 202, regenerated.text
+    await read_stream(owner, regenerated.json()["task_id"])
+    switched = await owner.post(
+        f"/conversations/{owned.conversation_id}/branch", json={"message_id": owned.finished_answer}
+    )
+    # Back to the first version: its branch goes on to the answer that followed it.
+    assert switched.json()["messages"][-1]["id"] == again["assistant_message_id"]
+    exported = await owner.get(f"/conversations/{owned.conversation_id}/export/json", params={"scope": "tree"})
+    assert len(exported.json()["messages"]) == 5, "two questions, three answers (one of them a second version)"
     listed = (await owner.get("/conversations")).json()
     assert {owned.conversation_id, owned.busy_conversation_id} <= {c["id"] for c in listed["data"]}
     assert (await owner.delete(f"/conversations/{owned.busy_conversation_id}")).status_code == 204

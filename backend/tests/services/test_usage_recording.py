@@ -35,6 +35,9 @@ from app.streaming.store import EventStore
 from tests.conftest import Stack
 from tests.rows import add_pending_answer
 
+# The model an answer is claimed for (any name: these answers are not generated).
+_MODEL = Settings().openai_model
+
 
 @dataclass
 class _World:
@@ -92,14 +95,14 @@ async def test_a_worker_that_lost_the_lease_records_nothing_and_the_holder_recor
     user_id, task_id = await add_pending_answer(world.sessions, "hello")
     lost = await world.leases.take(task_id, "worker-a")
     assert lost is not None
-    lost_claim = await answers.claim(world.sessions, lost)
+    lost_claim = await answers.claim(world.sessions, lost, _MODEL)
     assert lost_claim is not None
     assert lost_claim.user_id == user_id
     # Worker A is gone (as far as the others can tell): B takes the answer over.
     await world.leases.hand_over(lost.lease)
     holder = await world.leases.take(task_id, "worker-b")
     assert holder is not None
-    holder_claim = await answers.claim(world.sessions, holder)
+    holder_claim = await answers.claim(world.sessions, holder, _MODEL)
     assert holder_claim is not None
 
     completed = Outcome(MessageStatus.COMPLETED)
@@ -137,7 +140,7 @@ async def test_an_answer_restarted_after_a_takeover_is_charged_for_the_run_it_di
     # A first worker streamed part of the answer, then died: its text is in Redis, its usage report never came.
     first = await world.leases.take(task_id, "worker-that-dies")
     assert first is not None
-    assert await answers.claim(world.sessions, first) is not None
+    assert await answers.claim(world.sessions, first, _MODEL) is not None
     discarded = AnswerStream(world.store, first.lease, outage_seconds=0)
     for text in ("Half", " an", " answer"):
         await discarded.add(EventKind.CONTENT, text)

@@ -23,7 +23,7 @@ async def test_health(http: httpx.AsyncClient) -> None:
 async def test_models_are_listed(openai_client: AsyncOpenAI) -> None:
     models = [model async for model in openai_client.models.list()]
 
-    assert [model.id for model in models] == ["gpt-5-mini"]
+    assert [model.id for model in models] == ["gpt-5-mini", "gpt-5-nano"]
 
 
 @pytest.mark.asyncio

@@ -188,7 +188,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Conversation */
+        /**
+         * Get Conversation
+         * @description The conversation with its current branch; each message lists its versions (``sibling_ids``), which
+         *     ``POST /conversations/{id}/branch`` switches to.
+         */
         get: operations["get_conversation_conversations__conversation_id__get"];
         put?: never;
         post?: never;
@@ -196,8 +200,75 @@ export interface paths {
         delete: operations["delete_conversation_conversations__conversation_id__delete"];
         options?: never;
         head?: never;
-        /** Rename Conversation */
-        patch: operations["rename_conversation_conversations__conversation_id__patch"];
+        /**
+         * Update Conversation
+         * @description Rename it, pick its model (one of ``GET /models``), or set its instructions; null model or instructions go
+         *     back to the defaults. Fields left out are kept.
+         */
+        patch: operations["update_conversation_conversations__conversation_id__patch"];
+        trace?: never;
+    };
+    "/conversations/{conversation_id}/branch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Select Branch
+         * @description Show the branch through ``message_id`` (a version listed in some message's ``sibling_ids``), down to the
+         *     newest message below it: for every device, since it is the conversation's. Returns the conversation as
+         *     ``GET /conversations/{id}`` would.
+         */
+        post: operations["select_branch_conversations__conversation_id__branch_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/conversations/{conversation_id}/export/json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Json
+         * @description The conversation as a JSON file to download: its current branch, or the whole tree (each message with its
+         *     ``parent_id``).
+         */
+        get: operations["export_json_conversations__conversation_id__export_json_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/conversations/{conversation_id}/export/markdown": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Markdown
+         * @description The current branch as a Markdown file to download (the whole tree is JSON's: ``/export/json?scope=tree``).
+         */
+        get: operations["export_markdown_conversations__conversation_id__export_markdown_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/conversations/{conversation_id}/messages": {
@@ -211,9 +282,11 @@ export interface paths {
         put?: never;
         /**
          * Send Message
-         * @description Store the message and queue the answer; stream it from ``GET /stream/{task_id}``. 429 when the caller sends
-         *     too often (per user, per network address), has too many answers in progress, or has spent today's token quota
-         *     (``GET /auth/me/usage``).
+         * @description Store the message and queue the answer; stream it from ``GET /stream/{task_id}``. The message follows
+         *     ``parent_id`` when given (an answer of this conversation, or null for a new first turn: how an edited message
+         *     starts a new branch), else the end of the current branch; either way it becomes the branch shown. 429 when the
+         *     caller sends too often (per user, per network address), has too many answers in progress, or has spent today's
+         *     token quota (``GET /auth/me/usage``).
          */
         post: operations["send_message_conversations__conversation_id__messages_post"];
         delete?: never;
@@ -242,6 +315,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/messages/{assistant_message_id}/regenerate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Regenerate Answer
+         * @description A new answer to the same question, as another version beside this one (the question is not repeated), made
+         *     the branch shown; stream it from ``GET /stream/{task_id}``. The same limits as a send apply.
+         */
+        post: operations["regenerate_answer_messages__assistant_message_id__regenerate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/models": {
         parameters: {
             query?: never;
@@ -251,7 +345,7 @@ export interface paths {
         };
         /**
          * List Models
-         * @description The models answers may come from, and the one they come from by default.
+         * @description The models a conversation may pick, and the one it gets by default.
          */
         get: operations["list_models_models_get"];
         put?: never;
@@ -330,10 +424,86 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** BranchSelection */
+        BranchSelection: {
+            /**
+             * Message Id
+             * Format: uuid
+             */
+            message_id: string;
+        };
         /** ConversationCreate */
         ConversationCreate: {
+            /** Instructions */
+            instructions?: string | null;
+            /** Message */
+            message?: string | null;
+            /** Model */
+            model?: string | null;
             /** Title */
             title?: string | null;
+        };
+        /** ConversationExport */
+        ConversationExport: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Exported At
+             * Format: date-time
+             */
+            exported_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Instructions */
+            instructions?: string | null;
+            /** Messages */
+            messages: components["schemas"]["MessagePublic"][];
+            /** Model */
+            model?: string | null;
+            /**
+             * Scope
+             * @enum {string}
+             */
+            scope: "branch" | "tree";
+            /** Title */
+            title?: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** ConversationListed */
+        ConversationListed: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Instructions */
+            instructions?: string | null;
+            /** Model */
+            model?: string | null;
+            /** Snippet */
+            snippet?: components["schemas"]["SnippetPart"][] | null;
+            /** Title */
+            title?: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
         /** ConversationPublic */
         ConversationPublic: {
@@ -347,6 +517,10 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /** Instructions */
+            instructions?: string | null;
+            /** Model */
+            model?: string | null;
             /** Title */
             title?: string | null;
             /**
@@ -360,12 +534,27 @@ export interface components {
             /** Count */
             count: number;
             /** Data */
-            data: components["schemas"]["ConversationPublic"][];
+            data: components["schemas"]["ConversationListed"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
         };
-        /** ConversationUpdate */
+        /**
+         * ConversationUpdate
+         * @description Only the fields given change. ``model`` or ``instructions`` set to null go back to the defaults.
+         * @example {
+         *       "title": "Trip to Lisbon"
+         *     }
+         * @example {
+         *       "instructions": "Be brief."
+         *     }
+         */
         ConversationUpdate: {
+            /** Instructions */
+            instructions?: string | null;
+            /** Model */
+            model?: string | null;
             /** Title */
-            title: string;
+            title?: string;
         };
         /** ConversationWithMessages */
         ConversationWithMessages: {
@@ -379,8 +568,12 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /** Instructions */
+            instructions?: string | null;
             /** Messages */
             messages: components["schemas"]["MessagePublic"][];
+            /** Model */
+            model?: string | null;
             /** Title */
             title?: string | null;
             /**
@@ -419,6 +612,8 @@ export interface components {
         MessageCreate: {
             /** Content */
             content: string;
+            /** Parent Id */
+            parent_id?: string | null;
         };
         /** MessagePublic */
         MessagePublic: {
@@ -450,12 +645,16 @@ export interface components {
             model?: string | null;
             /** Output Tokens */
             output_tokens?: number | null;
+            /** Parent Id */
+            parent_id: string | null;
             /**
              * Reasoning
              * @default
              */
             reasoning: string;
             role: components["schemas"]["MessageRole"];
+            /** Sibling Ids */
+            sibling_ids: string[];
             /** Simulated */
             simulated?: boolean | null;
             status: components["schemas"]["MessageStatus"];
@@ -521,7 +720,8 @@ export interface components {
         };
         /**
          * SendMessageAccepted
-         * @description Answer to a sent message: the spec's shape plus the assistant message that will hold the answer.
+         * @description Answer to a sent message (or a regenerated answer): the spec's shape plus the assistant message that will
+         *     hold the answer; ``message_id`` is the question it answers.
          */
         SendMessageAccepted: {
             /**
@@ -557,6 +757,13 @@ export interface components {
             /** Token */
             token: string;
             user: components["schemas"]["UserPublic"];
+        };
+        /** SnippetPart */
+        SnippetPart: {
+            /** Match */
+            match: boolean;
+            /** Text */
+            text: string;
         };
         /**
          * StopAccepted
@@ -1299,6 +1506,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description No such model offered (GET /models) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
             /** @description The request body is larger than MAX_REQUEST_BYTES */
             413: {
                 headers: {
@@ -1466,7 +1685,7 @@ export interface operations {
             };
         };
     };
-    rename_conversation_conversations__conversation_id__patch: {
+    update_conversation_conversations__conversation_id__patch: {
         parameters: {
             query?: never;
             header?: never;
@@ -1514,7 +1733,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description No such conversation */
+            /** @description No such conversation, or no such model offered (GET /models) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1528,6 +1747,238 @@ export interface operations {
             };
             /** @description The request body is larger than MAX_REQUEST_BYTES */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description PostgreSQL or Redis is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    select_branch_conversations__conversation_id__branch_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BranchSelection"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationWithMessages"];
+                };
+            };
+            /** @description The body cannot be read as JSON text (it is not UTF-8, or nested too deeply) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description No session cookie or Bearer token, or one that expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description No such conversation, or no such message in it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The request body is larger than MAX_REQUEST_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description PostgreSQL or Redis is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    export_json_conversations__conversation_id__export_json_get: {
+        parameters: {
+            query?: {
+                /** @description branch: the one shown; tree: every message */
+                scope?: "branch" | "tree";
+            };
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationExport"];
+                };
+            };
+            /** @description No session cookie or Bearer token, or one that expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description No such conversation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description PostgreSQL or Redis is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    export_markdown_conversations__conversation_id__export_markdown_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/markdown": string;
+                };
+            };
+            /** @description No session cookie or Bearer token, or one that expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description No such conversation */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1609,7 +2060,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description No such conversation */
+            /** @description No such conversation, or parent_id names no answer of it */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1699,6 +2150,99 @@ export interface operations {
                 content: {
                     "application/json": {
                         [key: string]: string;
+                    };
+                };
+            };
+        };
+    };
+    regenerate_answer_messages__assistant_message_id__regenerate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assistant_message_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SendMessageAccepted"];
+                };
+            };
+            /** @description No session cookie or Bearer token, or one that expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description No such answer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description An answer is still being generated in this conversation */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description A limit is spent; the Retry-After header says in how many seconds it is not */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit allows it */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description PostgreSQL or Redis is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
                     };
                 };
             };

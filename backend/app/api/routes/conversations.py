@@ -1,31 +1,53 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
-from app.api.deps import AutocommitSessionDep, CallerDep, SessionDep
+from app.api.deps import AutocommitSessionDep, CallerDep, CatalogDep, SessionDep
 from app.api.errors import BODY_ERRORS, UNAUTHENTICATED, UNAVAILABLE, Responses, error_response
+from app.llm.catalog import ModelCatalog
 from app.models import (
+    BranchSelection,
     ConversationCreate,
+    ConversationExport,
+    ConversationListed,
     ConversationPublic,
     ConversationsPublic,
     ConversationUpdate,
     ConversationWithMessages,
 )
-from app.services import conversations
+from app.services import conversations, message_tree
+from app.services.errors import NotFoundError
+from app.services.export import attachment_name, to_markdown
+from app.services.message_tree import ExportScope
 
 router = APIRouter(prefix="/conversations", tags=["conversations"], responses={**UNAUTHENTICATED, **UNAVAILABLE})
 
 NOT_FOUND: Responses = {404: error_response("No such conversation")}
+NO_SUCH_MODEL: Responses = {404: error_response("No such conversation, or no such model offered (GET /models)")}
 # The largest OFFSET PostgreSQL takes (bigint); past it a page would be a 503 instead of a 422.
 MAX_OFFSET = 2**63 - 1
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ConversationPublic, responses=BODY_ERRORS)
+async def _check_model(catalog: ModelCatalog, model: str | None) -> None:
+    """A conversation may pick only a model GET /models offers: another is a model this server does not have, a
+    404 (the list changes with the model service's, so the schema cannot enumerate it)."""
+    if model is not None and model not in (offered := await catalog.offered()):
+        raise NotFoundError(f"no such model {model!r} here; GET /models lists the ones offered: {', '.join(offered)}")
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ConversationPublic,
+    responses={**BODY_ERRORS, 404: error_response("No such model offered (GET /models)")},
+)
 async def create_conversation(
-    session: SessionDep, caller: CallerDep, body: ConversationCreate | None = None
+    session: SessionDep, caller: CallerDep, catalog: CatalogDep, body: ConversationCreate | None = None
 ) -> ConversationPublic:
-    conversation = await conversations.create(session, caller.user_id, body or ConversationCreate())
+    body = body or ConversationCreate()
+    await _check_model(catalog, body.model)
+    conversation = await conversations.create(session, caller.user_id, body)
     return ConversationPublic.model_validate(conversation)
 
 
@@ -37,23 +59,69 @@ async def list_conversations(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> ConversationsPublic:
     page, count = await conversations.list_recent(session, caller.user_id, limit, offset)
-    return ConversationsPublic(data=[ConversationPublic.model_validate(c) for c in page], count=count)
+    return ConversationsPublic(data=[ConversationListed.model_validate(c) for c in page], count=count)
 
 
 @router.get("/{conversation_id}", response_model=ConversationWithMessages, responses=NOT_FOUND)
 async def get_conversation(
     session: AutocommitSessionDep, caller: CallerDep, conversation_id: uuid.UUID
 ) -> ConversationWithMessages:
-    conversation = await conversations.get(session, caller.user_id, conversation_id, with_messages=True)
-    return ConversationWithMessages.model_validate(conversation, from_attributes=True)
+    """The conversation with its current branch; each message lists its versions (``sibling_ids``), which
+    ``POST /conversations/{id}/branch`` switches to."""
+    return await message_tree.conversation_view(session, caller.user_id, conversation_id)
 
 
-@router.patch("/{conversation_id}", response_model=ConversationPublic, responses={**NOT_FOUND, **BODY_ERRORS})
-async def rename_conversation(
-    session: SessionDep, caller: CallerDep, conversation_id: uuid.UUID, body: ConversationUpdate
+@router.patch("/{conversation_id}", response_model=ConversationPublic, responses={**NO_SUCH_MODEL, **BODY_ERRORS})
+async def update_conversation(
+    session: SessionDep, caller: CallerDep, catalog: CatalogDep, conversation_id: uuid.UUID, body: ConversationUpdate
 ) -> ConversationPublic:
-    conversation = await conversations.rename(session, caller.user_id, conversation_id, body.title)
+    """Rename it, pick its model (one of ``GET /models``), or set its instructions; null model or instructions go
+    back to the defaults. Fields left out are kept."""
+    await _check_model(catalog, body.model)
+    conversation = await conversations.update(session, caller.user_id, conversation_id, body)
     return ConversationPublic.model_validate(conversation)
+
+
+@router.post(
+    "/{conversation_id}/branch",
+    response_model=ConversationWithMessages,
+    responses={404: error_response("No such conversation, or no such message in it"), **BODY_ERRORS},
+)
+async def select_branch(
+    session: SessionDep, caller: CallerDep, conversation_id: uuid.UUID, body: BranchSelection
+) -> ConversationWithMessages:
+    """Show the branch through ``message_id`` (a version listed in some message's ``sibling_ids``), down to the
+    newest message below it: for every device, since it is the conversation's. Returns the conversation as
+    ``GET /conversations/{id}`` would."""
+    return await message_tree.select_branch(session, caller.user_id, conversation_id, body.message_id)
+
+
+def _download(exported: ConversationExport, extension: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{attachment_name(exported, extension)}"'}
+
+
+@router.get(
+    "/{conversation_id}/export/markdown",
+    response_class=Response,
+    responses={**NOT_FOUND, 200: {"content": {"text/markdown": {"schema": {"type": "string"}}}}},
+)
+async def export_markdown(session: AutocommitSessionDep, caller: CallerDep, conversation_id: uuid.UUID) -> Response:
+    """The current branch as a Markdown file to download (the whole tree is JSON's: ``/export/json?scope=tree``)."""
+    exported = await message_tree.export(session, caller.user_id, conversation_id, "branch")
+    return Response(to_markdown(exported), media_type="text/markdown; charset=utf-8", headers=_download(exported, "md"))
+
+
+@router.get("/{conversation_id}/export/json", response_model=ConversationExport, responses=NOT_FOUND)
+async def export_json(
+    session: AutocommitSessionDep,
+    caller: CallerDep,
+    conversation_id: uuid.UUID,
+    scope: Annotated[ExportScope, Query(description="branch: the one shown; tree: every message")] = "branch",
+) -> Response:
+    """The conversation as a JSON file to download: its current branch, or the whole tree (each message with its
+    ``parent_id``)."""
+    exported = await message_tree.export(session, caller.user_id, conversation_id, scope)
+    return Response(exported.model_dump_json(), media_type="application/json", headers=_download(exported, "json"))
 
 
 @router.delete("/{conversation_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)

@@ -1,9 +1,9 @@
-"""Which model answers: for signed-in callers (the web app shows it, and marks simulated answers)."""
+"""Which models answer: for signed-in callers (the web app's model picker, and its mark on simulated answers)."""
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from app.api.deps import CallerDep, SettingsDep
+from app.api.deps import CallerDep, CatalogDep, SettingsDep
 from app.api.errors import UNAUTHENTICATED, UNAVAILABLE
 
 router = APIRouter(tags=["models"], responses={**UNAUTHENTICATED, **UNAVAILABLE})
@@ -16,14 +16,16 @@ class ModelPublic(BaseModel):
 
 
 class ModelsPublic(BaseModel):
-    # The id of the model answers come from; one of ``data``.
+    # The model of conversations that picked none; one of ``data``.
     default: str
-    # A list, for a model picker to come; today the one model the worker uses.
+    # The models a conversation may pick (PATCH /conversations/{id} {"model"}), the default first.
     data: list[ModelPublic]
 
 
 @router.get("/models", response_model=ModelsPublic)
-async def list_models(_: CallerDep, settings: SettingsDep) -> ModelsPublic:
-    """The models answers may come from, and the one they come from by default."""
-    model = ModelPublic(id=settings.openai_model, simulated=settings.simulated)
-    return ModelsPublic(default=model.id, data=[model])
+async def list_models(_: CallerDep, settings: SettingsDep, catalog: CatalogDep) -> ModelsPublic:
+    """The models a conversation may pick, and the one it gets by default."""
+    offered = await catalog.offered()
+    return ModelsPublic(
+        default=catalog.default, data=[ModelPublic(id=model, simulated=settings.simulated) for model in offered]
+    )
