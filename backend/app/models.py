@@ -32,7 +32,7 @@ def _checked_text(text: str, what: str, limit: int) -> str:
     """``text`` trimmed, if it is storable text of at most ``limit`` characters that is not only whitespace."""
     # Counted as sent, before trimming, so that the schema's maxLength is exactly the rule.
     if len(text) > limit:
-        raise ValueError(f"{what} is {len(text)} characters long; the limit is {limit}")
+        raise ValueError(f"{what} is {len(text):,} characters long; the limit is {limit:,}")
     # PostgreSQL text cannot hold NUL: refused here with a 422 that says so, not by the database with a 503.
     if "\x00" in text:
         raise ValueError(f"{what} contains a NUL character (\\u0000), which cannot be stored")

@@ -49,7 +49,7 @@ def _rows(conversation_id: uuid.UUID, size: int) -> tuple[list[tuple[Any, ...]],
     def add(parent: uuid.UUID | None, role: str, content: str) -> uuid.UUID:
         message_id = uuid.uuid4()
         at = now + timedelta(microseconds=len(rows))
-        rows.append((message_id, conversation_id, parent, role, content, "completed", at, at))
+        rows.append((message_id, conversation_id, parent, role, content, "", "completed", at, at))
         return message_id
 
     end: uuid.UUID | None = None
@@ -80,7 +80,17 @@ async def _write(database_url: str, user_id: uuid.UUID, size: int) -> tuple[uuid
         await connection.copy_records_to_table(
             "message",
             records=rows,
-            columns=["id", "conversation_id", "parent_id", "role", "content", "status", "created_at", "updated_at"],
+            columns=[
+                "id",
+                "conversation_id",
+                "parent_id",
+                "role",
+                "content",
+                "reasoning",
+                "status",
+                "created_at",
+                "updated_at",
+            ],
         )
         await connection.execute("ANALYZE message")
     finally:

@@ -21,14 +21,14 @@ def test_a_message_of_exactly_the_limit_is_accepted_and_one_character_more_is_no
     limit = get_settings().max_message_chars
     assert MessageCreate(content="x" * limit).content == "x" * limit
     assert _message_error("x" * (limit + 1)) == (
-        f"Value error, message is {limit + 1} characters long; the limit is {limit}"
+        f"Value error, message is {limit + 1:,} characters long; the limit is {limit:,}"
     )
 
 
 def test_a_title_of_exactly_the_limit_is_accepted_and_one_character_more_is_not() -> None:
     limit = get_settings().max_title_chars
     assert ConversationUpdate(title="t" * limit).title == "t" * limit
-    with pytest.raises(ValidationError, match=f"title is {limit + 1} characters long"):
+    with pytest.raises(ValidationError, match=f"title is {limit + 1:,} characters long"):
         ConversationUpdate(title="t" * (limit + 1))
 
 

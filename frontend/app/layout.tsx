@@ -33,6 +33,15 @@ function apiUrl(): string {
   return (process.env[name] || DEFAULT_API_URL).replace(/\/+$/, "");
 }
 
+/**
+ * How long the web app waits for an ordinary API answer (API_REQUEST_TIMEOUT_SECONDS; the browser tests' cuttable
+ * stack shortens it), read when the page is requested like the URL; undefined: the client's default.
+ */
+function apiTimeoutMs(): number | undefined {
+  const seconds = Number(process.env.API_REQUEST_TIMEOUT_SECONDS);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+}
+
 export default async function RootLayout({ children }: Readonly<{ children: React.ReactNode }>) {
   await connection();
   return (
@@ -42,7 +51,7 @@ export default async function RootLayout({ children }: Readonly<{ children: Reac
         <script dangerouslySetInnerHTML={{ __html: BOOT_SCRIPT }} />
       </head>
       <body className="font-sans">
-        <Providers apiUrl={apiUrl()}>
+        <Providers apiUrl={apiUrl()} apiTimeoutMs={apiTimeoutMs()}>
           <AppShell>{children}</AppShell>
         </Providers>
       </body>

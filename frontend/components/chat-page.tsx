@@ -55,12 +55,13 @@ export function ChatPage({ conversationId }: { conversationId: string }) {
         )}
         {loaded.kind === "failed" && (
           <>
-            <p role="alert" className="text-danger">
+            <p role="alert" className="text-danger" data-testid="chat-load-error">
               {loaded.message}
             </p>
             <button
               type="button"
               className="rounded-lg border px-3 py-1.5 hover:bg-muted"
+              data-testid="chat-load-retry"
               onClick={() => {
                 setLoaded({ kind: "loading" });
                 setAttempt((count) => count + 1);

@@ -13,7 +13,7 @@ import type { ConnectionState } from "@/lib/chat/follow-task";
 import { answerView, messageText, toChatMessage } from "@/lib/chat/messages";
 import { ApiChatTransport } from "@/lib/chat/transport";
 import type { ChatMessage } from "@/lib/chat/types";
-import { takePendingMessage } from "@/lib/pending-message";
+import { takeHandedFocus } from "@/lib/focus-handoff";
 import { announce, listen } from "@/lib/tab-sync";
 
 import { Composer, type ComposerHandle } from "./composer";
@@ -52,12 +52,29 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
   const simulatedByDefault = useSimulated();
   const conversationId = conversation.id;
   const [connection, setConnection] = useState<ConnectionState>({ phase: "closed" });
-  const [notice, setNotice] = useState<{ text: string; reconnect?: boolean } | null>(null);
+  // `retry`: a message the API did not take is in the box, and sending it again may work (no network, a timeout, a
+  // limit that passes, a server error).
+  const [notice, setNotice] = useState<{ text: string; retry?: boolean } | null>(null);
   const [stopping, setStopping] = useState(false);
   const stopCheck = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const composer = useRef<ComposerHandle>(null);
   // Takes a refused message off the page (set below, once useChat has given setMessages).
   const unshow = useRef<(text: string) => void>(() => undefined);
+  // The send in flight, one at a time: settled true once the API accepted it, false when it did not.
+  const [sendInFlight] = useState(() => {
+    let settle: ((accepted: boolean) => void) | null = null;
+    return {
+      start: () =>
+        new Promise<boolean>((resolve) => {
+          settle?.(false); // an earlier one still unsettled has failed
+          settle = resolve;
+        }),
+      settle: (accepted: boolean) => {
+        settle?.(accepted);
+        settle = null;
+      },
+    };
+  });
 
   // The later looks for the server's title: dropped when the chat goes (leaving the conversation, signing out).
   const [titleLooks] = useState(() => new Set<ReturnType<typeof setTimeout>>());
@@ -69,6 +86,7 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
       new ApiChatTransport(api, {
         onConnection: setConnection,
         onAnswerStarted: (answer) => {
+          sendInFlight.settle(true);
           announce({ type: "answer-started", ...answer });
           void refresh();
         },
@@ -100,12 +118,10 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
     experimental_throttle: 40,
     onError: (error) => {
       const status = error instanceof ApiError ? error.status : null;
-      // A message the API refused goes back in the box (it is not the conversation's).
+      // A message the API refused is not the conversation's: off the page, and the box keeps it (send below).
       const refused = transport.takeRefused();
-      if (refused !== null) {
-        unshow.current(refused);
-        composer.current?.restore(refused);
-      }
+      if (refused !== null) unshow.current(refused);
+      sendInFlight.settle(false);
       let text: string;
       if (status === 409) text = "An answer is still being generated in this conversation; it is shown below.";
       else if (status === 401)
@@ -114,7 +130,8 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
             ? "You were signed out, so your message was not sent. It is kept in the box below: sign in again to send it."
             : error.message;
       else text = errorMessage(error);
-      setNotice({ text });
+      const retry = refused !== null && status !== 409 && status !== 401 && status !== 413 && status !== 422;
+      setNotice({ text, retry });
       // Signed out, the server will not say more until the user signs in again.
       if (status !== 401) void syncFromServer();
     },
@@ -169,6 +186,10 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
   // Leaving the conversation stops following its answer here (the answer itself goes on: that is Stop's job).
   useEffect(() => () => void stop(), [stop]);
   useEffect(() => () => clearTimeout(stopCheck.current), []);
+  // Its first message was typed on the home page: the user stays in the message box, this page's now.
+  useEffect(() => {
+    if (takeHandedFocus(conversationId)) composer.current?.focus();
+  }, [conversationId]);
 
   const { container, content, atBottom, scrollToBottom } = useScrollToBottom<HTMLDivElement>();
 
@@ -180,31 +201,27 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
     [scrollToBottom, sendMessage],
   );
 
+  /** Sends `text`; resolves to whether the API accepted it (the answer then follows on the page). */
   const send = useCallback(
-    (text: string) => {
+    (text: string): Promise<boolean> => {
       setNotice(null);
       setStopping(false);
       clearTimeout(stopCheck.current);
+      const accepted = sendInFlight.start();
       sendText(text);
+      return accepted;
     },
-    [sendText],
+    [sendInFlight, sendText],
   );
 
-  // A first message typed on the home page is sent once this conversation is open.
-  const pendingTaken = useRef(false);
-  useEffect(() => {
-    if (pendingTaken.current) return;
-    pendingTaken.current = true;
-    const pending = takePendingMessage(conversationId);
-    if (!pending) return;
-    sendText(pending);
-    // The user was typing in the home page's box, which this page replaced: they are in this one now.
-    composer.current?.focus();
-  }, [conversationId, sendText]);
-
+  // A failed answer's Retry sends its question again; if the API does not take it, it goes in the box.
   const retry = useCallback(() => {
     const lastUser = [...latest.current.messages].reverse().find((message) => message.role === "user");
-    if (lastUser) send(messageText(lastUser));
+    if (!lastUser) return;
+    const text = messageText(lastUser);
+    void send(text).then((accepted) => {
+      if (!accepted) composer.current?.restore(text);
+    });
   }, [send]);
 
   async function stopAnswer() {
@@ -304,6 +321,16 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
             data-testid="chat-notice"
           >
             <span className="flex-1">{notice.text}</span>
+            {notice.retry && !busy && (
+              <button
+                type="button"
+                className="underline"
+                onClick={() => composer.current?.submit()}
+                data-testid="send-retry"
+              >
+                Retry
+              </button>
+            )}
             {!busy && lastInProgress && (
               <button type="button" className="underline" onClick={() => void resumeStream()}>
                 Reconnect

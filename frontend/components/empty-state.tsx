@@ -4,34 +4,36 @@ import { useRouter } from "next/navigation";
 import { useRef, useState } from "react";
 
 import { useConversations } from "@/hooks/use-conversations";
-import { errorMessage } from "@/lib/api/client";
-import { setPendingMessage } from "@/lib/pending-message";
+import { ApiError, errorMessage } from "@/lib/api/client";
+import { handFocusTo } from "@/lib/focus-handoff";
 
 import { Composer, type ComposerHandle } from "./composer";
-import { ChatIcon, PlusIcon } from "./icons";
+import { ChatIcon } from "./icons";
 import { PageHeader } from "./page-header";
 import { PromptSuggestions } from "./prompt-suggestions";
 
-/** The home page: nothing is open yet. Start a conversation with the button, or just type the first message. */
+/**
+ * The home page, which is also the new conversation: the first message creates it on the server (one request, so a
+ * refused message leaves no empty conversation behind) and the conversation's page then follows the answer.
+ */
 export function EmptyState() {
   const router = useRouter();
   const { create } = useConversations();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<{ text: string; retry: boolean } | null>(null);
   const composer = useRef<ComposerHandle>(null);
 
-  async function start(firstMessage?: string) {
-    setBusy(true);
+  async function start(firstMessage: string): Promise<boolean> {
     setError(null);
     try {
-      const conversation = await create();
-      if (firstMessage) setPendingMessage(conversation.id, firstMessage);
+      const conversation = await create(firstMessage);
+      handFocusTo(conversation.id);
       router.push(`/c/${conversation.id}`);
+      return true;
     } catch (failure) {
-      // Nothing was created: what was typed goes back in the box.
-      if (firstMessage) composer.current?.restore(firstMessage);
-      setError(errorMessage(failure));
-      setBusy(false);
+      // Nothing was created, and the message stays in the box. A signed-out session asks to sign in by itself.
+      const status = failure instanceof ApiError ? failure.status : null;
+      setError({ text: errorMessage(failure), retry: status !== 401 && status !== 413 && status !== 422 });
+      return false;
     }
   }
 
@@ -53,28 +55,32 @@ export function EmptyState() {
               exactly where it was.
             </p>
           </div>
-          <button
-            type="button"
-            onClick={() => void start()}
-            disabled={busy}
-            className="inline-flex items-center gap-2 rounded-lg bg-primary px-4 py-2 text-sm font-medium text-primary-foreground hover:opacity-90 disabled:opacity-60"
-            data-testid="start-conversation"
-          >
-            <PlusIcon />
-            Start New Conversation
-          </button>
           <PromptSuggestions onChoose={(text) => composer.current?.fill(text)} />
-          {error && (
-            <p role="alert" className="text-sm text-danger">
-              {error}
-            </p>
-          )}
         </div>
+        {error && (
+          <div
+            role="alert"
+            className="mx-auto mb-2 flex w-full max-w-3xl items-center gap-2 px-4 text-sm text-danger"
+            data-testid="home-error"
+          >
+            <span className="flex-1">{error.text}</span>
+            {error.retry && (
+              <button
+                type="button"
+                className="underline"
+                onClick={() => composer.current?.submit()}
+                data-testid="send-retry"
+              >
+                Retry
+              </button>
+            )}
+          </div>
+        )}
         <Composer
           ref={composer}
           draftKey="home"
-          busy={busy}
-          onSend={(text) => void start(text)}
+          busy={false}
+          onSend={start}
           placeholder="Type a message to start a conversation…"
         />
       </div>

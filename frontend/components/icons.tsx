@@ -128,3 +128,8 @@ export const KeyIcon = (props: IconProps) => (
     <path d="m10.7 12.3 9.8-9.8M17 6l3 3M15 8l2 2" />
   </Icon>
 );
+export const SpinnerIcon = (props: IconProps) => (
+  <Icon {...props}>
+    <path d="M21 12a9 9 0 1 1-6.2-8.56" />
+  </Icon>
+);

@@ -1,7 +1,8 @@
 "use client";
 
-import { usePathname, useRouter } from "next/navigation";
-import { useEffect, useRef, useState } from "react";
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import { useEffect, useRef } from "react";
 
 import { useConversations } from "@/hooks/use-conversations";
 import { useSimulated } from "@/hooks/use-models";
@@ -27,35 +28,18 @@ export function Sidebar({
   onClose: () => void;
   onNavigate: () => void;
 }) {
-  const router = useRouter();
   const pathname = usePathname();
-  const { conversations, count, loaded, error, create, loadMore, refresh } = useConversations();
+  const { conversations, count, loaded, error, loadMore, refresh } = useConversations();
   const simulated = useSimulated();
   const { state: session } = useSession();
-  const [creating, setCreating] = useState(false);
-  const [createError, setCreateError] = useState<string | null>(null);
   const activeId = pathname.startsWith("/c/") ? decodeURIComponent(pathname.slice(3)) : null;
   const closeButton = useRef<HTMLButtonElement>(null);
-  const newButton = useRef<HTMLButtonElement>(null);
+  const newConversation = useRef<HTMLAnchorElement>(null);
 
   // The drawer opened: focus moves into it, where the user is going.
   useEffect(() => {
     if (open) closeButton.current?.focus();
   }, [open]);
-
-  async function newConversation() {
-    setCreating(true);
-    setCreateError(null);
-    try {
-      const conversation = await create();
-      onNavigate();
-      router.push(`/c/${conversation.id}`);
-    } catch (failure) {
-      setCreateError((failure as Error).message);
-    } finally {
-      setCreating(false);
-    }
-  }
 
   return (
     <>
@@ -92,31 +76,31 @@ export function Sidebar({
           </button>
         </div>
         <div className="p-3">
-          <button
-            ref={newButton}
-            type="button"
-            onClick={() => void newConversation()}
-            disabled={creating}
-            className="flex w-full items-center justify-center gap-2 rounded-lg bg-primary px-3 py-2 text-sm font-medium text-primary-foreground hover:opacity-90 disabled:opacity-60"
+          {/* The home page is the new conversation: it exists on the server once its first message is sent. */}
+          <Link
+            ref={newConversation}
+            href="/"
+            onClick={onNavigate}
+            className="flex w-full items-center justify-center gap-2 rounded-lg bg-primary px-3 py-2 text-sm font-medium text-primary-foreground hover:opacity-90"
             data-testid="new-conversation"
           >
             <PlusIcon />
             New Conversation
-          </button>
-          {createError && (
-            <p role="alert" className="mt-2 text-xs text-danger">
-              {createError}
-            </p>
-          )}
+          </Link>
         </div>
         <div className="min-h-0 flex-1 overflow-y-auto px-2 pb-2">
           {!loaded && session.status !== "unavailable" && (
             <p className="px-2 py-1 text-sm text-muted-foreground">Loading…</p>
           )}
           {loaded && error && (
-            <div role="alert" className="px-2 py-1 text-sm text-danger">
+            <div role="alert" className="px-2 py-1 text-sm text-danger" data-testid="conversations-error">
               {error}{" "}
-              <button type="button" className="underline" onClick={() => void refresh()}>
+              <button
+                type="button"
+                className="underline"
+                onClick={() => void refresh()}
+                data-testid="conversations-retry"
+              >
                 Try again
               </button>
             </div>
@@ -131,7 +115,7 @@ export function Sidebar({
                 conversation={conversation}
                 active={conversation.id === activeId}
                 onNavigate={onNavigate}
-                focusWhenLast={newButton}
+                focusWhenLast={newConversation}
               />
             ))}
           </ul>

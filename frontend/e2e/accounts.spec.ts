@@ -67,7 +67,8 @@ test.describe("accounts", () => {
     expect(guestsStarted).toHaveLength(1);
 
     // The same user: a conversation started in one tab is listed in the other.
-    await first.getByTestId("new-conversation").click();
+    await first.getByTestId("composer-input").fill("Started in the first tab [sim tokens=3 tps=0]");
+    await first.getByTestId("composer-input").press("Enter");
     await first.waitForURL(/\/c\/[0-9a-f-]{36}$/);
     const id = /\/c\/([^/]+)$/.exec(first.url())![1]!;
     await expect(second.locator(`[data-testid="conversation-item"][data-conversation-id="${id}"]`)).toBeVisible();
@@ -270,6 +271,7 @@ test.describe("accounts", () => {
   test("a 429 says why and when to try again; a refused send keeps its text in the box", async ({
     page,
     chat,
+    api,
     stack,
     allowConsoleErrors,
   }) => {
@@ -286,7 +288,8 @@ test.describe("accounts", () => {
       body: JSON.stringify({ detail }),
     });
 
-    const id = await chat.newConversation();
+    const { id } = await api.createConversation();
+    await chat.openConversation(id);
     const messages = `**/conversations/${id}/messages`;
     await page.route(messages, (route) =>
       route.fulfill(refusal("too many messages: at most 10 per minute; try again in 30 seconds")),
@@ -379,7 +382,8 @@ test.describe("accounts", () => {
     allowConsoleErrors,
   }) => {
     allowConsoleErrors(/status of 401/);
-    const id = await chat.newConversation();
+    const { id } = await api.createConversation();
+    await chat.openConversation(id);
     // The guest's session ends behind the page's back (the same cookie, signed out by a script).
     const out = await page.context().request.post(`${api.baseUrl}/auth/logout`, {
       headers: { origin: stack.frontend_url },

@@ -9,22 +9,19 @@ test.describe("chat", () => {
   }) => {
     await chat.open("/");
     await expect(page.getByTestId("empty-state")).toBeVisible();
-    await expect(page.getByTestId("start-conversation")).toHaveText(/Start New Conversation/);
-    await expect(page.getByTestId("new-conversation")).toHaveText(/New Conversation/);
+    await expect(chat.newConversationButton).toHaveText(/New Conversation/);
     await snap(page, "01-home");
-
-    await page.getByTestId("start-conversation").click();
-    await page.waitForURL(/\/c\/[0-9a-f-]{36}$/);
-    const id = chat.conversationId();
 
     // Shift+Enter is a new line, not a send.
     await chat.input.fill("first line");
     await chat.input.press("Shift+Enter");
     await chat.input.pressSequentially("second line");
     await expect(chat.input).toHaveValue("first line\nsecond line");
-    await expect(chat.userMessages).toHaveCount(0);
+    await expect(page.getByTestId("empty-state")).toBeVisible();
 
     await chat.send("Explain resumable streams [sim tokens=160 tps=40 ttft_ms=0 reasoning_tokens=12]");
+    await page.waitForURL(/\/c\/[0-9a-f-]{36}$/);
+    const id = chat.conversationId();
     await expect(chat.userMessages).toHaveCount(1);
     await expect(chat.input).toHaveValue("");
     await expect(chat.stopButton).toBeVisible();
@@ -73,7 +70,8 @@ test.describe("chat", () => {
 
   test("highlights code in answers and offers a copy button on code blocks", async ({ page, chat, api, snap }) => {
     // The simulator's answers are deterministic per prompt; look for one that has a code block.
-    const id = await chat.newConversation();
+    const { id } = await api.createConversation();
+    await chat.openConversation(id);
     let found = false;
     for (let attempt = 0; attempt < 6 && !found; attempt++) {
       await chat.send(`Show me some code, take ${attempt} [sim tokens=220 tps=0 reasoning_tokens=0]`);

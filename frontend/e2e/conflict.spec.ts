@@ -9,7 +9,8 @@ test("sending while another client's answer is still generating shows that answe
 }) => {
   // The API refuses the second message with 409, which the browser logs.
   allowConsoleErrors(/status of 409/);
-  const id = await chat.newConversation();
+  const { id } = await api.createConversation();
+  await chat.openConversation(id);
   // Another browser (no tab-to-tab messages between the two), signed in as the same user, with the conversation open
   // and idle.
   const other = await browser.newContext({

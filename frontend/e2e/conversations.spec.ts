@@ -11,11 +11,10 @@ test.describe("conversations", () => {
     // Opening the deleted conversation's URL at the end: the browser logs the API's 404.
     allowConsoleErrors(/status of 404/);
     await chat.open("/");
-    const id = await chat.newConversation();
+    const id = await chat.startConversation("Remember this [sim tokens=15 tps=0 reasoning_tokens=0]");
+    await chat.waitForAnswerStatus("completed");
     const item = chat.conversationItem(id);
-    await expect(item.getByTestId("conversation-link")).toHaveText("New conversation");
     await expect(item.getByTestId("conversation-link")).toHaveAttribute("aria-current", "page");
-    await expect(chat.title).toHaveText("New conversation");
 
     await item.getByTestId("rename-conversation").click();
     const field = item.getByTestId("rename-input");
@@ -33,8 +32,6 @@ test.describe("conversations", () => {
     await expect(item.getByTestId("conversation-link")).toHaveText("Holiday plans");
 
     // The URL is the conversation: a reload and a fresh tab both open it.
-    await chat.send("Remember this [sim tokens=15 tps=0 reasoning_tokens=0]");
-    await chat.waitForAnswerStatus("completed");
     await page.reload();
     await expect(chat.title).toHaveText("Holiday plans");
     await expect(chat.userMessages).toHaveCount(1);
@@ -101,11 +98,11 @@ test.describe("conversations", () => {
     await expect(page.getByTestId("sidebar")).toBeInViewport();
     await snap(page, "14-phone-dark-sidebar");
     await page.getByTestId("new-conversation").click();
-    await page.waitForURL(/\/c\/[0-9a-f-]{36}$/);
     await expect(page.getByTestId("sidebar")).not.toBeInViewport();
 
     await page.getByTestId("composer-input").fill("Hello on a phone [sim tokens=120 tps=0 reasoning_tokens=6]");
     await page.getByTestId("send-button").click();
+    await page.waitForURL(/\/c\/[0-9a-f-]{36}$/);
     await expect(page.getByTestId("message-assistant").last()).toHaveAttribute("data-status", "completed");
     // Nothing is wider than the screen.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -136,10 +133,11 @@ test.describe("conversations", () => {
     const newButton = page.getByTestId("new-conversation");
     await newButton.focus();
     await page.keyboard.press("Enter");
-    await page.waitForURL(/\/c\/[0-9a-f-]{36}$/);
+    await page.waitForURL((url) => url.pathname === "/");
     await chat.input.focus();
     await page.keyboard.type("Typed, not clicked [sim tokens=12 tps=0 reasoning_tokens=0]");
     await page.keyboard.press("Enter");
+    await page.waitForURL(/\/c\/[0-9a-f-]{36}$/);
     await chat.waitForAnswerStatus("completed");
     // Tab moves from the message box to the send button, and Space presses it.
     await chat.input.focus();

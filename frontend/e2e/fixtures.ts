@@ -63,6 +63,14 @@ export class DirectApi {
     return (await this.request.get(`${this.baseUrl}/conversations/${id}`)).status();
   }
 
+  /** How many conversations the user has on the server. */
+  async conversationCount(): Promise<number> {
+    await this.signedIn();
+    const response = await this.request.get(`${this.baseUrl}/conversations`);
+    expect(response.status(), "GET /conversations").toBe(200);
+    return ((await response.json()) as { count: number }).count;
+  }
+
   async createConversation(title?: string): Promise<ApiConversation> {
     await this.signedIn();
     const response = await this.request.post(`${this.baseUrl}/conversations`, {
@@ -71,6 +79,17 @@ export class DirectApi {
     });
     expect(response.status()).toBe(201);
     return (await response.json()) as ApiConversation;
+  }
+
+  /** Sends a message as this user straight to the API, as another client of theirs would; returns its task id. */
+  async sendMessage(conversationId: string, content: string): Promise<string> {
+    await this.signedIn();
+    const response = await this.request.post(`${this.baseUrl}/conversations/${conversationId}/messages`, {
+      data: { content },
+      headers: { origin: this.webOrigin },
+    });
+    expect(response.status(), `POST /conversations/${conversationId}/messages`).toBe(202);
+    return ((await response.json()) as { task_id: string }).task_id;
   }
 
   /** The stored answer once it is final (completed, cancelled or failed). */

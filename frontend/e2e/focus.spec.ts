@@ -33,8 +33,7 @@ async function tabStops(page: Page, presses: number) {
 }
 
 async function conversationWithAnswer(chat: ChatPage): Promise<string> {
-  const id = await chat.newConversation();
-  await chat.send("Hello [sim tokens=8 tps=0 reasoning_tokens=0]");
+  const id = await chat.startConversation("Hello [sim tokens=8 tps=0 reasoning_tokens=0]");
   await chat.waitForAnswerStatus("completed");
   return id;
 }
@@ -132,9 +131,9 @@ test.describe("focus after", () => {
     await expect(chat.input).toBeFocused();
   });
 
-  test("a rename ended with Escape or Enter is back on the item's Rename button", async ({ chat }) => {
-    await chat.open("/");
-    const id = await chat.newConversation();
+  test("a rename ended with Escape or Enter is back on the item's Rename button", async ({ chat, api }) => {
+    const { id } = await api.createConversation();
+    await chat.openConversation(id);
     const item = chat.conversationItem(id);
 
     await item.getByTestId("rename-conversation").click();

@@ -20,8 +20,7 @@ test.describe("rendering", () => {
         watched.cspViolations?.push(`${event.violatedDirective} ${event.blockedURI}`),
       );
     });
-    const id = await chat.newConversation();
-    await chat.send("Solve a quadratic [sim tokens=30 tps=0 reasoning_tokens=0]");
+    const id = await chat.startConversation("Solve a quadratic [sim tokens=30 tps=0 reasoning_tokens=0]");
     await chat.waitForAnswerStatus("completed");
     await answerReads(page, stack.api_url, id, MATH_AND_CODE_ANSWER);
     await page.reload();
@@ -56,8 +55,7 @@ test.describe("rendering", () => {
   });
 
   test("a code block is a named Tab stop that scrolls with the arrow keys", async ({ page, chat, stack }) => {
-    const id = await chat.newConversation();
-    await chat.send("Show me the roots in Python [sim tokens=30 tps=0 reasoning_tokens=0]");
+    const id = await chat.startConversation("Show me the roots in Python [sim tokens=30 tps=0 reasoning_tokens=0]");
     await chat.waitForAnswerStatus("completed");
     await answerReads(page, stack.api_url, id, MATH_AND_CODE_ANSWER);
     await page.reload();
@@ -83,12 +81,14 @@ test.describe("rendering", () => {
   test("the tab's title is the page's: the app on the home page, the conversation's title in one", async ({
     page,
     chat,
+    api,
   }) => {
     await chat.open("/");
     await expect(chat.input).toBeVisible();
     await expect(page).toHaveTitle("Resilient Chat");
 
-    const id = await chat.newConversation();
+    const { id } = await api.createConversation();
+    await chat.openConversation(id);
     await expect(page).toHaveTitle("New conversation · Resilient Chat");
     // The server names the conversation after its first answer; the tab follows.
     await chat.send("Plan a trip to the mountains [sim tokens=20 tps=0 reasoning_tokens=0]");
@@ -136,8 +136,7 @@ test.describe("rendering", () => {
   });
 
   test("a long message of the user's is folded, with Show more and Show less", async ({ chat }) => {
-    await chat.newConversation();
-    await chat.send("Short one [sim tokens=8 tps=0 reasoning_tokens=0]");
+    await chat.startConversation("Short one [sim tokens=8 tps=0 reasoning_tokens=0]");
     await chat.waitForAnswerStatus("completed");
     await expect(chat.userMessages.first().getByTestId("message-toggle")).toHaveCount(0);
 

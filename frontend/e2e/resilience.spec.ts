@@ -10,8 +10,7 @@ test.describe("resilience", () => {
     api,
     snap,
   }) => {
-    const id = await chat.newConversation();
-    await chat.send(`Tell me a long story about streams ${SLOW}`);
+    const id = await chat.startConversation(`Tell me a long story about streams ${SLOW}`);
     await chat.waitForAnswerText(120);
     const before = await chat.visibleAnswerText();
 
@@ -38,8 +37,7 @@ test.describe("resilience", () => {
   });
 
   test("a second tab on the same conversation streams the same answer live", async ({ context, chat, api, snap }) => {
-    const id = await chat.newConversation();
-    await chat.send(`Two viewers, one answer ${SLOW}`);
+    const id = await chat.startConversation(`Two viewers, one answer ${SLOW}`);
     await chat.waitForAnswerText(40);
 
     const second = await context.newPage();
@@ -65,7 +63,8 @@ test.describe("resilience", () => {
     chat,
     api,
   }) => {
-    const id = await chat.newConversation();
+    const { id } = await api.createConversation();
+    await chat.openConversation(id);
     const watcher = await context.newPage();
     await watcher.goto(`/c/${id}`);
     await expect(watcher.getByTestId("conversation-empty")).toBeVisible();

@@ -118,7 +118,8 @@ test.describe("security headers", () => {
     api,
   }) => {
     const violations = await recordViolations(page);
-    const id = await chat.newConversation();
+    const { id } = await api.createConversation();
+    await chat.openConversation(id);
     // The simulator's answers are deterministic per prompt; look for one with a code block, so that Shiki's
     // highlighting runs under the policy too (chat.spec.ts does the same).
     let found = false;

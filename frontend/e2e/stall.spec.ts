@@ -22,8 +22,7 @@ test.describe("stalled answers", () => {
     page.on("request", (request) => {
       if (isStreamRequest(request)) streamRequests.push(request.url());
     });
-    const id = await chat.newConversation();
-    await chat.send(`Pause in the middle ${STALL_12S}`);
+    const id = await chat.startConversation(`Pause in the middle ${STALL_12S}`);
     await chat.waitForAnswerText(0);
     await chat.waitForConnection("live");
 
@@ -53,8 +52,7 @@ test.describe("stalled answers", () => {
     chat,
     api,
   }) => {
-    const id = await chat.newConversation();
-    await chat.send(`Stop me while I am quiet ${STALL_30S}`);
+    const id = await chat.startConversation(`Stop me while I am quiet ${STALL_30S}`);
     await chat.waitForConnection("stalled");
     const partial = await chat.visibleAnswerText();
     expect(partial.length).toBeGreaterThan(0);
@@ -97,6 +95,7 @@ test.describe("stalled answers", () => {
     page,
     stack,
     chat,
+    api,
   }) => {
     // The real takeover is the backend's to test; here the stream is scripted, so the restart comes exactly when
     // the test says. The message itself is sent to the real API.
@@ -144,7 +143,9 @@ test.describe("stalled answers", () => {
       },
     );
 
-    await chat.newConversation();
+    // Opened empty, so that the answer's stream is followed from its first event (not resumed from a checkpoint).
+    const { id } = await api.createConversation();
+    await chat.openConversation(id);
     await chat.send("Hello, restart me");
     await expect(chat.restartNote()).toHaveText("↻ Restarted after a server fault");
     await expect(chat.restartNote()).toHaveAttribute("role", "status");

@@ -8,8 +8,7 @@ test.describe("stop and retry", () => {
     api,
     snap,
   }) => {
-    const id = await chat.newConversation();
-    await chat.send("Go on for a while [sim tokens=400 tps=25 ttft_ms=0 reasoning_tokens=4]");
+    const id = await chat.startConversation("Go on for a while [sim tokens=400 tps=25 ttft_ms=0 reasoning_tokens=4]");
     await chat.waitForAnswerText(60);
     const viewer = await context.newPage();
     await viewer.goto(`/c/${id}`);
@@ -32,7 +31,8 @@ test.describe("stop and retry", () => {
   });
 
   test("a failed answer shows the error, and Retry sends the question again", async ({ page, chat, api, snap }) => {
-    const id = await chat.newConversation();
+    const { id } = await api.createConversation();
+    await chat.openConversation(id);
     // The simulator fails this prompt's first request with a 500, then answers it. It counts attempts per prompt
     // for as long as it runs, so the prompt must be new each time.
     const question = `This one breaks once (${test.info().testId} ${Date.now()}) [sim fail=500 fail_times=1 tokens=30 tps=0 reasoning_tokens=0]`;

@@ -36,8 +36,7 @@ test.describe("a worker that dies mid-answer", () => {
   }) => {
     // The answer goes quiet for a whole lease (10 s) before it is taken over, then streams again from the start.
     test.setTimeout(120_000);
-    const id = await chat.newConversation();
-    await chat.send(`Keep going while I pull the plug ${SLOW}`);
+    const id = await chat.startConversation(`Keep going while I pull the plug ${SLOW}`);
     await chat.waitForAnswerText(20);
     await chat.waitForConnection("live");
     const sent = await api.conversation(id);

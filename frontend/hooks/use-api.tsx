@@ -6,8 +6,16 @@ import { createApi, type Api } from "@/lib/api/client";
 
 const ApiContext = createContext<Api | null>(null);
 
-export function ApiProvider({ apiUrl, children }: { apiUrl: string; children: React.ReactNode }) {
-  const api = useMemo(() => createApi(apiUrl), [apiUrl]);
+export function ApiProvider({
+  apiUrl,
+  timeoutMs,
+  children,
+}: {
+  apiUrl: string;
+  timeoutMs?: number;
+  children: React.ReactNode;
+}) {
+  const api = useMemo(() => createApi(apiUrl, { timeoutMs }), [apiUrl, timeoutMs]);
   return <ApiContext.Provider value={api}>{children}</ApiContext.Provider>;
 }
 

@@ -2,7 +2,7 @@
 
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
 
-import type { Conversation } from "@/lib/api/types";
+import type { Conversation, ConversationCreated } from "@/lib/api/types";
 import { announce, listen } from "@/lib/tab-sync";
 
 import { useApi } from "./use-api";
@@ -21,7 +21,8 @@ type ConversationsState = {
 type ConversationsContextValue = ConversationsState & {
   refresh: () => Promise<void>;
   loadMore: () => Promise<void>;
-  create: () => Promise<Conversation>;
+  /** A new conversation with its first message (created only if the message is accepted). */
+  create: (firstMessage: string) => Promise<ConversationCreated>;
   rename: (id: string, title: string) => Promise<void>;
   remove: (id: string) => Promise<void>;
 };
@@ -83,18 +84,21 @@ export function ConversationsProvider({ children }: { children: React.ReactNode 
   }, [refresh]);
 
   const { whenActive } = session;
-  const create = useCallback(async () => {
-    // Pressed while the session is still being set up (a first visit): it follows as soon as there is one.
-    await whenActive();
-    const conversation = await api.createConversation();
-    setState((previous) => ({
-      ...previous,
-      conversations: [conversation, ...previous.conversations.filter((item) => item.id !== conversation.id)],
-      count: previous.count + 1,
-    }));
-    void changed();
-    return conversation;
-  }, [api, changed, whenActive]);
+  const create = useCallback(
+    async (firstMessage: string) => {
+      // Sent while the session is still being set up (a first visit): it follows as soon as there is one.
+      await whenActive();
+      const conversation = await api.createConversation({ message: firstMessage });
+      setState((previous) => ({
+        ...previous,
+        conversations: [conversation, ...previous.conversations.filter((item) => item.id !== conversation.id)],
+        count: previous.count + 1,
+      }));
+      void changed();
+      return conversation;
+    },
+    [api, changed, whenActive],
+  );
 
   const rename = useCallback(
     async (id: string, title: string) => {

@@ -47,9 +47,29 @@ function backendOpenApi() {
   return JSON.parse(stdout);
 }
 
+/** A string property's maxLength in one of the document's schemas (directly, or in the string branch of a nullable). */
+function maxLength(document, schema, property) {
+  const found = document.components.schemas[schema]?.properties?.[property];
+  const length = [found, ...(found?.anyOf ?? [])].find((branch) => typeof branch?.maxLength === "number")?.maxLength;
+  if (length === undefined) throw new Error(`the OpenAPI document gives ${schema}.${property} no maxLength`);
+  return length;
+}
+
+/** The limits the web app checks before sending, as the document states them (the API's defaults). */
+function limits(document) {
+  return `
+/** From the OpenAPI document's maxLength: the API's limits as configured by default (MAX_MESSAGE_CHARS). */
+export const limits = {
+    /** The longest message, in characters: Unicode code points, as the API counts them (an emoji is one). */
+    messageChars: ${maxLength(document, "MessageCreate", "content")},
+} as const;
+`;
+}
+
 async function generate() {
-  const ast = await openapiTS(backendOpenApi(), { alphabetize: true });
-  return HEADER + astToString(ast);
+  const document = backendOpenApi();
+  const ast = await openapiTS(document, { alphabetize: true });
+  return HEADER + astToString(ast) + limits(document);
 }
 
 const check = process.argv.includes("--check");

@@ -112,9 +112,27 @@ async def _http_error(request: Request, error: Exception) -> Response:
     return await http_exception_handler(request, error)
 
 
+# What pydantic puts before the message of an error our own validators raise ("Value error, message is …").
+_VALIDATOR_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def _as_sentence(message: str) -> str:
+    """A validation message as a sentence: "Value error, message is 33,000 characters long; the limit is 32,000"
+    becomes "Message is 33,000 characters long; the limit is 32,000." (pydantic's own "Field required" gains a full
+    stop), so that a client may show it as it is."""
+    for prefix in _VALIDATOR_PREFIXES:
+        message = message.removeprefix(prefix)
+    message = message.strip()
+    if not message:
+        return message
+    message = message[0].upper() + message[1:]
+    return message if message.endswith((".", "!", "?")) else f"{message}."
+
+
 async def _invalid_request(_: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
-    errors = jsonable_encoder(error.errors())
+    # FastAPI's shape (the OpenAPI document's HTTPValidationError: a list of {loc, msg, type, …}), each msg a sentence.
+    errors = [{**e, "msg": _as_sentence(str(e["msg"]))} for e in jsonable_encoder(error.errors())]
     try:
         return _validation_errors(errors)
     except (ValueError, UnicodeEncodeError):

@@ -42,7 +42,7 @@ from redis.exceptions import ConnectionError, RedisError, TimeoutError
 from app.api.deps import CallerDep, StateDep
 from app.core import redis_keys
 from app.core.config import Settings
-from app.models import Credentials
+from app.models import ConversationCreate, Credentials
 from app.services.errors import RateLimitedError
 from app.services.usage import wait_text
 
@@ -197,6 +197,17 @@ async def _limit_registrations(request: Request, state: StateDep, body: Credenti
     return body
 
 
+async def _limit_first_message(
+    request: Request, state: StateDep, caller: CallerDep, body: ConversationCreate | None = None
+) -> ConversationCreate:
+    # A new conversation with its first message is a send, and counts as one; an empty one is not, and spends
+    # nothing. Read here, as the sign-in limits read theirs, since whether to count depends on the body.
+    new = body or ConversationCreate()
+    if new.message is not None:
+        await _limit_sends(request, state, caller)
+    return new
+
+
 async def _limit_guests(request: Request, state: StateDep) -> None:
     await state.rate_limits.hit(state.rate_limits.guests_per_ip, client_address(request))
 
@@ -207,3 +218,5 @@ GuestsLimited = Annotated[None, Depends(_limit_guests)]
 # The body of a sign-in or registration, once the limits let it through.
 LoginCredentials = Annotated[Credentials, Depends(_limit_logins)]
 RegistrationCredentials = Annotated[Credentials, Depends(_limit_registrations)]
+# The body of a new conversation, once the send limits let its first message through (when it has one).
+NewConversation = Annotated[ConversationCreate, Depends(_limit_first_message)]

@@ -2,10 +2,13 @@
 
 Private Redis and PostgreSQL in a scratch directory, migrations, the simulator, two Celery workers, the API and
 `next start`, all on free loopback ports. A second `next start` reaches the API through a TCP proxy that a test can
-cut (`POST <control_url>/cut` resets every open connection, as a dropped network does) without disturbing the tests
-that use the first. `POST <control_url>/kill-worker/<task_id>` SIGKILLs the worker generating that answer, so the
-other takes it over, and starts the killed one again. Once everything answers, the URLs are written as JSON to
-`--ready-file` (and printed); the stack runs until SIGTERM or SIGINT and then stops everything, newest first.
+cut (`POST <control_url>/cut` resets every open connection, as a dropped network does) or hang (`POST
+<control_url>/hang`: connections are accepted and never answered, as by an API that is up but stuck, until `POST
+<control_url>/resume`) without disturbing the tests that use the first; that web app gives up on an API request
+after CUTTABLE_REQUEST_TIMEOUT_SECONDS, so that a hang shows within a test. `POST <control_url>/kill-worker/<task_id>`
+SIGKILLs the worker generating that answer, so the other takes it over, and starts the killed one again. Once
+everything answers, the URLs are written as JSON to `--ready-file` (and printed); the stack runs until SIGTERM or
+SIGINT and then stops everything, newest first.
 """
 
 import argparse
@@ -49,6 +52,10 @@ SIMULATOR_DEFAULTS = {
 # A quota, large, so that the account menu has one to show.
 LARGE_QUOTAS = {"DAILY_TOKEN_QUOTA": "1000000000", "GUEST_DAILY_TOKEN_QUOTA": "1000000000"}
 
+# How long the cuttable web app waits for an API answer (the web app's default is 15 s): a hung API shows within a
+# test, and still far longer than an idle stack takes to answer.
+CUTTABLE_REQUEST_TIMEOUT_SECONDS = "4"
+
 _PIPE_BYTES = 64 * 1024
 # Two workers, so that one can be killed and the other take its answers over; together as many slots as one had.
 WORKER_NAMES = ("worker-1", "worker-2")
@@ -62,14 +69,26 @@ def _say(message: str) -> None:
     print(f"[e2e-stack] {message}", flush=True)
 
 
+def _reset(writer: asyncio.StreamWriter) -> None:
+    sock = writer.get_extra_info("socket")  # an asyncio TransportSocket, or None once closed
+    if sock is not None:
+        # SO_LINGER 0: close with a RST, as a broken network path looks to the browser.
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
+
+
 class CuttableProxy:
-    """Forwards TCP connections from a loopback port to `target_port`; `cut()` resets all of them at once."""
+    """Forwards TCP connections from a loopback port to `target_port`; `cut()` resets all of them at once; `hang()`
+    resets them too and then holds every new connection unanswered until `resume()`."""
 
     def __init__(self, target_port: int) -> None:
         self._target_port = target_port
         self._loop = asyncio.new_event_loop()
         self._writers: set[asyncio.StreamWriter] = set()
         self._server: asyncio.Server | None = None
+        # Set while forwarding; cleared while hung. Made in the proxy's loop (_start).
+        self._flowing: asyncio.Event | None = None
         self.port = 0
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -81,6 +100,13 @@ class CuttableProxy:
         writer.close()
 
     async def _handle(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        assert self._flowing is not None
+        if not self._flowing.is_set():
+            await self._flowing.wait()
+            # Held while hung: reset, never forwarded late (the client has given up on it, and a late POST would do
+            # what the client was told failed).
+            _reset(client_writer)
+            return
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection(LOOPBACK, self._target_port)
         except OSError:
@@ -94,23 +120,42 @@ class CuttableProxy:
             self._writers -= pair
 
     async def _start(self) -> None:
+        self._flowing = asyncio.Event()
+        self._flowing.set()
         self._server = await asyncio.start_server(self._handle, LOOPBACK, 0)
         self.port = self._server.sockets[0].getsockname()[1]
 
     def _reset_all(self) -> None:
         for writer in list(self._writers):
-            sock = writer.get_extra_info("socket")  # an asyncio TransportSocket, or None once closed
-            if sock is not None:
-                # SO_LINGER 0: close with a RST, as a broken network path looks to the browser.
-                with contextlib.suppress(OSError):
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            writer.transport.abort()
+            _reset(writer)
 
     def cut(self) -> int:
         """Reset every open connection; returns how many there were."""
         count = len(self._writers)
         self._loop.call_soon_threadsafe(self._reset_all)
         return count
+
+    def hang(self) -> int:
+        """Reset every open connection (a keep-alive one would go on answering) and hold the new ones unanswered until
+        `resume()`; returns how many were reset. In force when it returns."""
+
+        async def start() -> int:
+            assert self._flowing is not None
+            count = len(self._writers)
+            self._flowing.clear()
+            self._reset_all()
+            return count
+
+        return asyncio.run_coroutine_threadsafe(start(), self._loop).result(timeout=10)
+
+    def resume(self) -> None:
+        """Forward new connections again; those held meanwhile are reset."""
+
+        async def stop() -> None:
+            if self._flowing is not None:
+                self._flowing.set()
+
+        asyncio.run_coroutine_threadsafe(stop(), self._loop).result(timeout=10)
 
     @contextmanager
     def running(self) -> Iterator["CuttableProxy"]:
@@ -120,6 +165,7 @@ class CuttableProxy:
         try:
             yield self
         finally:
+            self.resume()
             self._loop.call_soon_threadsafe(self._reset_all)
             self._loop.call_soon_threadsafe(self._loop.stop)
             thread.join(timeout=5)
@@ -208,14 +254,20 @@ class KillableWorkers:
 
 @contextmanager
 def control_server(proxy: CuttableProxy, workers: KillableWorkers) -> Iterator[str]:
-    """A small HTTP server for the tests: `POST /cut` resets the proxy's connections, `POST /kill-worker/<task_id>`
-    kills the worker generating that answer (see KillableWorkers)."""
+    """A small HTTP server for the tests: `POST /cut` resets the proxy's connections, `POST /hang` and `POST /resume`
+    stop and restart its forwarding (see CuttableProxy), `POST /kill-worker/<task_id>` kills the worker generating
+    that answer (see KillableWorkers)."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             answer: dict[str, object]
             if self.path == "/cut":
                 status, answer = 200, {"cut": proxy.cut()}
+            elif self.path == "/hang":
+                status, answer = 200, {"cut": proxy.hang()}
+            elif self.path == "/resume":
+                proxy.resume()
+                status, answer = 200, {"resumed": True}
             elif self.path.startswith("/kill-worker/"):
                 status, answer = workers.kill_owner(self.path.removeprefix("/kill-worker/"))
             else:
@@ -289,7 +341,11 @@ def run(ready_file: Path, log_dir: Path) -> int:
             with CuttableProxy(api_port).running() as proxy, control_server(proxy, workers) as control_url:
                 proxied_api_url = f"http://{LOOPBACK}:{proxy.port}"
                 cuttable_frontend_url = start_frontend(
-                    supervisor, env, cuttable_frontend_port, proxied_api_url, name="frontend-cuttable"
+                    supervisor,
+                    {**env, "API_REQUEST_TIMEOUT_SECONDS": CUTTABLE_REQUEST_TIMEOUT_SECONDS},
+                    cuttable_frontend_port,
+                    proxied_api_url,
+                    name="frontend-cuttable",
                 )
                 urls = {
                     "frontend_url": frontend_url,

@@ -7,15 +7,34 @@ import uuid
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models import Conversation, ConversationCreate, ConversationUpdate, utcnow
+from app.models import Conversation, ConversationCreate, ConversationUpdate, SendMessageAccepted, utcnow
+from app.services import messages
 from app.services.errors import NO_SUCH_CONVERSATION, NotFoundError
+from app.services.messages import Enqueue, Owner
 
 
-async def create(session: AsyncSession, user_id: uuid.UUID, data: ConversationCreate) -> Conversation:
-    conversation = Conversation(user_id=user_id, title=data.title, model=data.model, instructions=data.instructions)
+async def create(
+    session: AsyncSession, owner: Owner, data: ConversationCreate, enqueue: Enqueue
+) -> tuple[Conversation, SendMessageAccepted | None]:
+    """A new conversation of ``owner``'s; with ``data.message``, that message is sent in the same transaction (and
+    its acceptance returned), so a refused first message (a limit, the quota) leaves no conversation behind."""
+    conversation = Conversation(
+        user_id=owner.user_id, title=data.title, model=data.model, instructions=data.instructions
+    )
     session.add(conversation)
-    await session.commit()
-    return conversation
+    if data.message is None:
+        await session.commit()
+        return conversation, None
+    # Written, not committed: the send's statement sees the row, and its commit keeps both or neither.
+    await session.flush()
+    try:
+        accepted = await messages.send(session, owner, conversation.id, data.message, enqueue)
+    except Exception:
+        await session.rollback()
+        raise
+    # The send's statement touched the row (updated_at): answer with it as stored.
+    await session.refresh(conversation)
+    return conversation, accepted
 
 
 async def list_recent(

@@ -147,7 +147,6 @@ async def _insert_and_queue(
         parameters["daily_token_quota"] = owner.daily_token_quota
     try:
         inserted = (await session.execute(_statement(kind, within_quota=within_quota), parameters)).all()
-        await session.commit()
     except IntegrityError as error:
         if ONE_ANSWER_IN_PROGRESS not in str(error.orig):
             raise
@@ -156,7 +155,10 @@ async def _insert_and_queue(
         detail = await _busy_detail(session, conversation_id)
         raise ConflictError(detail or "an answer was being generated in this conversation; send again") from error
     if not inserted:
+        # Before committing: what the caller wrote in this transaction (a new conversation, for a first message) goes
+        # with the refused message (app/services/conversations.py create).
         await _refusal(session, owner, conversation_id, parameters.get("question_parent_id"))
+    await session.commit()
 
     try:
         await enqueue(accepted.assistant_message_id, accepted.task_id)

@@ -15,6 +15,25 @@ export class ChatPage {
   get stopButton(): Locator {
     return this.page.getByTestId("stop-button");
   }
+  /** The composer's character count, shown near the length limit. */
+  get counter(): Locator {
+    return this.page.getByTestId("composer-counter");
+  }
+  get newConversationButton(): Locator {
+    return this.page.getByTestId("new-conversation");
+  }
+  /** On the home page: why the first message was not sent. */
+  get homeError(): Locator {
+    return this.page.getByTestId("home-error");
+  }
+  /** In a conversation: why a message was not sent (or what else went wrong). */
+  get notice(): Locator {
+    return this.page.getByTestId("chat-notice");
+  }
+  /** Sends the message kept in the box again, after a failed send (home page or conversation). */
+  get sendRetry(): Locator {
+    return this.page.getByTestId("send-retry");
+  }
   get sidebar(): Locator {
     return this.page.getByTestId("sidebar");
   }
@@ -86,10 +105,16 @@ export class ChatPage {
     await expect(this.input).toBeVisible();
   }
 
-  /** Creates a conversation with the sidebar's "New Conversation" button; returns its id. */
-  async newConversation(): Promise<string> {
+  /**
+   * Starts a conversation as a person does: the sidebar's "New Conversation" (the home page), then its first message,
+   * which creates it; returns its id once its page is open.
+   */
+  async startConversation(firstMessage: string): Promise<string> {
     if (this.page.url() === "about:blank") await this.open("/");
-    await this.page.getByTestId("new-conversation").click();
+    await this.newConversationButton.click();
+    await this.page.waitForURL((url) => url.pathname === "/");
+    await expect(this.page.getByTestId("empty-state")).toBeVisible();
+    await this.send(firstMessage);
     await this.page.waitForURL(/\/c\/[0-9a-f-]{36}$/);
     await expect(this.input).toBeVisible();
     return this.conversationId();

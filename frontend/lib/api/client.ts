@@ -4,11 +4,16 @@
 // (`credentials: "include"`; the API allows credentials for the web app's origins). A 401 from any call but the
 // sign-in ones means the session ended mid-use (it expired, or was signed out elsewhere): listeners registered with
 // `onSessionEnded` hear of it, and the app asks the user to sign in again.
+//
+// Every request but the answer's stream (which has a stall watch of its own, lib/chat/stall-watch.ts) gives up after
+// `timeoutMs`: an API that accepts connections and never answers shows as an error to retry, not as "Loading…"
+// forever.
 import createClient from "openapi-fetch";
 
 import type { paths } from "./schema";
 import type {
   Conversation,
+  ConversationCreated,
   Models,
   ConversationList,
   ConversationWithMessages,
@@ -32,18 +37,16 @@ export class ApiError extends Error {
   }
 }
 
-/** The API's errors are `{"detail": …}`: a sentence, or FastAPI's list of validation problems. */
+/** The API's errors are `{"detail": …}`: a sentence, or FastAPI's list of validation problems (each a sentence). */
 export function describeDetail(body: unknown, fallback: string): string {
   if (body && typeof body === "object" && "detail" in body) {
     const detail = (body as { detail: unknown }).detail;
     if (typeof detail === "string") return sentence(detail);
     if (Array.isArray(detail)) {
       const messages = detail
-        .map((item) =>
-          item && typeof item === "object" && "msg" in item ? String(item.msg).replace(/^Value error, /, "") : "",
-        )
+        .map((item) => (item && typeof item === "object" && "msg" in item ? sentence(String(item.msg)) : ""))
         .filter(Boolean);
-      if (messages.length > 0) return sentence(messages.join("; "));
+      if (messages.length > 0) return messages.join(" ");
     }
   }
   return fallback;
@@ -102,6 +105,9 @@ async function unwrap<T>(call: Promise<Outcome<T>>, what: string): Promise<T> {
     outcome = await call;
   } catch (error) {
     if (error instanceof DOMException && error.name === "AbortError") throw error;
+    if (error instanceof DOMException && error.name === "TimeoutError") {
+      throw new ApiError(0, `The API did not answer in time to ${what}.`);
+    }
     throw new ApiError(0, `Could not reach the API to ${what}. Check your connection.`);
   }
   const { data, error, response } = outcome;
@@ -119,8 +125,14 @@ export type Api = ReturnType<typeof createApi>;
 
 export const SESSION_ENDED_MESSAGE = "Your session has ended: sign in again to continue.";
 
-export function createApi(baseUrl: string) {
-  const client = createClient<paths>({ baseUrl, credentials: "include" });
+/** How long an ordinary request may take, answer included, before it counts as failed. */
+export const DEFAULT_TIMEOUT_MS = 15_000;
+
+export function createApi(baseUrl: string, { timeoutMs = DEFAULT_TIMEOUT_MS }: { timeoutMs?: number } = {}) {
+  // The caller's own signal (leaving a page) still aborts as an AbortError; the timeout aborts as a TimeoutError.
+  const timedFetch = (request: Request) =>
+    fetch(request, { signal: AbortSignal.any([request.signal, AbortSignal.timeout(timeoutMs)]) });
+  const client = createClient<paths>({ baseUrl, credentials: "include", fetch: timedFetch });
   const sessionListeners = new Set<(message: string) => void>();
   const sessionEnded = (message: string) => sessionListeners.forEach((listener) => listener(message));
 
@@ -169,8 +181,12 @@ export function createApi(baseUrl: string) {
     // --- Conversations, messages and answers ---
     listConversations: (limit = 100, offset = 0): Promise<ConversationList> =>
       owned(client.GET("/conversations", { params: { query: { limit, offset } } }), "load your conversations"),
-    createConversation: (title?: string): Promise<Conversation> =>
-      owned(client.POST("/conversations", { body: title === undefined ? {} : { title } }), "create a conversation"),
+    /** A new conversation; with `message`, sent as its first (the conversation exists only if it is accepted). */
+    createConversation: (body: { title?: string; message?: string } = {}): Promise<ConversationCreated> =>
+      owned(
+        client.POST("/conversations", { body }),
+        body.message === undefined ? "create a conversation" : "send your message",
+      ),
     getConversation: (id: string, signal?: AbortSignal): Promise<ConversationWithMessages> =>
       owned(
         client.GET("/conversations/{conversation_id}", {

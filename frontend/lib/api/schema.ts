@@ -173,7 +173,12 @@ export interface paths {
         /** List Conversations */
         get: operations["list_conversations_conversations_get"];
         put?: never;
-        /** Create Conversation */
+        /**
+         * Create Conversation
+         * @description Create a conversation. With a ``message``, it is sent at once, as ``POST /conversations/{id}/messages``
+         *     would (stream the answer from ``first_message.task_id``), and counts against the same limits; when the message
+         *     is refused (429) nothing is created.
+         */
         post: operations["create_conversation_conversations_post"];
         delete?: never;
         options?: never;
@@ -442,6 +447,31 @@ export interface components {
             model?: string | null;
             /** Title */
             title?: string | null;
+        };
+        /** ConversationCreated */
+        ConversationCreated: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            first_message?: components["schemas"]["SendMessageAccepted"] | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Instructions */
+            instructions?: string | null;
+            /** Model */
+            model?: string | null;
+            /** Title */
+            title?: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
         /** ConversationExport */
         ConversationExport: {
@@ -1479,7 +1509,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ConversationPublic"];
+                    "application/json": components["schemas"]["ConversationCreated"];
                 };
             };
             /** @description The body cannot be read as JSON text (it is not UTF-8, or nested too deeply) */
@@ -1537,6 +1567,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description A limit is spent; the Retry-After header says in how many seconds it is not */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit allows it */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
                 };
             };
             /** @description PostgreSQL or Redis is unavailable; retry shortly */
@@ -2486,3 +2530,9 @@ export interface operations {
         };
     };
 }
+
+/** From the OpenAPI document's maxLength: the API's limits as configured by default (MAX_MESSAGE_CHARS). */
+export const limits = {
+    /** The longest message, in characters: Unicode code points, as the API counts them (an emoji is one). */
+    messageChars: 32000,
+} as const;

@@ -4,6 +4,8 @@ import type { components } from "./schema";
 type Schemas = components["schemas"];
 
 export type Conversation = Schemas["ConversationPublic"];
+/** POST /conversations: with `first_message` when it was created with its first message. */
+export type ConversationCreated = Schemas["ConversationCreated"];
 export type ConversationWithMessages = Schemas["ConversationWithMessages"];
 export type ConversationList = Schemas["ConversationsPublic"];
 export type ApiMessage = Schemas["MessagePublic"];

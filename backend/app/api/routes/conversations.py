@@ -3,12 +3,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.api.deps import AutocommitSessionDep, CallerDep, CatalogDep, SessionDep
-from app.api.errors import BODY_ERRORS, UNAUTHENTICATED, UNAVAILABLE, Responses, error_response
+from app.api.deps import AutocommitSessionDep, CallerDep, CatalogDep, EnqueueDep, SenderDep, SessionDep
+from app.api.errors import BODY_ERRORS, RATE_LIMITED, UNAUTHENTICATED, UNAVAILABLE, Responses, error_response
+from app.api.rate_limits import NewConversation
 from app.llm.catalog import ModelCatalog
 from app.models import (
     BranchSelection,
-    ConversationCreate,
+    ConversationCreated,
     ConversationExport,
     ConversationListed,
     ConversationPublic,
@@ -39,16 +40,18 @@ async def _check_model(catalog: ModelCatalog, model: str | None) -> None:
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    response_model=ConversationPublic,
-    responses={**BODY_ERRORS, 404: error_response("No such model offered (GET /models)")},
+    response_model=ConversationCreated,
+    responses={**RATE_LIMITED, **BODY_ERRORS, 404: error_response("No such model offered (GET /models)")},
 )
 async def create_conversation(
-    session: SessionDep, caller: CallerDep, catalog: CatalogDep, body: ConversationCreate | None = None
-) -> ConversationPublic:
-    body = body or ConversationCreate()
+    session: SessionDep, owner: SenderDep, enqueue: EnqueueDep, catalog: CatalogDep, body: NewConversation
+) -> ConversationCreated:
+    """Create a conversation. With a ``message``, it is sent at once, as ``POST /conversations/{id}/messages``
+    would (stream the answer from ``first_message.task_id``), and counts against the same limits; when the message
+    is refused (429) nothing is created."""
     await _check_model(catalog, body.model)
-    conversation = await conversations.create(session, caller.user_id, body)
-    return ConversationPublic.model_validate(conversation)
+    conversation, first_message = await conversations.create(session, owner, body, enqueue)
+    return ConversationCreated.model_validate(conversation, update={"first_message": first_message})
 
 
 @router.get("", response_model=ConversationsPublic)

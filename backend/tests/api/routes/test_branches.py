@@ -65,7 +65,8 @@ async def test_regenerate_refuses_a_question_a_foreign_answer_and_an_answer_in_p
     api: httpx.AsyncClient, stranger: httpx.AsyncClient
 ) -> None:
     conversation_id = await create_conversation(api)
-    first = await _ask(api, conversation_id, f"{QUICK} hello")
+    # Paced (2 s an answer), so that the regenerated answer is still in progress when it is asked for again.
+    first = await _ask(api, conversation_id, "[sim tokens=40 tps=20 reasoning_tokens=0] hello")
     assert (await api.post(f"/messages/{first['message_id']}/regenerate")).status_code == 404
     assert (await api.post(f"/messages/{uuid.uuid4()}/regenerate")).status_code == 404
     foreign = await stranger.post(f"/messages/{first['assistant_message_id']}/regenerate")

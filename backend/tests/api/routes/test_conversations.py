@@ -16,6 +16,7 @@ async def test_create_with_and_without_title(api: httpx.AsyncClient) -> None:
         untitled = await api.post("/conversations", json=body)
         assert untitled.status_code == 201
         assert untitled.json()["title"] is None
+        assert untitled.json()["first_message"] is None
 
 
 async def test_get_returns_conversation_with_messages(api: httpx.AsyncClient) -> None:
@@ -89,7 +90,7 @@ async def test_bad_input_is_a_json_4xx(api: httpx.AsyncClient) -> None:
 async def test_bad_input_is_told_what_is_wrong(api: httpx.AsyncClient) -> None:
     json_header = {"content-type": "application/json"}
     cases = [
-        (api.post("/conversations", json={"title": "a\u0000b"}), "title contains a NUL character"),
+        (api.post("/conversations", json={"title": "a\u0000b"}), "Title contains a NUL character"),
         (api.post("/conversations", content=b'{"title": "x\\udfff"}', headers=json_header), "lone surrogate"),
         (api.post("/conversations", content=b'{"title": 1e999999}', headers=json_header), "valid string"),
     ]
