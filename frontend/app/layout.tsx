@@ -3,12 +3,13 @@ import { connection } from "next/server";
 
 import { AppShell } from "@/components/app-shell";
 import { Providers } from "@/components/providers";
+import { APP_NAME } from "@/lib/app-name";
 import { BOOT_SCRIPT } from "@/lib/boot-script";
 
 import "./globals.css";
 
 export const metadata: Metadata = {
-  title: "Resilient Chat",
+  title: APP_NAME,
   description: "A streaming chat whose answers survive reloads, dropped connections and second tabs.",
 };
 

@@ -140,12 +140,8 @@ export function AccountMenu() {
   return (
     <div ref={root} className="relative" data-testid="account-menu">
       {open && (
+        // The popup: who is signed in and today's usage above the menu itself (a menu holds only its items).
         <div
-          ref={menu}
-          role="menu"
-          aria-label="Account"
-          id="account-menu-items"
-          onKeyDown={onMenuKey}
           className="absolute inset-x-0 bottom-full z-50 mb-2 overflow-hidden rounded-xl border bg-card text-card-foreground shadow-lg"
           data-testid="account-menu-items"
         >
@@ -156,7 +152,14 @@ export function AccountMenu() {
             </p>
           </div>
           {usage && <UsageSummary usage={usage} />}
-          <div className="p-1">
+          <div
+            ref={menu}
+            role="menu"
+            aria-label="Account"
+            id="account-menu-items"
+            onKeyDown={onMenuKey}
+            className="p-1"
+          >
             {user.is_guest ? (
               <>
                 <Link
@@ -283,6 +286,8 @@ export function AccountMenu() {
           busy={busy}
           onConfirm={() => void doSignOut(confirming === "everywhere")}
           onCancel={() => setConfirming(null)}
+          // The menu item that asked is gone with the menu: back to the button that opens it.
+          returnFocus={() => trigger.current}
         />
       )}
     </div>

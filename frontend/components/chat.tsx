@@ -13,6 +13,7 @@ import type { ConnectionState } from "@/lib/chat/follow-task";
 import { answerView, messageText, toChatMessage } from "@/lib/chat/messages";
 import { ApiChatTransport } from "@/lib/chat/transport";
 import type { ChatMessage } from "@/lib/chat/types";
+import { takeHandedFocus } from "@/lib/focus-handoff";
 import { announce, listen } from "@/lib/tab-sync";
 
 import { Composer, type ComposerHandle } from "./composer";
@@ -185,6 +186,10 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
   // Leaving the conversation stops following its answer here (the answer itself goes on: that is Stop's job).
   useEffect(() => () => void stop(), [stop]);
   useEffect(() => () => clearTimeout(stopCheck.current), []);
+  // Its first message was typed on the home page: the user stays in the message box, this page's now.
+  useEffect(() => {
+    if (takeHandedFocus(conversationId)) composer.current?.focus();
+  }, [conversationId]);
 
   const { container, content, atBottom, scrollToBottom } = useScrollToBottom<HTMLDivElement>();
 

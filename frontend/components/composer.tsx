@@ -16,6 +16,9 @@ export type ComposerHandle = {
   restore: (text: string) => void;
   /** Sends what is in the box again (the Retry of a failed send). */
   submit: () => void;
+  /** Replaces what is in the box (a suggested prompt). */
+  fill: (text: string) => void;
+  focus: () => void;
 };
 
 /** Characters as the API counts them (Unicode code points: an emoji is one, where JavaScript's length says two). */
@@ -112,6 +115,11 @@ export function Composer({
         afterChange();
       },
       submit: () => void send(),
+      fill(filled: string) {
+        setText(filled);
+        afterChange();
+      },
+      focus: () => textarea.current?.focus(),
     }),
     [setText, afterChange, send],
   );

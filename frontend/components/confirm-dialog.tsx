@@ -2,7 +2,10 @@
 
 import { useEffect, useRef } from "react";
 
-/** A modal yes/no question on the native <dialog>: focus is trapped, Escape cancels. */
+/**
+ * A modal yes/no question on the native <dialog>: focus is trapped, Escape cancels. When it goes, focus goes back to
+ * what had it before (or to `returnFocus()`, for when that is gone) instead of falling to the page's body.
+ */
 export function ConfirmDialog({
   open,
   title,
@@ -11,6 +14,7 @@ export function ConfirmDialog({
   onConfirm,
   onCancel,
   busy = false,
+  returnFocus,
 }: {
   open: boolean;
   title: string;
@@ -19,14 +23,27 @@ export function ConfirmDialog({
   onConfirm: () => void;
   onCancel: () => void;
   busy?: boolean;
+  returnFocus?: () => HTMLElement | null | undefined;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
+  const latestReturnFocus = useRef(returnFocus);
+  useEffect(() => {
+    latestReturnFocus.current = returnFocus;
+  });
 
   useEffect(() => {
     const element = dialog.current;
-    if (!element) return;
-    if (open && !element.open) element.showModal();
-    if (!open && element.open) element.close();
+    if (!element || !open) return;
+    const before = document.activeElement;
+    if (!element.open) element.showModal();
+    return () => {
+      if (element.open) element.close();
+      // Focus that moved on elsewhere (a page the dialog led to) stays there.
+      const now = document.activeElement;
+      if (now && now !== document.body && !element.contains(now)) return;
+      const target = latestReturnFocus.current?.() ?? (before instanceof HTMLElement ? before : null);
+      if (target?.isConnected) target.focus();
+    };
   }, [open]);
 
   return (
@@ -60,7 +77,7 @@ export function ConfirmDialog({
           type="button"
           onClick={onConfirm}
           disabled={busy}
-          className="rounded-lg bg-danger px-3 py-1.5 text-sm font-medium text-white hover:opacity-90 disabled:opacity-60"
+          className="rounded-lg bg-danger px-3 py-1.5 text-sm font-medium text-danger-foreground hover:opacity-90 disabled:opacity-60"
           data-testid="confirm-accept"
         >
           {confirmLabel}

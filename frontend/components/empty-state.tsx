@@ -5,10 +5,12 @@ import { useRef, useState } from "react";
 
 import { useConversations } from "@/hooks/use-conversations";
 import { ApiError, errorMessage } from "@/lib/api/client";
+import { handFocusTo } from "@/lib/focus-handoff";
 
 import { Composer, type ComposerHandle } from "./composer";
 import { ChatIcon } from "./icons";
 import { PageHeader } from "./page-header";
+import { PromptSuggestions } from "./prompt-suggestions";
 
 /**
  * The home page, which is also the new conversation: the first message creates it on the server (one request, so a
@@ -24,6 +26,7 @@ export function EmptyState() {
     setError(null);
     try {
       const conversation = await create(firstMessage);
+      handFocusTo(conversation.id);
       router.push(`/c/${conversation.id}`);
       return true;
     } catch (failure) {
@@ -52,6 +55,7 @@ export function EmptyState() {
               exactly where it was.
             </p>
           </div>
+          <PromptSuggestions onChoose={(text) => composer.current?.fill(text)} />
         </div>
         {error && (
           <div

@@ -1,6 +1,6 @@
 "use client";
 
-import { memo } from "react";
+import { memo, useId, useState } from "react";
 
 import { isInProgress } from "@/lib/api/types";
 import { answerView, wasRestarted } from "@/lib/chat/messages";
@@ -17,6 +17,42 @@ function PendingDots() {
       <span className="typing-dot h-1.5 w-1.5 rounded-full bg-muted-foreground" />
       <span className="typing-dot h-1.5 w-1.5 rounded-full bg-muted-foreground" />
       <span className="typing-dot h-1.5 w-1.5 rounded-full bg-muted-foreground" />
+    </div>
+  );
+}
+
+// A user message longer than this shows its first lines, with a button for the rest: a pasted log or document
+// would otherwise push the answer it asked for off the screen.
+const COLLAPSE_LINES = 12;
+const COLLAPSE_CHARS = 1_000;
+
+function UserText({ text }: { text: string }) {
+  const id = useId();
+  const [expanded, setExpanded] = useState(false);
+  const long = text.length > COLLAPSE_CHARS || text.split("\n").length > COLLAPSE_LINES;
+  return (
+    <div className="flex max-w-[85%] flex-col items-end gap-1">
+      <div
+        id={id}
+        className={`rounded-2xl rounded-br-md bg-muted px-4 py-2 text-[0.95rem] whitespace-pre-wrap break-words ${
+          long && !expanded ? "line-clamp-8" : ""
+        }`}
+        data-testid="message-user-text"
+      >
+        {text}
+      </div>
+      {long && (
+        <button
+          type="button"
+          onClick={() => setExpanded((value) => !value)}
+          aria-expanded={expanded}
+          aria-controls={id}
+          className="rounded-md px-1.5 py-1 text-xs font-medium text-muted-foreground hover:bg-muted hover:text-foreground"
+          data-testid="message-toggle"
+        >
+          {expanded ? "Show less" : "Show more"}
+        </button>
+      )}
     </div>
   );
 }
@@ -43,9 +79,7 @@ export const Message = memo(function Message({
   if (message.role === "user") {
     return (
       <div className="group flex flex-col items-end gap-1" data-testid="message-user" data-message-id={message.id}>
-        <div className="max-w-[85%] rounded-2xl rounded-br-md bg-muted px-4 py-2 text-[0.95rem] whitespace-pre-wrap break-words">
-          {view.text}
-        </div>
+        <UserText text={view.text} />
         <div className="opacity-100 transition-opacity md:opacity-0 md:group-focus-within:opacity-100 md:group-hover:opacity-100">
           <CopyButton text={view.text} label="Copy message" />
         </div>
@@ -113,7 +147,7 @@ export const Message = memo(function Message({
         )}
         {simulated && (
           <span
-            className="ml-auto rounded-full border border-warning/40 px-2 py-0.5 text-[0.7rem] font-medium text-warning"
+            className="ml-auto rounded-full border border-warning/40 px-2 py-0.5 text-[0.7rem] font-medium text-warning-foreground"
             title="This answer came from the bundled simulator, not a real model (no OPENAI_API_KEY is set)."
             data-testid="simulated-label"
           >

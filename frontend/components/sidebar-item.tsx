@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 
 import { conversationTitle, useConversations } from "@/hooks/use-conversations";
 import type { Conversation } from "@/lib/api/types";
@@ -14,10 +14,13 @@ export function SidebarItem({
   conversation,
   active,
   onNavigate,
+  focusWhenLast,
 }: {
   conversation: Conversation;
   active: boolean;
   onNavigate: () => void;
+  /** Where focus goes when this conversation, the list's only one, is deleted. */
+  focusWhenLast: React.RefObject<HTMLElement | null>;
 }) {
   const router = useRouter();
   const { rename, remove } = useConversations();
@@ -28,10 +31,28 @@ export function SidebarItem({
   // Enter submits and then the field's removal may blur it: save once per edit.
   const saved = useRef(false);
   const title = conversationTitle(conversation);
+  const row = useRef<HTMLLIElement>(null);
+  const renameButton = useRef<HTMLButtonElement>(null);
+  // A rename ended from the keyboard (Enter, Escape) gives focus back to the Rename button, which the field replaced.
+  const refocusRename = useRef(false);
+  // Deleted: focus goes to the next conversation in the list (or the one before), not to the page's body.
+  const afterDelete = useRef<HTMLElement | null>(null);
+
+  useEffect(() => {
+    if (editing || !refocusRename.current) return;
+    refocusRename.current = false;
+    renameButton.current?.focus();
+  }, [editing]);
 
   function startEditing() {
     saved.current = false;
     setEditing(true);
+  }
+
+  function neighbour(): HTMLElement | null {
+    const item = row.current;
+    const next = item?.nextElementSibling ?? item?.previousElementSibling;
+    return next?.querySelector<HTMLElement>("a[href]") ?? focusWhenLast.current;
   }
 
   async function saveTitle(value: string) {
@@ -50,11 +71,14 @@ export function SidebarItem({
 
   async function confirmDelete() {
     setBusy(true);
+    // Found now, while this item is still in the list (it leaves the page as soon as the list drops it).
+    afterDelete.current = neighbour();
     try {
       await remove(conversation.id);
       setConfirming(false);
       if (active) router.push("/");
     } catch (failure) {
+      afterDelete.current = null;
       setConfirming(false);
       setError((failure as Error).message);
     } finally {
@@ -63,12 +87,13 @@ export function SidebarItem({
   }
 
   return (
-    <li data-testid="conversation-item" data-conversation-id={conversation.id}>
+    <li ref={row} data-testid="conversation-item" data-conversation-id={conversation.id}>
       {editing ? (
         <form
           onSubmit={(event) => {
             event.preventDefault();
             const input = event.currentTarget.elements.namedItem("title") as HTMLInputElement;
+            refocusRename.current = true;
             void saveTitle(input.value);
           }}
         >
@@ -87,6 +112,7 @@ export function SidebarItem({
                 event.preventDefault();
                 event.stopPropagation();
                 saved.current = true;
+                refocusRename.current = true;
                 setEditing(false);
               }
             }}
@@ -111,6 +137,7 @@ export function SidebarItem({
             {title}
           </Link>
           <button
+            ref={renameButton}
             type="button"
             onClick={startEditing}
             className="rounded-md p-1 text-muted-foreground opacity-100 hover:bg-background hover:text-foreground focus:opacity-100 md:opacity-0 md:group-focus-within:opacity-100 md:group-hover:opacity-100"
@@ -144,6 +171,7 @@ export function SidebarItem({
           busy={busy}
           onConfirm={() => void confirmDelete()}
           onCancel={() => setConfirming(false)}
+          returnFocus={() => afterDelete.current}
         />
       )}
     </li>

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 
 import { useConversationSearch } from "@/hooks/use-conversation-search";
 import { useConversations } from "@/hooks/use-conversations";
@@ -16,7 +16,21 @@ import { LoadMoreSentinel } from "./load-more-sentinel";
 import { SidebarItem } from "./sidebar-item";
 import { ThemeToggle } from "./theme-toggle";
 
-export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void }) {
+/**
+ * The conversation list, beside the page on wide screens and a drawer over it on narrow ones (`open`; `inert` while
+ * it is closed there). `onClose` closes the drawer, `onNavigate` closes it because a conversation was chosen.
+ */
+export function Sidebar({
+  open,
+  inert,
+  onClose,
+  onNavigate,
+}: {
+  open: boolean;
+  inert: boolean;
+  onClose: () => void;
+  onNavigate: () => void;
+}) {
   const pathname = usePathname();
   const { conversations, nextCursor, loadingMore, loaded, error, loadMore, refresh } = useConversations();
   const simulated = useSimulated();
@@ -25,6 +39,13 @@ export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void 
   const [searchText, setSearchText] = useState("");
   const search = useConversationSearch(searchText);
   const scrollRoot = useRef<HTMLDivElement>(null);
+  const closeButton = useRef<HTMLButtonElement>(null);
+  const newConversation = useRef<HTMLAnchorElement>(null);
+
+  // The drawer opened: focus moves into it, where the user is going.
+  useEffect(() => {
+    if (open) closeButton.current?.focus();
+  }, [open]);
 
   return (
     <>
@@ -35,15 +56,14 @@ export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void 
         aria-hidden="true"
       />
       <nav
+        id="sidebar"
         aria-label="Conversations"
         data-testid="sidebar"
         data-open={open}
+        inert={inert}
         className={`fixed inset-y-0 left-0 z-40 flex w-72 max-w-[85vw] flex-col border-r bg-sidebar transition-transform md:static md:z-auto md:translate-x-0 ${
           open ? "translate-x-0" : "-translate-x-full"
         }`}
-        onKeyDown={(event) => {
-          if (event.key === "Escape" && open) onClose();
-        }}
       >
         <div className="flex items-center justify-between gap-2 px-3 pt-3">
           <div className="flex items-center gap-2 px-1 text-sm font-semibold">
@@ -51,10 +71,12 @@ export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void 
             Resilient Chat
           </div>
           <button
+            ref={closeButton}
             type="button"
             onClick={onClose}
             className="rounded-lg p-1.5 text-muted-foreground hover:bg-muted md:hidden"
             aria-label="Close the conversation list"
+            data-testid="close-sidebar"
           >
             <CloseIcon />
           </button>
@@ -62,8 +84,9 @@ export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void 
         <div className="p-3">
           {/* The home page is the new conversation: it exists on the server once its first message is sent. */}
           <Link
+            ref={newConversation}
             href="/"
-            onClick={onClose}
+            onClick={onNavigate}
             className="flex w-full items-center justify-center gap-2 rounded-lg bg-primary px-3 py-2 text-sm font-medium text-primary-foreground hover:opacity-90"
             data-testid="new-conversation"
           >
@@ -74,7 +97,7 @@ export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void 
         <SearchBox value={searchText} onChange={setSearchText} />
         <div ref={scrollRoot} className="min-h-0 flex-1 overflow-y-auto px-2 pb-2" data-testid="sidebar-scroll">
           {search.query ? (
-            <SearchResults search={search} activeId={activeId} onNavigate={onClose} scrollRoot={scrollRoot} />
+            <SearchResults search={search} activeId={activeId} onNavigate={onNavigate} scrollRoot={scrollRoot} />
           ) : (
             <>
               {!loaded && session.status !== "unavailable" && (
@@ -102,7 +125,8 @@ export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void 
                     key={conversation.id}
                     conversation={conversation}
                     active={conversation.id === activeId}
-                    onNavigate={onClose}
+                    onNavigate={onNavigate}
+                    focusWhenLast={newConversation}
                   />
                 ))}
               </ul>
@@ -123,7 +147,7 @@ export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void 
           <ThemeToggle />
           {simulated && (
             <span
-              className="rounded-full bg-warning/15 px-2 py-0.5 text-xs font-medium text-warning"
+              className="rounded-full bg-warning/15 px-2 py-0.5 text-xs font-medium text-warning-foreground"
               title="No OPENAI_API_KEY is set: the bundled simulator answers."
               data-testid="simulated-badge"
             >

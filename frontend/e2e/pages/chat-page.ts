@@ -37,6 +37,19 @@ export class ChatPage {
   get sidebar(): Locator {
     return this.page.getByTestId("sidebar");
   }
+  /** The page header's button that opens the sidebar's drawer (narrow screens only). */
+  get menuButton(): Locator {
+    return this.page.getByTestId("open-sidebar");
+  }
+  get closeSidebarButton(): Locator {
+    return this.page.getByTestId("close-sidebar");
+  }
+  get confirmDialog(): Locator {
+    return this.page.getByTestId("confirm-dialog");
+  }
+  get suggestions(): Locator {
+    return this.page.getByTestId("prompt-suggestion");
+  }
   get title(): Locator {
     return this.page.getByTestId("chat-title");
   }
@@ -65,6 +78,15 @@ export class ChatPage {
   }
   conversationItem(id: string): Locator {
     return this.page.locator(`[data-testid="conversation-item"][data-conversation-id="${id}"]`);
+  }
+
+  /** What has the keyboard focus: its data-testid, "body" when focus fell to the page, or its tag name. */
+  async focused(): Promise<string> {
+    return this.page.evaluate(() => {
+      const element = document.activeElement;
+      if (!element || element === document.body) return "body";
+      return element.getAttribute("data-testid") ?? element.tagName.toLowerCase();
+    });
   }
 
   /** The conversation id in the URL (/c/{id}). */
