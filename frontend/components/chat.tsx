@@ -265,10 +265,13 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
     [api, conversationId, resumeStream, setMessages],
   );
 
-  const startEditing = useCallback((questionId: string) => {
-    const question = latest.current.messages.find((message) => message.id === questionId);
-    if (question && !latest.current.busy) setEditing({ id: questionId, text: messageText(question) });
-  }, [setEditing]);
+  const startEditing = useCallback(
+    (questionId: string) => {
+      const question = latest.current.messages.find((message) => message.id === questionId);
+      if (question && !latest.current.busy) setEditing({ id: questionId, text: messageText(question) });
+    },
+    [setEditing],
+  );
 
   function cancelEditing() {
     focusEditOf.current = editing?.id ?? null;

@@ -1,6 +1,6 @@
 "use client";
 
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 
 import { useConversationSettings } from "@/hooks/use-conversation-settings";
 import type { ConversationWithMessages } from "@/lib/api/types";
@@ -22,9 +22,18 @@ export function ConversationControls({
   const [editing, setEditing] = useState(false);
   const instructionsButton = useRef<HTMLButtonElement>(null);
 
-  function closeInstructions() {
-    setEditing(false);
+  // Focus goes back to the Instructions button once the dialog is gone: while the modal is open, the page behind it
+  // is inert and cannot take focus.
+  const refocus = useRef(false);
+  useEffect(() => {
+    if (editing || !refocus.current) return;
+    refocus.current = false;
     instructionsButton.current?.focus();
+  }, [editing]);
+
+  function closeInstructions() {
+    refocus.current = true;
+    setEditing(false);
   }
 
   return (

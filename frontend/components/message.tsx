@@ -127,7 +127,10 @@ export const Message = memo(function Message({
           </span>
         )}
         {message.metadata?.model && !inProgress && (
-          <span className={`${simulated ? "" : "ml-auto "}text-[0.7rem] text-muted-foreground`} data-testid="answer-model">
+          <span
+            className={`${simulated ? "" : "ml-auto "}text-[0.7rem] text-muted-foreground`}
+            data-testid="answer-model"
+          >
             {message.metadata.model}
           </span>
         )}
