@@ -12,6 +12,7 @@ test.describe("the message tree", () => {
     page,
     chat,
     api,
+    snap,
   }) => {
     const branches = new Branches(page);
     const id = await chat.startConversation(`What is a tree? ${QUICK}`);
@@ -30,6 +31,7 @@ test.describe("the message tree", () => {
     expect(second).not.toBe(first);
     expect(stored.messages[1]!.sibling_ids).toEqual([first, second]);
     await expect(chat.lastAnswer).toHaveAttribute("data-message-id", second);
+    await snap(page, "30-regenerated");
 
     await branches.previousVersion(chat.lastAnswer).click();
     await expect(chat.lastAnswer).toHaveAttribute("data-message-id", first);
@@ -93,13 +95,14 @@ test.describe("the message tree", () => {
     expect((await api.conversation(id)).messages[0]!.parent_id).toBeNull();
   });
 
-  test("Escape cancels an edit and gives focus back to its Edit button", async ({ page, chat }) => {
+  test("Escape cancels an edit and gives focus back to its Edit button", async ({ page, chat, snap }) => {
     const branches = new Branches(page);
     await chat.startConversation(`Keep me ${QUICK}`);
     await chat.waitForAnswerStatus("completed");
     const question = chat.userMessages.first();
     await branches.editButton(question).click();
     await branches.editor.fill("Something else");
+    await snap(page, "31-editing");
     await branches.editor.press("Escape");
     await expect(branches.editor).toHaveCount(0);
     await expect(question).toContainText("Keep me");
