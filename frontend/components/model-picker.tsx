@@ -26,7 +26,7 @@ export function ModelPicker({
       disabled={disabled}
       onChange={(event) => onChange(event.target.value === "" ? null : event.target.value)}
       aria-label="Model"
-      className="max-w-40 rounded-lg border bg-background px-2 py-1 text-xs"
+      className="max-w-28 rounded-lg border bg-background px-2 py-1 text-xs sm:max-w-40"
       data-testid="model-picker"
     >
       <option value="">Default ({models.default})</option>
