@@ -49,6 +49,7 @@ export function ConversationControls({
         onClick={() => setEditing(true)}
         className="rounded-lg px-2 py-1 text-xs text-muted-foreground hover:bg-muted hover:text-foreground"
         aria-haspopup="dialog"
+        aria-label={settings.instructions !== null ? "Instructions (set)" : "Instructions"}
         data-testid="instructions-button"
         data-set={settings.instructions !== null}
       >
