@@ -18,8 +18,17 @@ export type ApiMessage = {
   simulated: boolean | null;
   task_id: string | null;
   stream_seq: number;
+  model?: string | null;
+  parent_id?: string | null;
+  sibling_ids?: string[];
 };
-export type ApiConversation = { id: string; title: string | null; messages: ApiMessage[] };
+export type ApiConversation = {
+  id: string;
+  title: string | null;
+  messages: ApiMessage[];
+  model?: string | null;
+  instructions?: string | null;
+};
 
 export const SESSION_COOKIE = "chat_session";
 
