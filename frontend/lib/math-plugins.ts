@@ -1,4 +1,4 @@
-// The markdown plugins with math: KaTeX and its stylesheet are a third of the conversation page's script, so this
+// The markdown plugins with math: KaTeX and its stylesheet are a fifth of the conversation page's script, so this
 // module is loaded (components/markdown.tsx) only once an answer has a dollar sign in it.
 import { code } from "@streamdown/code";
 import { createMathPlugin } from "@streamdown/math";
