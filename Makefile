@@ -54,6 +54,10 @@ bench-api-requests: bootstrap ## API CPU per request by endpoint (what a user co
 bench-conversation-read: bootstrap ## GET /conversations/{id} latency and API CPU for 10 to 500 messages with branches
 	$(BACKEND_RUN) python -m benchmarks.conversation_read
 
+.PHONY: bench-search
+bench-search: bootstrap ## Search latency (p50, p99) over 100,000 messages of one user; writes docs/benchmarks/search.md
+	$(BACKEND_RUN) python -m benchmarks.search $(BENCH_ARGS)
+
 .PHONY: reliability
 reliability: bootstrap ## The chaos suite 3 times on real processes; writes the fault table, docs/reliability.md
 	$(BACKEND_RUN) python -m benchmarks.reliability $(RELIABILITY_ARGS)

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from pydantic import AfterValidator, GetJsonSchemaHandler, model_validator
 from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
 from pydantic_core import CoreSchema
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlmodel import Field, Relationship, SQLModel
 
 from app.core.config import get_settings
@@ -90,6 +91,16 @@ class _TextRules:
 MessageText = Annotated[str, AfterValidator(_message_text), _TextRules(_message_limit)]
 TitleText = Annotated[str, AfterValidator(_title_text), _TextRules(_title_limit)]
 InstructionsText = Annotated[str, AfterValidator(_instructions_text), _TextRules(_instructions_limit)]
+
+MAX_SEARCH_CHARS = 500
+
+
+def _search_text(q: str) -> str:
+    return _checked_text(q, "search", MAX_SEARCH_CHARS)
+
+
+# What GET /conversations?q= takes: words to find, in PostgreSQL's web search syntax (app/services/search.py).
+SearchText = Annotated[str, AfterValidator(_search_text), _TextRules(lambda: MAX_SEARCH_CHARS)]
 # One of the models GET /models lists (checked against that list where it is set).
 ModelName = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -290,6 +301,36 @@ class Conversation(ConversationBase, table=True):
     __table_args__ = (sa.Index("ix_conversation_user_recent", "user_id", sa.desc("updated_at"), "id"),)
 
 
+# --- Search vectors ---------------------------------------------------------------------------
+
+# The text search configuration of every vector and query (app/services/search.py).
+SEARCH_CONFIG = "english"
+# Characters of a text that are indexed: past about a megabyte of text a tsvector can overflow its limit, and the
+# generated column would then fail the message's own write. Far above any answer the settings allow.
+SEARCHED_CHARS = 100_000
+
+
+def searched_text(text: str) -> str:
+    """The SQL of the text that the SQL expression ``text`` is searched by: its first SEARCHED_CHARS characters, each
+    "<" followed by a space. PostgreSQL's parser would read ``<div>`` as an HTML tag, neither searched nor shown in
+    snippets (common in questions about code); this way it is the word "div". Snippets take the space out again."""
+    return f"replace(left({text}, {SEARCHED_CHARS}), '<', '< ')"
+
+
+def _add_search_vector(table: sa.Table, expression: str) -> None:
+    """A STORED generated tsvector for full-text search, with its GIN index. Appended to the table, not mapped: the
+    ORM never loads it (a vector is about as large as its text) nor writes it (PostgreSQL computes it)."""
+    table.append_column(sa.Column("search_vector", TSVECTOR, sa.Computed(expression, persisted=True)))
+    sa.Index(f"ix_{table.name}_search_vector", table.c.search_vector, postgresql_using="gin")
+
+
+# Weight A, above the messages' D: ts_rank counts a title's word ten times a message's.
+_add_search_vector(
+    Conversation.__table__,  # type: ignore[attr-defined]
+    "setweight(to_tsvector('{}', {}), 'A')".format(SEARCH_CONFIG, searched_text("coalesce(title, '')")),
+)
+
+
 class ConversationPublic(ConversationBase):
     id: uuid.UUID
     created_at: datetime
@@ -388,6 +429,17 @@ class Message(MessageBase, table=True):
             postgresql_where=sa.text("status IN ('pending', 'streaming')"),
         ),
     )
+
+
+# Questions are stored completed; an answer is searchable once it has ended (with whatever text it has, failed or
+# stopped ones too). While it streams, its vector stays NULL: each checkpoint rewrites its content, and re-parsing
+# it and updating the GIN index every few seconds for every answer in progress is write load for nothing (with the
+# vector unchanged, a checkpoint stays a HOT update).
+_ENDED = ", ".join(f"'{status.value}'" for status in MessageStatus if status.is_terminal)
+_add_search_vector(
+    Message.__table__,  # type: ignore[attr-defined]
+    f"CASE WHEN status IN ({_ENDED}) THEN to_tsvector('{SEARCH_CONFIG}', {searched_text('content')}) END",
+)
 
 
 class MessagePublic(MessageBase):

@@ -8,7 +8,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core.config import Settings
+from app.core.db import create_engine, create_session_factory
 from app.devstack.components import run_migrations, start_api, start_simulator, start_worker
 from app.devstack.ports import free_port
 from app.devstack.postgres_server import PrivatePostgres
@@ -108,6 +112,14 @@ def lease_test_redis_url(redis_url: str) -> str:
 @pytest.fixture(scope="session")
 def api_url(stack: Stack) -> str:
     return stack.api_url
+
+
+@pytest.fixture
+async def sessions(stack: Stack) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on the stack's PostgreSQL, for rows that tests make or read directly."""
+    engine = create_engine(Settings(database_url=stack.database_url))
+    yield create_session_factory(engine)
+    await engine.dispose()
 
 
 @pytest.fixture

@@ -10,7 +10,10 @@ from collections.abc import Iterator
 
 import asyncpg
 import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel import SQLModel
 
+import app.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from app.auth.passwords import verify_password
 from app.devstack.components import BACKEND_DIR
 
@@ -19,6 +22,27 @@ MIGRATION_TIMEOUT_SECONDS = 120
 
 @pytest.fixture
 def empty_database(services: tuple[str, str]) -> Iterator[str]:
+    yield from _scratch_database(services)
+
+
+@pytest.fixture
+def models_database(services: tuple[str, str]) -> Iterator[str]:
+    """A database with the models' tables as SQLAlchemy makes them, with no migration."""
+    for url in _scratch_database(services):
+        asyncio.run(_create_tables(url))
+        yield url
+
+
+async def _create_tables(url: str) -> None:
+    engine = create_async_engine(url.replace("postgresql://", "postgresql+asyncpg://", 1))
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(SQLModel.metadata.create_all)
+    finally:
+        await engine.dispose()
+
+
+def _scratch_database(services: tuple[str, str]) -> Iterator[str]:
     _, server_url = services
     name = f"migrations_{uuid.uuid4().hex[:8]}"
     _psql(server_url, f'CREATE DATABASE "{name}"')
@@ -110,6 +134,38 @@ def test_an_empty_database_gets_no_adopted_user_and_the_models_tables(empty_data
             await connection.close()
 
     assert asyncio.run(users()) == 0
+
+
+# What alembic check does not compare: generated columns' expressions, and indexes' methods and expressions.
+_GENERATED_COLUMNS = """
+    SELECT c.relname, a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a
+    JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+    WHERE n.nspname = 'public' AND a.attgenerated = 's'
+"""
+_INDEXES = "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'"
+
+
+def test_generated_columns_and_indexes_are_as_the_models_make_them(empty_database: str, models_database: str) -> None:
+    _alembic("upgrade", "head", database_url=empty_database)
+
+    async def definitions(url: str) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
+        connection = await asyncpg.connect(url)
+        try:
+            generated = {tuple(row) for row in await connection.fetch(_GENERATED_COLUMNS)}
+            indexes = {tuple(row) for row in await connection.fetch(_INDEXES)}
+            return generated, indexes
+        finally:
+            await connection.close()
+
+    migrated_columns, migrated_indexes = asyncio.run(definitions(empty_database))
+    model_columns, model_indexes = asyncio.run(definitions(models_database))
+    assert {column[:2] for column in migrated_columns} >= {
+        ("conversation", "search_vector"),
+        ("message", "search_vector"),
+    }
+    assert migrated_columns == model_columns
+    assert {index for index in migrated_indexes if index[0] != "alembic_version_pkc"} == model_indexes
 
 
 def test_the_migrations_go_down_and_up_again(empty_database: str) -> None:

@@ -18,8 +18,11 @@ import { announce, listen } from "@/lib/tab-sync";
 
 import { Composer, type ComposerHandle } from "./composer";
 import { ConnectionStatus } from "./connection-status";
+import { ConversationControls } from "./conversation-controls";
 import { ArrowDownIcon } from "./icons";
 import { Message } from "./message";
+import type { MessageControls } from "./message-actions";
+import { MessageEditor } from "./message-editor";
 import { PageHeader } from "./page-header";
 
 // After Stop, the server's {"done", "status": "cancelled"} normally arrives at once. It can take longer when the answer
@@ -30,7 +33,10 @@ const STOP_CHECK_MS = 10_000;
 // The server names an untitled conversation shortly after its first answer: look again for the title then.
 const TITLE_LOOKS_MS = [2_000, 6_000, 12_000, 20_000];
 
-/** Whether two message lists show the same thing (ids differ for messages this tab sent: compare what is shown). */
+/**
+ * Whether two message lists are the same, ids and versions included: a message this tab sent has a local id (and no
+ * versions) until the conversation is read again, and Edit, Regenerate and ‹ › need the server's.
+ */
 function sameMessages(local: ChatMessage[], server: ChatMessage[]): boolean {
   return (
     local.length === server.length &&
@@ -38,6 +44,8 @@ function sameMessages(local: ChatMessage[], server: ChatMessage[]): boolean {
       const other = server[index];
       return (
         other !== undefined &&
+        message.id === other.id &&
+        (message.metadata?.siblingIds ?? []).join() === (other.metadata?.siblingIds ?? []).join() &&
         message.role === other.role &&
         message.metadata?.status === other.metadata?.status &&
         answerView(message).text === answerView(other).text
@@ -136,8 +144,12 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
       if (status !== 401) void syncFromServer();
     },
   });
-  const { messages, status, sendMessage, setMessages, resumeStream, stop } = chat;
+  const { messages, status, sendMessage, regenerate, setMessages, resumeStream, stop } = chat;
   const busy = status === "submitted" || status === "streaming";
+  // The question being edited in place, with its text (kept when the API does not take the edit).
+  const [editing, setEditing] = useState<{ id: string; text: string } | null>(null);
+  // After Cancel, focus goes back to that question's Edit button once it is shown again.
+  const focusEditOf = useRef<string | null>(null);
 
   const latest = useRef({ busy, messages });
   useEffect(() => {
@@ -166,6 +178,14 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
     if (last?.role === "assistant" && isInProgress(last.status)) void resumeStream();
   }, [api, conversationId, setMessages, resumeStream]);
 
+  // An answer ended (or was refused): read the conversation again, so the messages this tab sent get the server's ids
+  // and every message its versions (regenerated, edited).
+  const wasBusy = useRef(busy);
+  useEffect(() => {
+    if (wasBusy.current && !busy) void syncFromServer();
+    wasBusy.current = busy;
+  }, [busy, syncFromServer]);
+
   // Another tab of this browser started an answer here, or this tab comes back into view: catch up.
   useEffect(() => {
     const stopListening = listen((message) => {
@@ -193,36 +213,116 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
 
   const { container, content, atBottom, scrollToBottom } = useScrollToBottom<HTMLDivElement>();
 
-  const sendText = useCallback(
-    (text: string) => {
-      void sendMessage({ text });
-      scrollToBottom("instant");
-    },
-    [scrollToBottom, sendMessage],
-  );
+  /** Clears what the last answer left on the page (a notice, Stop's state) before a new one starts. */
+  const startAnswer = useCallback(() => {
+    setNotice(null);
+    setStopping(false);
+    clearTimeout(stopCheck.current);
+  }, []);
 
   /** Sends `text`; resolves to whether the API accepted it (the answer then follows on the page). */
   const send = useCallback(
     (text: string): Promise<boolean> => {
-      setNotice(null);
-      setStopping(false);
-      clearTimeout(stopCheck.current);
+      startAnswer();
       const accepted = sendInFlight.start();
-      sendText(text);
+      void sendMessage({ text });
+      scrollToBottom("instant");
       return accepted;
     },
-    [sendInFlight, sendText],
+    [scrollToBottom, sendInFlight, sendMessage, startAnswer],
   );
 
-  // A failed answer's Retry sends its question again; if the API does not take it, it goes in the box.
+  /**
+   * A new version of the answer `answerId` (useChat's regenerate: the answer and what followed it leave the page, the
+   * transport asks the server for a new one and follows its stream). The old one stays a version: ‹ › shows it.
+   */
+  const regenerateAnswer = useCallback(
+    (answerId: string) => {
+      if (latest.current.busy) return;
+      startAnswer();
+      void regenerate({ messageId: answerId });
+      scrollToBottom("instant");
+    },
+    [regenerate, scrollToBottom, startAnswer],
+  );
+
+  // A failed or stopped answer's Retry is a regenerate: a new version of the answer, the question is not sent again.
   const retry = useCallback(() => {
-    const lastUser = [...latest.current.messages].reverse().find((message) => message.role === "user");
-    if (!lastUser) return;
-    const text = messageText(lastUser);
-    void send(text).then((accepted) => {
-      if (!accepted) composer.current?.restore(text);
+    const answer = latest.current.messages.at(-1);
+    if (answer?.role === "assistant") regenerateAnswer(answer.id);
+  }, [regenerateAnswer]);
+
+  /** Shows the branch through version `messageId` of some message (for every device: the server keeps the choice). */
+  const switchVersion = useCallback(
+    async (messageId: string) => {
+      if (latest.current.busy) return;
+      setNotice(null);
+      try {
+        const fresh = await api.selectBranch(conversationId, messageId);
+        if (latest.current.busy) return;
+        setMessages(fresh.messages.map(toChatMessage));
+        const end = fresh.messages.at(-1);
+        if (end?.role === "assistant" && isInProgress(end.status)) void resumeStream();
+      } catch (error) {
+        setNotice({ text: errorMessage(error) });
+      }
+    },
+    [api, conversationId, resumeStream, setMessages],
+  );
+
+  const startEditing = useCallback(
+    (questionId: string) => {
+      const question = latest.current.messages.find((message) => message.id === questionId);
+      if (question && !latest.current.busy) setEditing({ id: questionId, text: messageText(question) });
+    },
+    [setEditing],
+  );
+
+  function cancelEditing() {
+    focusEditOf.current = editing?.id ?? null;
+    setEditing(null);
+  }
+
+  /**
+   * Sends the edited question as a new version of it: after the answer it followed (null for the first question), so
+   * the page shows the branch up to that answer, then the new question and its answer.
+   */
+  function saveEdit(questionId: string, text: string) {
+    const shown = latest.current.messages;
+    const index = shown.findIndex((message) => message.id === questionId);
+    if (index === -1 || latest.current.busy) return;
+    // The message before a question in the branch is the answer it follows (its id is the API's, see the transport).
+    const parentId = shown[index - 1]?.id ?? null;
+    startAnswer();
+    setEditing(null);
+    const accepted = sendInFlight.start();
+    setMessages(shown.slice(0, index));
+    void sendMessage({ text, metadata: { parentId } });
+    scrollToBottom("instant");
+    // Not taken (no network, a limit): the page shows the branch as it was again, and the edit with its text.
+    void accepted.then((ok) => {
+      if (!ok) setEditing({ id: questionId, text });
     });
-  }, [send]);
+  }
+
+  useEffect(() => {
+    const id = focusEditOf.current;
+    if (id === null || editing !== null) return;
+    focusEditOf.current = null;
+    content.current
+      ?.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(id)}"] [data-testid="edit-message"]`)
+      ?.focus();
+  });
+
+  const controls = useMemo<MessageControls>(
+    () => ({
+      busy,
+      onRegenerate: regenerateAnswer,
+      onEdit: startEditing,
+      onSwitchVersion: (messageId) => void switchVersion(messageId),
+    }),
+    [busy, regenerateAnswer, startEditing, switchVersion],
+  );
 
   async function stopAnswer() {
     setStopping(true);
@@ -270,6 +370,7 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
   return (
     <>
       <PageHeader title={title}>
+        <ConversationControls conversation={conversation} title={listed?.title ?? conversation.title ?? null} />
         <ConnectionStatus state={busy ? connection : { phase: "closed" }} />
       </PageHeader>
       <div className="relative flex min-h-0 flex-1 flex-col">
@@ -280,20 +381,30 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
                 Send a message to start the conversation.
               </p>
             )}
-            {messages.map((message, index) => (
-              <Message
-                key={message.id}
-                message={message}
-                simulatedByDefault={simulatedByDefault}
-                canRetry={
-                  !busy &&
-                  index === messages.length - 1 &&
-                  (message.metadata?.status === "failed" || message.metadata?.status === "cancelled")
-                }
-                onRetry={retry}
-                stopping={stopping && busy && index === messages.length - 1}
-              />
-            ))}
+            {messages.map((message, index) =>
+              editing?.id === message.id ? (
+                <MessageEditor
+                  key={message.id}
+                  initialText={editing.text}
+                  onSave={(text) => saveEdit(message.id, text)}
+                  onCancel={cancelEditing}
+                />
+              ) : (
+                <Message
+                  key={message.id}
+                  message={message}
+                  simulatedByDefault={simulatedByDefault}
+                  canRetry={
+                    !busy &&
+                    index === messages.length - 1 &&
+                    (message.metadata?.status === "failed" || message.metadata?.status === "cancelled")
+                  }
+                  onRetry={retry}
+                  stopping={stopping && busy && index === messages.length - 1}
+                  controls={controls}
+                />
+              ),
+            )}
             {waitingForAccept && (
               <div className="flex h-6 items-center gap-1" aria-label="Sending" data-testid="answer-pending">
                 <span className="typing-dot h-1.5 w-1.5 rounded-full bg-muted-foreground" />

@@ -128,6 +128,12 @@ export const KeyIcon = (props: IconProps) => (
     <path d="m10.7 12.3 9.8-9.8M17 6l3 3M15 8l2 2" />
   </Icon>
 );
+export const SearchIcon = (props: IconProps) => (
+  <Icon {...props}>
+    <circle cx="11" cy="11" r="7" />
+    <path d="m20 20-3.5-3.5" />
+  </Icon>
+);
 export const SpinnerIcon = (props: IconProps) => (
   <Icon {...props}>
     <path d="M21 12a9 9 0 1 1-6.2-8.56" />

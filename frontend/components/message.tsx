@@ -9,6 +9,7 @@ import type { ChatMessage } from "@/lib/chat/types";
 import { CopyButton } from "./copy-button";
 import { RetryIcon } from "./icons";
 import { Markdown } from "./markdown";
+import { MessageActions, type MessageControls } from "./message-actions";
 import { MessageReasoning } from "./message-reasoning";
 
 function PendingDots() {
@@ -62,6 +63,7 @@ export const Message = memo(function Message({
   canRetry,
   simulatedByDefault,
   onRetry,
+  controls,
   stopping = false,
 }: {
   message: ChatMessage;
@@ -72,6 +74,8 @@ export const Message = memo(function Message({
   /** What to say about simulation while the stored message does not say it yet (it is still streaming). */
   simulatedByDefault: boolean | null;
   onRetry: () => void;
+  /** Versions, Edit and Regenerate (components/message-actions.tsx). */
+  controls?: MessageControls;
 }) {
   const view = answerView(message);
   const status = message.metadata?.status;
@@ -82,6 +86,7 @@ export const Message = memo(function Message({
         <UserText text={view.text} />
         <div className="opacity-100 transition-opacity md:opacity-0 md:group-focus-within:opacity-100 md:group-hover:opacity-100">
           <CopyButton text={view.text} label="Copy message" />
+          {controls && <MessageActions message={message} controls={controls} />}
         </div>
       </div>
     );
@@ -134,6 +139,7 @@ export const Message = memo(function Message({
       )}
       <div className="mt-1 flex min-h-7 flex-wrap items-center gap-1">
         {!inProgress && view.text && <CopyButton text={view.text} label="Copy answer" testId="copy-answer" />}
+        {controls && <MessageActions message={message} controls={controls} />}
         {canRetry && (
           <button
             type="button"
@@ -154,8 +160,13 @@ export const Message = memo(function Message({
             Simulated answer
           </span>
         )}
-        {!simulated && message.metadata?.model && !inProgress && (
-          <span className="ml-auto text-[0.7rem] text-muted-foreground">{message.metadata.model}</span>
+        {message.metadata?.model && !inProgress && (
+          <span
+            className={`${simulated ? "" : "ml-auto "}text-[0.7rem] text-muted-foreground`}
+            data-testid="answer-model"
+          >
+            {message.metadata.model}
+          </span>
         )}
       </div>
     </article>

@@ -2,14 +2,17 @@
 
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
 
+import { useConversationSearch } from "@/hooks/use-conversation-search";
 import { useConversations } from "@/hooks/use-conversations";
 import { useSimulated } from "@/hooks/use-models";
 import { useSession } from "@/hooks/use-session";
 
 import { AccountMenu } from "./account-menu";
+import { SearchBox, SearchResults } from "./conversation-search";
 import { ChatIcon, CloseIcon, PlusIcon } from "./icons";
+import { LoadMoreSentinel } from "./load-more-sentinel";
 import { SidebarItem } from "./sidebar-item";
 import { ThemeToggle } from "./theme-toggle";
 
@@ -29,10 +32,13 @@ export function Sidebar({
   onNavigate: () => void;
 }) {
   const pathname = usePathname();
-  const { conversations, count, loaded, error, loadMore, refresh } = useConversations();
+  const { conversations, nextCursor, loadingMore, loaded, error, loadMore, refresh } = useConversations();
   const simulated = useSimulated();
   const { state: session } = useSession();
   const activeId = pathname.startsWith("/c/") ? decodeURIComponent(pathname.slice(3)) : null;
+  const [searchText, setSearchText] = useState("");
+  const search = useConversationSearch(searchText);
+  const scrollRoot = useRef<HTMLDivElement>(null);
   const closeButton = useRef<HTMLButtonElement>(null);
   const newConversation = useRef<HTMLAnchorElement>(null);
 
@@ -88,45 +94,50 @@ export function Sidebar({
             New Conversation
           </Link>
         </div>
-        <div className="min-h-0 flex-1 overflow-y-auto px-2 pb-2">
-          {!loaded && session.status !== "unavailable" && (
-            <p className="px-2 py-1 text-sm text-muted-foreground">Loading…</p>
-          )}
-          {loaded && error && (
-            <div role="alert" className="px-2 py-1 text-sm text-danger" data-testid="conversations-error">
-              {error}{" "}
-              <button
-                type="button"
-                className="underline"
-                onClick={() => void refresh()}
-                data-testid="conversations-retry"
-              >
-                Try again
-              </button>
-            </div>
-          )}
-          {loaded && !error && conversations.length === 0 && (
-            <p className="px-2 py-1 text-sm text-muted-foreground">No conversations yet.</p>
-          )}
-          <ul className="flex flex-col gap-0.5" data-testid="conversation-list">
-            {conversations.map((conversation) => (
-              <SidebarItem
-                key={conversation.id}
-                conversation={conversation}
-                active={conversation.id === activeId}
-                onNavigate={onNavigate}
-                focusWhenLast={newConversation}
+        <SearchBox value={searchText} onChange={setSearchText} />
+        <div ref={scrollRoot} className="min-h-0 flex-1 overflow-y-auto px-2 pb-2" data-testid="sidebar-scroll">
+          {search.query ? (
+            <SearchResults search={search} activeId={activeId} onNavigate={onNavigate} scrollRoot={scrollRoot} />
+          ) : (
+            <>
+              {!loaded && session.status !== "unavailable" && (
+                <p className="px-2 py-1 text-sm text-muted-foreground">Loading…</p>
+              )}
+              {loaded && error && (
+                <div role="alert" className="px-2 py-1 text-sm text-danger" data-testid="conversations-error">
+                  {error}{" "}
+                  <button
+                    type="button"
+                    className="underline"
+                    onClick={() => void refresh()}
+                    data-testid="conversations-retry"
+                  >
+                    Try again
+                  </button>
+                </div>
+              )}
+              {loaded && !error && conversations.length === 0 && (
+                <p className="px-2 py-1 text-sm text-muted-foreground">No conversations yet.</p>
+              )}
+              <ul className="flex flex-col gap-0.5" data-testid="conversation-list">
+                {conversations.map((conversation) => (
+                  <SidebarItem
+                    key={conversation.id}
+                    conversation={conversation}
+                    active={conversation.id === activeId}
+                    onNavigate={onNavigate}
+                    focusWhenLast={newConversation}
+                  />
+                ))}
+              </ul>
+              <LoadMoreSentinel
+                root={scrollRoot}
+                enabled={nextCursor !== null && !error}
+                loading={loadingMore}
+                onVisible={() => void loadMore()}
+                testId="conversations-load-more"
               />
-            ))}
-          </ul>
-          {conversations.length < count && conversations.length < 100 && (
-            <button
-              type="button"
-              onClick={() => void loadMore()}
-              className="mt-1 w-full rounded-lg px-2 py-1.5 text-left text-sm text-muted-foreground hover:bg-muted"
-            >
-              Show more
-            </button>
+            </>
           )}
         </div>
         <div className="border-t px-2 pt-2">

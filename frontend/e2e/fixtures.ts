@@ -18,8 +18,17 @@ export type ApiMessage = {
   simulated: boolean | null;
   task_id: string | null;
   stream_seq: number;
+  model?: string | null;
+  parent_id?: string | null;
+  sibling_ids?: string[];
 };
-export type ApiConversation = { id: string; title: string | null; messages: ApiMessage[] };
+export type ApiConversation = {
+  id: string;
+  title: string | null;
+  messages: ApiMessage[];
+  model?: string | null;
+  instructions?: string | null;
+};
 
 export const SESSION_COOKIE = "chat_session";
 
@@ -79,6 +88,20 @@ export class DirectApi {
     });
     expect(response.status()).toBe(201);
     return (await response.json()) as ApiConversation;
+  }
+
+  /** `count` conversations titled `${titlePrefix}${n}`, n = 1 to count, created in that order; returns their ids. */
+  async createConversations(count: number, titlePrefix: string): Promise<string[]> {
+    // First, or the first batch's calls would each start a guest of their own.
+    await this.signedIn();
+    const ids: string[] = [];
+    // A few at a time: quick, and each batch is more recently active than the one before.
+    for (let start = 1; start <= count; start += 10) {
+      const titles = Array.from({ length: Math.min(10, count - start + 1) }, (_, k) => `${titlePrefix}${start + k}`);
+      const batch = await Promise.all(titles.map((title) => this.createConversation(title)));
+      ids.push(...batch.map((conversation) => conversation.id));
+    }
+    return ids;
   }
 
   /** Sends a message as this user straight to the API, as another client of theirs would; returns its task id. */

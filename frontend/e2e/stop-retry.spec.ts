@@ -30,7 +30,12 @@ test.describe("stop and retry", () => {
     expect(await chat.copiedAnswer()).toBe(stored.content);
   });
 
-  test("a failed answer shows the error, and Retry sends the question again", async ({ page, chat, api, snap }) => {
+  test("a failed answer shows the error, and Retry regenerates it (the question is not sent again)", async ({
+    page,
+    chat,
+    api,
+    snap,
+  }) => {
     const { id } = await api.createConversation();
     await chat.openConversation(id);
     // The simulator fails this prompt's first request with a 500, then answers it. It counts attempts per prompt
@@ -49,20 +54,20 @@ test.describe("stop and retry", () => {
 
     await chat.lastAnswer.getByTestId("retry-button").click();
     await chat.waitForAnswerStatus("completed");
-    await expect(chat.userMessages).toHaveCount(2);
-    await expect(chat.answers).toHaveCount(2);
-    await expect(chat.answers.first()).toHaveAttribute("data-status", "failed");
+    await expect(chat.userMessages).toHaveCount(1);
+    await expect(chat.answers).toHaveCount(1);
     await expect(page.getByTestId("retry-button")).toHaveCount(0);
+    // The failed answer is kept as the first version of this one.
+    await expect(chat.lastAnswer.getByTestId("version-label")).toHaveText("2/2");
 
     const conversation = await api.conversation(id);
     expect(conversation.messages.map((message) => [message.role, message.status])).toEqual([
       ["user", "completed"],
-      ["assistant", "failed"],
-      ["user", "completed"],
       ["assistant", "completed"],
     ]);
-    expect(conversation.messages[2]?.content).toBe(question);
-    expect(await chat.copiedAnswer()).toBe(conversation.messages[3]?.content);
+    expect(conversation.messages[0]?.content).toBe(question);
+    expect(conversation.messages[1]?.sibling_ids).toEqual([failed.id, conversation.messages[1]?.id]);
+    expect(await chat.copiedAnswer()).toBe(conversation.messages[1]?.content);
     await snap(page, "11-retried");
   });
 });

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from app.services.errors import (
     ConflictError,
     ForbiddenError,
+    InvalidCursorError,
     NotFoundError,
     RateLimitedError,
     UnauthenticatedError,
@@ -141,6 +142,11 @@ async def _invalid_request(_: Request, error: Exception) -> Response:
         return _validation_errors([{key: value for key, value in e.items() if key != "input"} for e in errors])
 
 
+async def _invalid_cursor(_: Request, error: Exception) -> Response:
+    # In the shape of every other 422: the cursor is a query parameter whose value is wrong.
+    return _validation_errors([{"type": "value_error", "loc": ["query", "cursor"], "msg": str(error)}])
+
+
 def _validation_errors(errors: list[dict[str, Any]]) -> Response:
     # As FastAPI's own handler writes it (JSONResponse: no NaN or infinity, UTF-8), but failing here, inside
     # the handler, where the fallback above can catch it.
@@ -156,6 +162,7 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(InvalidCursorError, _invalid_cursor)
     app.add_exception_handler(NotFoundError, _not_found)
     app.add_exception_handler(ConflictError, _conflict)
     app.add_exception_handler(UnauthenticatedError, _unauthenticated)

@@ -29,6 +29,10 @@ class RateLimitedError(Exception):
         self.retry_after = retry_after
 
 
+class InvalidCursorError(ValueError):
+    """A page cursor that this API did not make for this list (malformed, altered, or another list's)."""
+
+
 # The same words whether the resource does not exist or is another user's, and no id in them: a 404 tells nothing.
 NO_SUCH_CONVERSATION = "no such conversation"
 NO_SUCH_TASK = "no such task"

@@ -25,7 +25,8 @@ from app.models import (
     MessagePublic,
     utcnow,
 )
-from app.services.errors import NO_SUCH_CONVERSATION, NO_SUCH_MESSAGE, NotFoundError
+from app.services import conversations
+from app.services.errors import NO_SUCH_MESSAGE, NotFoundError
 
 ExportScope = Literal["branch", "tree"]
 
@@ -77,17 +78,6 @@ class Tree:
         return newest
 
 
-async def _owned(session: AsyncSession, user_id: uuid.UUID, conversation_id: uuid.UUID) -> Conversation:
-    conversation = (
-        await session.exec(
-            select(Conversation).where(col(Conversation.id) == conversation_id, col(Conversation.user_id) == user_id)
-        )
-    ).first()
-    if conversation is None:
-        raise NotFoundError(NO_SUCH_CONVERSATION)
-    return conversation
-
-
 async def _tree(session: AsyncSession, conversation_id: uuid.UUID) -> Tree:
     rows = await session.exec(
         select(col(Message.id), col(Message.parent_id))
@@ -111,7 +101,7 @@ async def conversation_view(
     session: AsyncSession, user_id: uuid.UUID, conversation_id: uuid.UUID
 ) -> ConversationWithMessages:
     """The caller's conversation with its current branch, each message with its versions."""
-    conversation = await _owned(session, user_id, conversation_id)
+    conversation = await conversations.get(session, user_id, conversation_id)
     tree = await _tree(session, conversation_id)
     messages = await _public(session, tree, tree.branch(conversation.current_message_id))
     return ConversationWithMessages.model_validate({**_fields(conversation), "messages": messages})
@@ -121,7 +111,7 @@ async def select_branch(
     session: AsyncSession, user_id: uuid.UUID, conversation_id: uuid.UUID, message_id: uuid.UUID
 ) -> ConversationWithMessages:
     """Show the branch through ``message_id``, down to the newest message below it, and return the conversation."""
-    conversation = await _owned(session, user_id, conversation_id)
+    conversation = await conversations.get(session, user_id, conversation_id)
     tree = await _tree(session, conversation_id)
     if message_id not in tree.parents:
         raise NotFoundError(NO_SUCH_MESSAGE)
@@ -140,7 +130,7 @@ async def select_branch(
 async def export(
     session: AsyncSession, user_id: uuid.UUID, conversation_id: uuid.UUID, scope: ExportScope
 ) -> ConversationExport:
-    conversation = await _owned(session, user_id, conversation_id)
+    conversation = await conversations.get(session, user_id, conversation_id)
     tree = await _tree(session, conversation_id)
     ids = tree.branch(conversation.current_message_id) if scope == "branch" else tree.order
     messages = await _public(session, tree, ids)

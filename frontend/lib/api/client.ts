@@ -16,6 +16,7 @@ import type {
   ConversationCreated,
   Models,
   ConversationList,
+  ConversationQuery,
   ConversationWithMessages,
   SendMessageAccepted,
   SessionIssued,
@@ -123,6 +124,12 @@ async function unwrap<T>(call: Promise<Outcome<T>>, what: string): Promise<T> {
 
 export type Api = ReturnType<typeof createApi>;
 
+/** What PATCH /conversations/{id} may change besides the title: null goes back to the default. */
+export type ConversationSettings = { model?: string | null; instructions?: string | null };
+
+/** The export downloads: Markdown and JSON of the branch shown, and JSON of every version ("tree"). */
+export type ExportFormat = "markdown" | "json" | "json-tree";
+
 export const SESSION_ENDED_MESSAGE = "Your session has ended: sign in again to continue.";
 
 /** How long an ordinary request may take, answer included, before it counts as failed. */
@@ -179,8 +186,16 @@ export function createApi(baseUrl: string, { timeoutMs = DEFAULT_TIMEOUT_MS }: {
       ).catch(() => null),
 
     // --- Conversations, messages and answers ---
-    listConversations: (limit = 100, offset = 0): Promise<ConversationList> =>
-      owned(client.GET("/conversations", { params: { query: { limit, offset } } }), "load your conversations"),
+    /** A page of conversations, most recently active first; with `q`, those that match it, best first, each with
+     * its snippet. `cursor`: the previous page's `next_cursor` (for the same `q`). */
+    listConversations: ({ limit = 50, cursor, q, signal }: ConversationQuery = {}): Promise<ConversationList> =>
+      owned(
+        client.GET("/conversations", {
+          params: { query: { limit, ...(cursor ? { cursor } : {}), ...(q ? { q } : {}) } },
+          signal,
+        }),
+        q ? "search your conversations" : "load your conversations",
+      ),
     /** A new conversation; with `message`, sent as its first (the conversation exists only if it is accepted). */
     createConversation: (body: { title?: string; message?: string } = {}): Promise<ConversationCreated> =>
       owned(
@@ -209,15 +224,65 @@ export function createApi(baseUrl: string, { timeoutMs = DEFAULT_TIMEOUT_MS }: {
         client.DELETE("/conversations/{conversation_id}", { params: { path: { conversation_id: id } } }),
         "delete the conversation",
       ).then(() => undefined),
-    sendMessage: (id: string, content: string, signal?: AbortSignal): Promise<SendMessageAccepted> =>
+    /**
+     * Sends a message. `parentId` is the answer it follows (null: a new first turn), which is how an edited message
+     * starts a new branch; left out, it follows the end of the branch shown.
+     */
+    sendMessage: (
+      id: string,
+      content: string,
+      { parentId, signal }: { parentId?: string | null; signal?: AbortSignal } = {},
+    ): Promise<SendMessageAccepted> =>
       owned(
         client.POST("/conversations/{conversation_id}/messages", {
           params: { path: { conversation_id: id } },
-          body: { content },
+          body: parentId === undefined ? { content } : { content, parent_id: parentId },
           signal,
         }),
         "send your message",
       ),
+    /** A new answer to the question `assistantMessageId` answers, as a new version of it (streamed like a send's). */
+    regenerate: (assistantMessageId: string): Promise<SendMessageAccepted> =>
+      owned(
+        client.POST("/messages/{assistant_message_id}/regenerate", {
+          params: { path: { assistant_message_id: assistantMessageId } },
+        }),
+        "regenerate the answer",
+      ),
+    /** Shows the branch through `messageId` (one of some message's versions), for every device. */
+    selectBranch: (id: string, messageId: string): Promise<ConversationWithMessages> =>
+      owned(
+        client.POST("/conversations/{conversation_id}/branch", {
+          params: { path: { conversation_id: id } },
+          body: { message_id: messageId },
+        }),
+        "show that version",
+      ),
+    /** The conversation's model and instructions (null: back to the default). */
+    updateSettings: (id: string, settings: ConversationSettings): Promise<Conversation> =>
+      owned(
+        client.PATCH("/conversations/{conversation_id}", {
+          params: { path: { conversation_id: id } },
+          body: settings,
+        }),
+        "save the conversation's settings",
+      ),
+    /**
+     * The conversation as a file: Markdown (the branch shown) or JSON (the branch, or every version). Fetched rather
+     * than linked: the API is on another origin, and this way its errors can be shown.
+     */
+    exportConversation: async (id: string, format: ExportFormat): Promise<Blob> => {
+      const what = "export the conversation";
+      const path = { params: { path: { conversation_id: id } }, parseAs: "blob" } as const;
+      const call =
+        format === "markdown"
+          ? client.GET("/conversations/{conversation_id}/export/markdown", path)
+          : client.GET("/conversations/{conversation_id}/export/json", {
+              ...path,
+              params: { ...path.params, query: { scope: format === "json-tree" ? "tree" : "branch" } },
+            });
+      return owned(call as Promise<Outcome<Blob>>, what);
+    },
     cancel: (taskId: string): Promise<StopAccepted> =>
       owned(client.POST("/stream/{task_id}/cancel", { params: { path: { task_id: taskId } } }), "stop the answer"),
     models: (): Promise<Models> => owned(client.GET("/models"), "find out which model answers"),

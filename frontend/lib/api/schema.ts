@@ -170,7 +170,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Conversations */
+        /**
+         * List Conversations
+         * @description The caller's conversations, most recently active first; with ``q``, those that match, best match first,
+         *     each with a snippet of where it matched.
+         */
         get: operations["list_conversations_conversations_get"];
         put?: never;
         /**
@@ -1437,8 +1441,11 @@ export interface operations {
     list_conversations_conversations_get: {
         parameters: {
             query?: {
+                /** @description The previous page's next_cursor, with the same q; left out for the first page */
+                cursor?: string | null;
                 limit?: number;
-                offset?: number;
+                /** @description Words to find in titles and messages (web search syntax: "a phrase", or, -word) */
+                q?: string | null;
             };
             header?: never;
             path?: never;

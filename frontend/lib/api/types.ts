@@ -8,6 +8,11 @@ export type Conversation = Schemas["ConversationPublic"];
 export type ConversationCreated = Schemas["ConversationCreated"];
 export type ConversationWithMessages = Schemas["ConversationWithMessages"];
 export type ConversationList = Schemas["ConversationsPublic"];
+/** A conversation as the list shows it: with a search, `snippet` says where it matched (`match`: highlighted). */
+export type ListedConversation = Schemas["ConversationListed"];
+export type SnippetPart = Schemas["SnippetPart"];
+/** GET /conversations' page: `cursor` is the previous page's `next_cursor`, `q` the words searched for. */
+export type ConversationQuery = { limit?: number; cursor?: string | null; q?: string; signal?: AbortSignal };
 export type ApiMessage = Schemas["MessagePublic"];
 export type MessageStatus = Schemas["MessageStatus"];
 export type SendMessageAccepted = Schemas["SendMessageAccepted"];

@@ -10,6 +10,8 @@ export function metadataOf(message: ApiMessage): ChatMetadata {
     taskId: message.task_id ?? null,
     simulated: message.simulated ?? null,
     model: message.model ?? null,
+    parentId: message.parent_id,
+    siblingIds: message.sibling_ids,
   };
 }
 

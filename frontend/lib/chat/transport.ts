@@ -1,6 +1,7 @@
 // The AI SDK ChatTransport that speaks this project's API instead of the SDK's own protocol.
 //
-// sendMessages:      POST /conversations/{id}/messages, then follow GET /stream/{task_id} from the first event.
+// sendMessages:      POST /conversations/{id}/messages (or, for useChat's regenerate, POST /messages/{id}/regenerate),
+//                    then follow GET /stream/{task_id} from the first event.
 // reconnectToStream: GET /conversations/{id}; if its last answer is pending or streaming, show its checkpoint
 //                    (content and reasoning as of event `stream_seq`) and follow the stream after `stream_seq`.
 // Either way the stream is followed to its terminal event across dropped connections (follow-task.ts), and the
@@ -10,7 +11,7 @@ import type { ChatRequestOptions, ChatTransport } from "ai";
 
 import type { Api } from "@/lib/api/client";
 import { ApiError } from "@/lib/api/client";
-import { isInProgress, type ApiMessage } from "@/lib/api/types";
+import { isInProgress, type ApiMessage, type SendMessageAccepted } from "@/lib/api/types";
 
 import { AnswerChunks } from "./answer-chunks";
 import { followTask, StreamGoneError, type ConnectionState } from "./follow-task";
@@ -89,7 +90,9 @@ export class ApiChatTransport implements ChatTransport<ChatMessage> {
   }
 
   sendMessages = async ({
+    trigger,
     chatId,
+    messageId,
     messages,
     abortSignal,
   }: {
@@ -99,18 +102,10 @@ export class ApiChatTransport implements ChatTransport<ChatMessage> {
     messages: ChatMessage[];
     abortSignal: AbortSignal | undefined;
   } & ChatRequestOptions): Promise<ReadableStream<ChatChunk>> => {
-    const last = messages.at(-1);
-    if (!last || last.role !== "user") throw new Error("There is no message to send.");
-    const content = messageText(last);
     this.stopWanted = false;
     this.refused = null;
-    let accepted: Awaited<ReturnType<Api["sendMessage"]>>;
-    try {
-      accepted = await this.api.sendMessage(chatId, content);
-    } catch (error) {
-      this.refused = content;
-      throw error;
-    }
+    const accepted =
+      trigger === "regenerate-message" ? await this.regenerate(messageId) : await this.send(chatId, messages);
     this.activeTaskId = accepted.task_id;
     this.events.onAnswerStarted?.({ conversationId: chatId, taskId: accepted.task_id });
     // Stop was pressed while the message was on its way: stop the answer now that it has a task.
@@ -129,6 +124,29 @@ export class ApiChatTransport implements ChatTransport<ChatMessage> {
       ),
     );
   };
+
+  /** Sends the last message; its `parentId` (set by an edit) says which answer it follows. */
+  private async send(chatId: string, messages: ChatMessage[]): Promise<SendMessageAccepted> {
+    const last = messages.at(-1);
+    if (!last || last.role !== "user") throw new Error("There is no message to send.");
+    const content = messageText(last);
+    try {
+      return await this.api.sendMessage(chatId, content, { parentId: last.metadata?.parentId });
+    } catch (error) {
+      this.refused = content;
+      throw error;
+    }
+  }
+
+  /**
+   * useChat's regenerate({messageId}) has already taken the answer `messageId` (and what followed it) off the page;
+   * the server keeps it as an earlier version and streams a new one. The id is the API's: the transport gives
+   * answers their API ids, and the page re-reads the conversation after each answer.
+   */
+  private async regenerate(messageId: string | undefined): Promise<SendMessageAccepted> {
+    if (!messageId) throw new Error("There is no answer to regenerate.");
+    return this.api.regenerate(messageId);
+  }
 
   reconnectToStream = async ({
     chatId,

@@ -12,6 +12,13 @@ export type ChatMetadata = {
   taskId?: string | null;
   simulated?: boolean | null;
   model?: string | null;
+  /**
+   * Where the message sits in the conversation's tree: the message it follows, and the versions of its turn (oldest
+   * first, itself included). On a message about to be sent, `parentId` is the answer it follows (null: a new first
+   * turn), as an edited message gives it; absent, it follows the end of the branch shown.
+   */
+  parentId?: string | null;
+  siblingIds?: string[];
 };
 
 export type ChatDataParts = {

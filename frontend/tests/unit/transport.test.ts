@@ -191,3 +191,71 @@ test("the transport carries a restart from the stream to the message, then the a
   expect(wasRestarted(message)).toBe(true);
   expect(message.metadata?.status).toBe("completed");
 });
+
+/** An API whose sends and regenerates are recorded, and whose every stream is one completed answer. */
+function recordingApi() {
+  const calls: string[] = [];
+  const accepted = { task_id: "t1", message_id: "u1", assistant_message_id: "a2", status: "processing" };
+  const api = {
+    getConversation: async () => ({ id: "c1", messages: [] }),
+    sendMessage: async (id: string, content: string, options: { parentId?: string | null } = {}) => {
+      calls.push(`send ${id} ${content} parent=${options.parentId === undefined ? "end" : String(options.parentId)}`);
+      return accepted;
+    },
+    regenerate: async (answerId: string) => {
+      calls.push(`regenerate ${answerId}`);
+      return accepted;
+    },
+    streamUrl: (taskId: string, after: number) => `http://api/stream/${taskId}?after=${after}`,
+  } as unknown as Api;
+  const { fetch } = scriptedFetch([
+    {
+      body: sseBody([
+        { id: 1, data: { content: "New" } },
+        { id: 2, data: { done: true, status: "completed" } },
+      ]),
+    },
+  ]);
+  return { api, calls, transport: new ApiChatTransport(api, { fetchImpl: fetch, retryDelayMs: () => 1 }) };
+}
+
+test("useChat's regenerate asks the API for a new version of that answer instead of sending the question again", async () => {
+  const { calls, transport } = recordingApi();
+  const stream = await transport.sendMessages({
+    trigger: "regenerate-message",
+    chatId: "c1",
+    messageId: "a1",
+    messages: [{ id: "u1", role: "user", parts: [{ type: "text", text: "Hi" }] }],
+    abortSignal: undefined,
+  });
+  const message = await lastMessage(stream);
+  expect(calls).toEqual(["regenerate a1"]);
+  expect(message.id).toBe("a2");
+  expect(answerView(message).text).toBe("New");
+});
+
+test("a message with a parentId (an edit) is sent after that answer; without one, after the end of the branch", async () => {
+  for (const [parentId, expected] of [
+    [null, "send c1 Edited parent=null"],
+    ["a0", "send c1 Edited parent=a0"],
+    [undefined, "send c1 Edited parent=end"],
+  ] as const) {
+    const { calls, transport } = recordingApi();
+    const stream = await transport.sendMessages({
+      trigger: "submit-message",
+      chatId: "c1",
+      messageId: undefined,
+      messages: [
+        {
+          id: "local",
+          role: "user",
+          parts: [{ type: "text", text: "Edited" }],
+          metadata: parentId === undefined ? undefined : { parentId },
+        },
+      ],
+      abortSignal: undefined,
+    });
+    await lastMessage(stream);
+    expect(calls).toEqual([expected]);
+  }
+});

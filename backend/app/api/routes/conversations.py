@@ -11,13 +11,14 @@ from app.models import (
     BranchSelection,
     ConversationCreated,
     ConversationExport,
-    ConversationListed,
     ConversationPublic,
     ConversationsPublic,
     ConversationUpdate,
     ConversationWithMessages,
+    SearchText,
 )
-from app.services import conversations, message_tree
+from app.services import conversations, message_tree, search
+from app.services.cursors import CURSOR_PATTERN, MAX_CURSOR_CHARS
 from app.services.errors import NotFoundError
 from app.services.export import attachment_name, to_markdown
 from app.services.message_tree import ExportScope
@@ -26,8 +27,6 @@ router = APIRouter(prefix="/conversations", tags=["conversations"], responses={*
 
 NOT_FOUND: Responses = {404: error_response("No such conversation")}
 NO_SUCH_MODEL: Responses = {404: error_response("No such conversation, or no such model offered (GET /models)")}
-# The largest OFFSET PostgreSQL takes (bigint); past it a page would be a 503 instead of a 422.
-MAX_OFFSET = 2**63 - 1
 
 
 async def _check_model(catalog: ModelCatalog, model: str | None) -> None:
@@ -58,11 +57,25 @@ async def create_conversation(
 async def list_conversations(
     session: AutocommitSessionDep,
     caller: CallerDep,
+    q: Annotated[
+        SearchText | None,
+        Query(description='Words to find in titles and messages (web search syntax: "a phrase", or, -word)'),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_CURSOR_CHARS,
+            pattern=CURSOR_PATTERN,
+            description="The previous page's next_cursor, with the same q; left out for the first page",
+        ),
+    ] = None,
 ) -> ConversationsPublic:
-    page, count = await conversations.list_recent(session, caller.user_id, limit, offset)
-    return ConversationsPublic(data=[ConversationListed.model_validate(c) for c in page], count=count)
+    """The caller's conversations, most recently active first; with ``q``, those that match, best match first,
+    each with a snippet of where it matched."""
+    if q is None:
+        return await conversations.list_recent(session, caller.user_id, limit, cursor)
+    return await search.search(session, caller.user_id, q, limit, cursor)
 
 
 @router.get("/{conversation_id}", response_model=ConversationWithMessages, responses=NOT_FOUND)

@@ -2,17 +2,23 @@
 them."""
 
 import uuid
+from typing import Any
 
 import httpx
 
 from app.core.config import Settings
-from tests.api_client import create_conversation
+from tests.api_client import create_conversation, send_message
 from tests.sse_client import read_stream
 
 
-async def _request_for(simulator: httpx.AsyncClient, marker: str) -> dict[str, object]:
+async def _model_request_of_an_answer(
+    api: httpx.AsyncClient, simulator: httpx.AsyncClient, conversation_id: str
+) -> dict[str, Any]:
+    """Send a message, read its answer to the end, and return the request the model service got for it."""
+    marker = uuid.uuid4().hex
+    await read_stream(api, (await send_message(api, conversation_id, f"[sim tokens=3] {marker}"))["task_id"])
     recorded = (await simulator.get("/_sim/requests")).json()["requests"]
-    body: dict[str, object] = next(r["body"] for r in reversed(recorded) if marker in str(r["body"].get("input")))
+    body: dict[str, Any] = next(r["body"] for r in reversed(recorded) if marker in str(r["body"].get("input")))
     return body
 
 
@@ -33,14 +39,9 @@ async def test_a_conversation_answers_with_its_model_and_instructions(
     assert changed.status_code == 200, changed.text
     assert (changed.json()["model"], changed.json()["instructions"]) == ("gpt-5-nano", "Answer like a pirate.")
 
-    marker = uuid.uuid4().hex
-    asked = (
-        await api.post(f"/conversations/{conversation_id}/messages", json={"content": f"[sim tokens=3] {marker}"})
-    ).json()
-    await read_stream(api, asked["task_id"])
-    sent = await _request_for(simulator, marker)
+    sent = await _model_request_of_an_answer(api, simulator, conversation_id)
     assert sent["model"] == "gpt-5-nano"
-    assert sent["input"][0] == {"role": "system", "content": "Answer like a pirate."}  # type: ignore[index]
+    assert sent["input"][0] == {"role": "system", "content": "Answer like a pirate."}
     answer = (await api.get(f"/conversations/{conversation_id}")).json()["messages"][-1]
     assert answer["model"] == "gpt-5-nano"
 
@@ -49,14 +50,9 @@ async def test_a_conversation_answers_with_its_model_and_instructions(
     assert (await api.get(f"/conversations/{conversation_id}")).json()["model"] == "gpt-5-nano"
     reset = await api.patch(f"/conversations/{conversation_id}", json={"model": None, "instructions": None})
     assert (reset.json()["model"], reset.json()["instructions"], reset.json()["title"]) == (None, None, "Renamed")
-    marker = uuid.uuid4().hex
-    asked = (
-        await api.post(f"/conversations/{conversation_id}/messages", json={"content": f"[sim tokens=3] {marker}"})
-    ).json()
-    await read_stream(api, asked["task_id"])
-    sent = await _request_for(simulator, marker)
+    sent = await _model_request_of_an_answer(api, simulator, conversation_id)
     assert sent["model"] == Settings().openai_model
-    assert sent["input"][0] == {"role": "system", "content": Settings().system_prompt}  # type: ignore[index]
+    assert sent["input"][0] == {"role": "system", "content": Settings().system_prompt}
 
 
 async def test_a_model_not_offered_and_bad_instructions_are_refused(api: httpx.AsyncClient) -> None:
