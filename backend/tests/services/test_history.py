@@ -7,6 +7,7 @@ from app.llm.deltas import ChatTurn
 from app.llm.tokens import message_tokens
 from app.services.history import fit_to_budget
 from tests.api_client import create_conversation, get_conversation, send_message
+from tests.model_requests import answer_request
 from tests.sse_client import read_first, read_stream
 
 SYSTEM = ChatTurn("system", "Be brief.")
@@ -15,8 +16,7 @@ TEST_BUDGET = 600  # HISTORY_TOKEN_BUDGET of the test stack (tests/conftest.py)
 
 async def _model_input_for(simulator: httpx.AsyncClient, text: str) -> list[dict[str, Any]]:
     """What the model was sent when asked to answer the user message ``text``."""
-    recorded = (await simulator.get("/_sim/requests")).json()["requests"]
-    body = next(r["body"] for r in reversed(recorded) if text in str(r["body"].get("input")))
+    body = await answer_request(simulator, text)
     return [{"role": item["role"], "content": item["content"]} for item in body["input"]]
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from tests.api_client import create_conversation, get_conversation, send_message
+from tests.model_requests import answer_request
 from tests.sse_client import read_first, read_stream
 
 QUICK = "[sim tokens=4 tps=0 reasoning_tokens=0]"
@@ -30,8 +31,7 @@ async def _regenerate(api: httpx.AsyncClient, answer_id: str) -> dict[str, Any]:
 
 async def _model_input(simulator: httpx.AsyncClient, marker: str) -> list[dict[str, str]]:
     """The non-system turns of the newest model request whose input mentions ``marker``."""
-    recorded = (await simulator.get("/_sim/requests")).json()["requests"]
-    body = next(r["body"] for r in reversed(recorded) if marker in str(r["body"].get("input")))
+    body = await answer_request(simulator, marker)
     return [{"role": item["role"], "content": item["content"]} for item in body["input"] if item["role"] != "system"]
 
 

@@ -8,6 +8,7 @@ import httpx
 
 from app.core.config import Settings
 from tests.api_client import create_conversation, send_message
+from tests.model_requests import answer_request
 from tests.sse_client import read_stream
 
 
@@ -17,9 +18,7 @@ async def _model_request_of_an_answer(
     """Send a message, read its answer to the end, and return the request the model service got for it."""
     marker = uuid.uuid4().hex
     await read_stream(api, (await send_message(api, conversation_id, f"[sim tokens=3] {marker}"))["task_id"])
-    recorded = (await simulator.get("/_sim/requests")).json()["requests"]
-    body: dict[str, Any] = next(r["body"] for r in reversed(recorded) if marker in str(r["body"].get("input")))
-    return body
+    return await answer_request(simulator, marker)
 
 
 async def test_the_models_offered_are_the_model_services_own_listing(api: httpx.AsyncClient) -> None:
