@@ -142,6 +142,7 @@ test.describe("rendering", () => {
 
     const lines = Array.from({ length: 40 }, (_, index) => `Line ${index + 1} of a pasted log`);
     await chat.send(`${lines.join("\n")}\n[sim tokens=8 tps=0 reasoning_tokens=0]`);
+    await chat.waitForAnswerStatus("completed", chat.answers.nth(1));
     const message = chat.userMessages.nth(1);
     const text = message.getByTestId("message-user-text");
     const toggle = message.getByTestId("message-toggle");
@@ -149,7 +150,12 @@ test.describe("rendering", () => {
 
     await expect(toggle).toHaveText("Show more");
     await expect(toggle).toHaveAttribute("aria-expanded", "false");
-    await expect(toggle).toHaveAttribute("aria-controls", (await text.getAttribute("id")) ?? "");
+    const controlsText = await message.evaluate(
+      (element) =>
+        element.querySelector('[data-testid="message-toggle"]')?.getAttribute("aria-controls") ===
+        element.querySelector('[data-testid="message-user-text"]')?.id,
+    );
+    expect(controlsText, "the toggle's aria-controls names the text").toBe(true);
     expect(await clipped()).toBe(true);
 
     await toggle.click();
