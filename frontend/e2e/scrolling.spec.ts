@@ -3,7 +3,7 @@ import { expect, test } from "./fixtures";
 test.describe("scrolling", () => {
   test("follows the answer until the reader scrolls up, and again from 'Latest'", async ({ page, chat, snap }) => {
     await page.setViewportSize({ width: 1000, height: 600 });
-    await chat.startConversation("A very long answer please [sim tokens=700 tps=60 ttft_ms=0 reasoning_tokens=0]");
+    await chat.startConversation("A very long answer please [sim tokens=1000 tps=60 ttft_ms=0 reasoning_tokens=0]");
     const messages = page.getByTestId("messages");
     const distanceFromBottom = () =>
       messages.evaluate((element) => element.scrollHeight - element.clientHeight - element.scrollTop);

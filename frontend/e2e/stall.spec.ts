@@ -143,6 +143,22 @@ test.describe("stalled answers", () => {
       },
     );
 
+    // The page reads the conversation again once the answer ends; the real worker's answer is not the scripted one,
+    // so the server is made to store what it streamed, as a real one does.
+    await page.route(
+      (url) => /\/conversations\/[^/]+$/.test(url.pathname),
+      async (route: Route) => {
+        if (route.request().method() !== "GET") return route.continue();
+        const response = await route.fetch();
+        const conversation = (await response.json()) as { messages: Record<string, unknown>[] };
+        const answer = conversation.messages.at(-1);
+        if (answer?.role === "assistant") {
+          Object.assign(answer, { content: "A fresh answer.", reasoning: "", status: "completed" });
+        }
+        await route.fulfill({ response, json: conversation });
+      },
+    );
+
     // Opened empty, so that the answer's stream is followed from its first event (not resumed from a checkpoint).
     const { id } = await api.createConversation();
     await chat.openConversation(id);

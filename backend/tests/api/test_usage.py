@@ -15,6 +15,7 @@ from app.llm.tokens import count_tokens
 from tests.api.own_api import client_from, fresh_address, own_api
 from tests.api_client import create_conversation, get_conversation, send_message, start_guest
 from tests.conftest import Stack
+from tests.model_requests import answer_request
 from tests.sse_client import iter_events, read_stream
 
 PASSWORD = "correct horse battery"
@@ -32,12 +33,10 @@ async def _usage(client: httpx.AsyncClient, **params: Any) -> dict[str, Any]:
 
 
 async def _reported_usage(simulator: httpx.AsyncClient, marker: str) -> dict[str, int]:
-    """The usage the simulator reported for the model request carrying ``marker``: the same request, sent again
-    unstreamed, gets the same answer and the same usage object (the simulator is deterministic)."""
-    requests: list[dict[str, Any]] = (await simulator.get("/_sim/requests")).json()["requests"]
-    entry = next(r for r in reversed(requests) if marker in str(r["body"]))
-    assert entry["path"] == "/v1/responses"
-    replayed = await simulator.post(entry["path"], json=entry["body"] | {"stream": False})
+    """The usage the simulator reported for the answer request carrying ``marker`` (not the title request, which
+    quotes the question too): the same request, sent again unstreamed, gets the same answer and the same usage
+    object (the simulator is deterministic)."""
+    replayed = await simulator.post("/v1/responses", json=await answer_request(simulator, marker) | {"stream": False})
     assert replayed.status_code == 200, replayed.text
     usage: dict[str, int] = replayed.json()["usage"]
     return usage

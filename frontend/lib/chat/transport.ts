@@ -3,7 +3,8 @@
 // sendMessages:      POST /conversations/{id}/messages (or, for useChat's regenerate, POST /messages/{id}/regenerate),
 //                    then follow GET /stream/{task_id} from the first event.
 // reconnectToStream: GET /conversations/{id}; if its last answer is pending or streaming, show its checkpoint
-//                    (content and reasoning as of event `stream_seq`) and follow the stream after `stream_seq`.
+//                    (content and reasoning as of event `stream_seq`) and follow the stream after `stream_seq`;
+//                    if it has ended since the page read it, show it as stored.
 // Either way the stream is followed to its terminal event across dropped connections (follow-task.ts), and the
 // answer's UI message id is the API's assistant message id, so a resumed stream replaces the message it belongs to.
 
@@ -42,6 +43,14 @@ type Answer = {
   /** The checkpoint to show before the events after `after` (when resuming). */
   checkpoint: { content: string; reasoning: string } | null;
 };
+
+/** The chunks that end the answer `chunks` builds with the stored message's text and status. */
+function endingAsStored(stored: ApiMessage, chunks: AnswerChunks): ChatChunk[] {
+  return [
+    ...chunks.replaceWith(stored.content, stored.reasoning, stored.stream_seq),
+    ...chunks.finish(metadataOf(stored)),
+  ];
+}
 
 /** A ReadableStream that pulls from `source` on demand and closes it when the reader cancels. */
 function streamOf<T>(source: AsyncGenerator<T, void, undefined>): ReadableStream<T> {
@@ -154,7 +163,10 @@ export class ApiChatTransport implements ChatTransport<ChatMessage> {
   }: { chatId: string; abortSignal?: AbortSignal } & ChatRequestOptions): Promise<ReadableStream<ChatChunk> | null> => {
     const conversation = await this.api.getConversation(chatId, abortSignal);
     const last: ApiMessage | undefined = conversation.messages.at(-1);
-    if (!last || last.role !== "assistant" || !isInProgress(last.status) || !last.task_id) return null;
+    if (!last || last.role !== "assistant") return null;
+    // It ended after the page read it as in progress (a quick answer, seen just after it was sent): the page would
+    // otherwise show it streaming, with the text of that read, for good. Show it as stored instead.
+    if (!isInProgress(last.status) || !last.task_id) return streamOf(this.asStored(last));
     this.activeTaskId = last.task_id;
     return streamOf(
       this.follow(
@@ -252,9 +264,13 @@ export class ApiChatTransport implements ChatTransport<ChatMessage> {
   private async storedEnding(answer: Answer, chunks: AnswerChunks): Promise<ChatChunk[]> {
     const stored = await this.storedMessage(answer);
     if (!stored) return chunks.finish({ status: "failed", error: "The answer could not be loaded." });
-    return [
-      ...chunks.replaceWith(stored.content, stored.reasoning, stored.stream_seq),
-      ...chunks.finish(metadataOf(stored)),
-    ];
+    return endingAsStored(stored, chunks);
+  }
+
+  /** An answer that has ended, as the API stores it. */
+  private async *asStored(stored: ApiMessage): AsyncGenerator<ChatChunk> {
+    const chunks = new AnswerChunks();
+    yield* chunks.start(stored.id, metadataOf(stored));
+    yield* endingAsStored(stored, chunks);
   }
 }

@@ -111,11 +111,30 @@ test("reconnecting shows the checkpoint, then exactly the events after it", asyn
   expect(message.metadata?.status).toBe("completed");
 });
 
-test("nothing to reconnect to when the last answer is finished", async () => {
+test("reconnecting to an answer that has ended since the page read it shows it as stored, with no stream", async () => {
   const api = {
     getConversation: async () => ({
       id: "c1",
-      messages: [{ id: "a1", role: "assistant", content: "Done", reasoning: "", status: "completed", stream_seq: 3 }],
+      messages: [
+        { id: "a1", role: "assistant", content: "Done.", reasoning: "Quick", status: "completed", stream_seq: 3 },
+      ],
+    }),
+  } as unknown as Api;
+  const { fetch, urls } = scriptedFetch([]);
+  const stream = await new ApiChatTransport(api, { fetchImpl: fetch }).reconnectToStream({ chatId: "c1" });
+  expect(stream).not.toBeNull();
+  const message = await lastMessage(stream!);
+  expect(urls).toEqual([]);
+  expect(message.id).toBe("a1");
+  expect(answerView(message)).toMatchObject({ text: "Done.", reasoning: "Quick", textStreaming: false });
+  expect(message.metadata?.status).toBe("completed");
+});
+
+test("nothing to reconnect to when the last message is a question", async () => {
+  const api = {
+    getConversation: async () => ({
+      id: "c1",
+      messages: [{ id: "u1", role: "user", content: "Hi", reasoning: "", status: "completed", stream_seq: 0 }],
     }),
   } as unknown as Api;
   expect(await new ApiChatTransport(api).reconnectToStream({ chatId: "c1" })).toBeNull();
