@@ -166,7 +166,8 @@ export class ApiChatTransport implements ChatTransport<ChatMessage> {
     if (!last || last.role !== "assistant") return null;
     // It ended after the page read it as in progress (a quick answer, seen just after it was sent): the page would
     // otherwise show it streaming, with the text of that read, for good. Show it as stored instead.
-    if (!isInProgress(last.status) || !last.task_id) return streamOf(this.asStored(last));
+    if (!isInProgress(last.status)) return streamOf(this.asStored(last));
+    if (!last.task_id) return null;
     this.activeTaskId = last.task_id;
     return streamOf(
       this.follow(
