@@ -51,7 +51,7 @@ def test_private_redis_that_is_not_ready_in_time_is_stopped_again(
     # A Redis that never answers PING: a real one can answer within any timeout short enough to test.
     monkeypatch.setattr("app.devstack.redis_server.redis_answers", lambda url: False)
     server = PrivateRedis(tmp_path, free_port(), start_timeout=0.5)
-    with pytest.raises(ProcessFailedError, match="not ready after 0.5 s"):
+    with pytest.raises(ProcessFailedError, match=r"not ready after 0\.5 s"):
         server.start()
     assert server.pid is None
     assert is_port_free(server.port)
