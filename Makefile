@@ -8,7 +8,7 @@ ROOT := $(CURDIR)
 UV := $(ROOT)/.tools/bin/uv
 # --frozen: run exactly what uv.lock pins, never re-resolve.
 BACKEND_RUN := cd $(ROOT)/backend && $(UV) run --frozen
-PYTHON_SOURCES := app tests alembic benchmarks
+PYTHON_SOURCES := app devstack simulator tests alembic benchmarks
 # The test clients are scripts beside each other, with their own ruff.toml; checked with the backend's tools.
 CLIENTS_RUN := cd $(ROOT)/test-clients && $(UV) run --frozen --project $(ROOT)/backend
 FRONTEND := $(ROOT)/frontend
@@ -28,7 +28,7 @@ bootstrap: ## Install whatever is missing (Debian packages, uv, Python deps); fa
 	@[ -n "$(BOOTSTRAPPED)" ] || bash scripts/bootstrap.sh
 
 dev: bootstrap $(FRONTEND_BUILD) ## Run Redis, PostgreSQL, migrations, simulator, workers, API and web app until Ctrl-C
-	$(BACKEND_RUN) python -m app.devstack
+	$(BACKEND_RUN) python -m devstack
 
 # -k: one failing check does not hide the others' results; the sub-make still exits non-zero if any failed.
 test: bootstrap ## Every check: lint, typecheck, backend tests, web app checks and browser tests
@@ -88,7 +88,7 @@ test-backend: bootstrap ## pytest for the backend
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; fi; \
 	exit $$status
 
-# The browser tests run in Debian's Chromium against a throwaway real stack (app.devstack.e2e) and the fresh build;
+# The browser tests run in Debian's Chromium against a throwaway real stack (devstack.e2e) and the fresh build;
 # screenshots of the main states land in frontend/test-results/screenshots/.
 test-frontend: bootstrap ## Web app: OpenAPI types up to date, lint, typecheck, build, browser tests
 	$(FRONTEND_RUN) openapi:check
@@ -101,7 +101,7 @@ $(FRONTEND_BUILD): $(FRONTEND_SOURCES)
 	$(FRONTEND_RUN) build
 
 migrate: bootstrap ## Apply migrations (to DATABASE_URL, or to the private PostgreSQL in .data/)
-	$(BACKEND_RUN) python -m app.devstack migrate
+	$(BACKEND_RUN) python -m devstack migrate
 
 clean-data: ## Delete .data/ (local databases and logs); asks first unless FORCE=1
 	@if [ "$(FORCE)" != 1 ]; then \

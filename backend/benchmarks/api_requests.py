@@ -1,7 +1,7 @@
 """API CPU per request, by endpoint: what a user's requests cost the API besides streaming, and what accounts add.
 
 Starts a private Redis and PostgreSQL, the simulator, a worker and one API process, with the abuse limits relaxed
-(app/devstack/relaxed_limits.py). Signs in GUESTS guests (request i acts as guest i % GUESTS), and has the worker
+(devstack/relaxed_limits.py). Signs in GUESTS guests (request i acts as guest i % GUESTS), and has the worker
 write the finished answers that the stream endpoints replay; then stops the worker: the measured routes need none,
 and it would share the machine. Each endpoint is then called --requests times from CONCURRENCY keep-alive
 connections, the endpoints in turn, for --rounds rounds. The API process's CPU time (/proc) over one endpoint's
@@ -32,15 +32,15 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from app.devstack.components import run_migrations, start_api, start_simulator, start_worker
-from app.devstack.ports import free_port
-from app.devstack.postgres_server import PrivatePostgres
-from app.devstack.processes import Supervisor
-from app.devstack.redis_server import PrivateRedis
-from app.devstack.relaxed_limits import RELAXED_LIMITS
-from app.devstack.scratch import scratch_dir
 from benchmarks.load import code_version, machine_facts
 from benchmarks.proc_stats import load_average
+from devstack.components import run_migrations, start_api, start_simulator, start_worker
+from devstack.ports import free_port
+from devstack.postgres_server import PrivatePostgres
+from devstack.processes import Supervisor
+from devstack.redis_server import PrivateRedis
+from devstack.relaxed_limits import RELAXED_LIMITS
+from devstack.scratch import scratch_dir
 
 CONCURRENCY = 50
 GUESTS = CONCURRENCY

@@ -23,15 +23,15 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from app.devstack.components import run_migrations, start_api
-from app.devstack.ports import free_port
-from app.devstack.postgres_server import PrivatePostgres
-from app.devstack.processes import Supervisor
-from app.devstack.redis_server import PrivateRedis
-from app.devstack.relaxed_limits import RELAXED_LIMITS
-from app.devstack.scratch import scratch_dir
 from benchmarks.api_requests import cpu_seconds
 from benchmarks.load import code_version, machine_facts
+from devstack.components import run_migrations, start_api
+from devstack.ports import free_port
+from devstack.postgres_server import PrivatePostgres
+from devstack.processes import Supervisor
+from devstack.redis_server import PrivateRedis
+from devstack.relaxed_limits import RELAXED_LIMITS
+from devstack.scratch import scratch_dir
 
 SIZES = (10, 100, 500)
 VERSIONS_EVERY = 10

@@ -3,7 +3,7 @@
 Run: `make bench` (or, from backend/, `../.tools/bin/uv run python -m benchmarks.load`). For each level it
 starts a fresh private stack (Redis, PostgreSQL, simulator, worker processes, API processes), warms it up,
 then runs the load client (test-clients/test_load.py) with that many users, each a guest of its own (the abuse
-limits relaxed: app/devstack/relaxed_limits.py), and measures, over the client's timed part (after every user has
+limits relaxed: devstack/relaxed_limits.py), and measures, over the client's timed part (after every user has
 signed in, which is left out):
 - from the client's report: delivery latency, errors, lost / duplicated chunks, time to first chunk;
 - from /proc: CPU time of every worker, API, Redis and PostgreSQL process (and the simulator), per delivered
@@ -35,13 +35,6 @@ from typing import Any
 import redis
 
 from app.core.config import Settings
-from app.devstack.components import BACKEND_DIR, run_migrations, start_api, start_simulator, start_worker
-from app.devstack.ports import free_port
-from app.devstack.postgres_server import PrivatePostgres, postgres_bin_dir
-from app.devstack.processes import Supervisor
-from app.devstack.redis_server import PrivateRedis
-from app.devstack.relaxed_limits import RELAXED_LIMITS
-from app.devstack.scratch import scratch_dir
 from benchmarks.load_results import (
     CONNECTION_NAMES,
     CONTEXT_KINDS,
@@ -55,6 +48,13 @@ from benchmarks.load_results import (
     Shape,
 )
 from benchmarks.proc_stats import MachineCpu, ProcessTable, load_average, rss_bytes
+from devstack.components import BACKEND_DIR, run_migrations, start_api, start_simulator, start_worker
+from devstack.ports import free_port
+from devstack.postgres_server import PrivatePostgres, postgres_bin_dir
+from devstack.processes import Supervisor
+from devstack.redis_server import PrivateRedis
+from devstack.relaxed_limits import RELAXED_LIMITS
+from devstack.scratch import scratch_dir
 
 REPO_ROOT = BACKEND_DIR.parent
 LOAD_CLIENT = REPO_ROOT / "test-clients" / "test_load.py"

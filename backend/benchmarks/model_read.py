@@ -18,13 +18,13 @@ from openai import AsyncOpenAI, DefaultAioHttpClient, DefaultAsyncHttpxClient
 from pydantic import AnyUrl
 
 from app.core.config import Settings
-from app.devstack.components import start_simulator
-from app.devstack.ports import free_port
-from app.devstack.processes import Supervisor
-from app.devstack.scratch import scratch_dir
 from app.llm.client import CONNECTION_LIMITS
 from app.llm.deltas import ChatTurn
 from app.llm.model import ChatModel
+from devstack.components import start_simulator
+from devstack.ports import free_port
+from devstack.processes import Supervisor
+from devstack.scratch import scratch_dir
 
 TRANSPORTS: dict[str, Callable[[], httpx2.AsyncClient]] = {
     "httpx2": lambda: DefaultAsyncHttpxClient(limits=CONNECTION_LIMITS),

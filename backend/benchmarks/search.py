@@ -35,16 +35,16 @@ import aiohttp
 import asyncpg
 from sqlalchemy.dialects import postgresql
 
-from app.devstack.components import run_migrations, start_api
-from app.devstack.ports import free_port
-from app.devstack.postgres_server import PrivatePostgres
-from app.devstack.processes import Supervisor
-from app.devstack.redis_server import PrivateRedis
-from app.devstack.relaxed_limits import RELAXED_LIMITS
-from app.devstack.scratch import scratch_dir
 from app.services.search import page_statement
 from benchmarks.load import REPO_ROOT, code_version, machine_facts
 from benchmarks.proc_stats import load_average
+from devstack.components import run_migrations, start_api
+from devstack.ports import free_port
+from devstack.postgres_server import PrivatePostgres
+from devstack.processes import Supervisor
+from devstack.redis_server import PrivateRedis
+from devstack.relaxed_limits import RELAXED_LIMITS
+from devstack.scratch import scratch_dir
 
 CONVERSATIONS = 1_000
 MESSAGES_PER_CONVERSATION = 100

@@ -24,11 +24,6 @@ from pathlib import Path
 import asyncpg
 from redis.asyncio import Redis
 
-from app.devstack.components import BACKEND_DIR
-from app.devstack.ports import free_port
-from app.devstack.postgres_server import PrivatePostgres
-from app.devstack.redis_server import PrivateRedis
-from app.devstack.scratch import scratch_dir
 from benchmarks.transport_measure import CpuSnapshot, Spread, account
 from benchmarks.transport_postgres import CREATE_TABLE, EMPTY_TABLE
 from benchmarks.transport_protocol import (
@@ -48,6 +43,11 @@ from benchmarks.transport_protocol import (
 from benchmarks.transport_reader import run_reader
 from benchmarks.transport_report import Load, MachineFacts, RunResult, ServerFacts, render_report
 from benchmarks.transport_writer import run_writer
+from devstack.components import BACKEND_DIR
+from devstack.ports import free_port
+from devstack.postgres_server import PrivatePostgres
+from devstack.redis_server import PrivateRedis
+from devstack.scratch import scratch_dir
 
 RESULTS = BACKEND_DIR.parent / "docs" / "benchmarks" / "transport.md"
 COMMAND = "make bench-transport"

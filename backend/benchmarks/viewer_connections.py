@@ -21,13 +21,13 @@ import httpx
 from redis.asyncio import Redis
 
 from app.core.config import Settings
-from app.devstack.components import BACKEND_DIR, run_migrations, start_api, start_simulator, start_worker
-from app.devstack.ports import free_port
-from app.devstack.postgres_server import PrivatePostgres
-from app.devstack.processes import Supervisor
-from app.devstack.redis_server import PrivateRedis
-from app.devstack.relaxed_limits import RELAXED_LIMITS
-from app.devstack.scratch import scratch_dir
+from devstack.components import BACKEND_DIR, run_migrations, start_api, start_simulator, start_worker
+from devstack.ports import free_port
+from devstack.postgres_server import PrivatePostgres
+from devstack.processes import Supervisor
+from devstack.redis_server import PrivateRedis
+from devstack.relaxed_limits import RELAXED_LIMITS
+from devstack.scratch import scratch_dir
 
 VIEWER_COUNTS = (10, 100, 1000)
 ANSWERS = 20

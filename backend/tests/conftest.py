@@ -13,13 +13,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.config import Settings
 from app.core.db import create_engine, create_session_factory
-from app.devstack.components import run_migrations, start_api, start_simulator, start_worker
-from app.devstack.ports import free_port
-from app.devstack.postgres_server import PrivatePostgres
-from app.devstack.processes import Supervisor
-from app.devstack.redis_server import PrivateRedis
-from app.devstack.relaxed_limits import RELAXED_LIMITS
-from app.devstack.scratch import scratch_dir
+from devstack.components import run_migrations, start_api, start_simulator, start_worker
+from devstack.ports import free_port
+from devstack.postgres_server import PrivatePostgres
+from devstack.processes import Supervisor
+from devstack.redis_server import PrivateRedis
+from devstack.relaxed_limits import RELAXED_LIMITS
+from devstack.scratch import scratch_dir
 from tests.api_client import start_guest
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import uvicorn
 from starlette.types import ASGIApp
 
-from app.devstack.ports import LOOPBACK, free_port
+from devstack.ports import LOOPBACK, free_port
 
 
 @dataclass(frozen=True)

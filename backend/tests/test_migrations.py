@@ -15,7 +15,7 @@ from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from app.auth.passwords import verify_password
-from app.devstack.components import BACKEND_DIR
+from devstack.components import BACKEND_DIR
 
 MIGRATION_TIMEOUT_SECONDS = 120
 

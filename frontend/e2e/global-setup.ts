@@ -1,4 +1,4 @@
-// Starts the throwaway stack (backend/app/devstack/e2e.py) with the built web app, and stops it after the run.
+// Starts the throwaway stack (backend/devstack/e2e.py) with the built web app, and stops it after the run.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -39,7 +39,7 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
   const [command, prefix] = python();
   const stack = spawn(
     command,
-    [...prefix, "-m", "app.devstack.e2e", "--ready-file", READY_FILE, "--log-dir", LOG_DIR],
+    [...prefix, "-m", "devstack.e2e", "--ready-file", READY_FILE, "--log-dir", LOG_DIR],
     { cwd: join(REPO, "backend"), stdio: ["ignore", "inherit", "inherit"], env: { ...process.env } },
   );
   let exited: number | null = null;

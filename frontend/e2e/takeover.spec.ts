@@ -10,7 +10,7 @@ const SLOW = "[sim tokens=250 tps=10 ttft_ms=0 reasoning_tokens=0]";
 type Killed = { killed: string; pid: number };
 
 /**
- * SIGKILLs the worker holding the answer's lease (backend/app/devstack/e2e.py, `POST /kill-worker/<task_id>`); the
+ * SIGKILLs the worker holding the answer's lease (backend/devstack/e2e.py, `POST /kill-worker/<task_id>`); the
  * stack starts it again in the background. The stack answers 409 while that worker also generates answers of the
  * tests running alongside, so that they are not crashed too: ask again until it is alone with this one.
  */

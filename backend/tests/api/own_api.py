@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from app.devstack.processes import Supervisor
+from devstack.processes import Supervisor
 from tests.conftest import Stack, start_test_api
 
 # 127.0.0.1 is the address uvicorn trusts as a proxy by default (FORWARDED_ALLOW_IPS); these others are plain clients,

@@ -16,9 +16,9 @@ from starlette.requests import Request
 
 from app.api.rate_limits import RateLimits, client_address
 from app.core.config import Settings
-from app.devstack.ports import free_port
-from app.devstack.redis_server import PrivateRedis
 from app.services.usage import wait_text
+from devstack.ports import free_port
+from devstack.redis_server import PrivateRedis
 from tests.api.own_api import client_from, fresh_address, own_api
 from tests.api_client import create_conversation, start_guest
 from tests.conftest import Stack

@@ -13,8 +13,8 @@ from pydantic import SecretStr
 
 from app.api.security_headers import API_CSP, HSTS
 from app.core.config import Settings
-from app.devstack.processes import Supervisor
 from app.main import create_app
+from devstack.processes import Supervisor
 from tests.api_client import bearer, create_conversation, send_message
 from tests.conftest import Stack, start_test_api
 from tests.sse_client import iter_events

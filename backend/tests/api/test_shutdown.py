@@ -5,7 +5,7 @@ from pathlib import Path
 
 import httpx
 
-from app.devstack.processes import Supervisor
+from devstack.processes import Supervisor
 from tests.api_client import create_conversation, get_conversation, send_message, signed_in, start_guest
 from tests.conftest import Stack, start_test_api
 from tests.sse_client import SseEvent, assemble, iter_events, read_stream

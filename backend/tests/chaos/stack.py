@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from app.devstack.components import run_migrations, start_api, start_simulator, start_worker
-from app.devstack.ports import free_port
-from app.devstack.postgres_server import PrivatePostgres
-from app.devstack.processes import ChildProcess, Supervisor
-from app.devstack.redis_server import PrivateRedis
-from app.devstack.relaxed_limits import RELAXED_LIMITS
-from app.devstack.scratch import scratch_dir
+from devstack.components import run_migrations, start_api, start_simulator, start_worker
+from devstack.ports import free_port
+from devstack.postgres_server import PrivatePostgres
+from devstack.processes import ChildProcess, Supervisor
+from devstack.redis_server import PrivateRedis
+from devstack.relaxed_limits import RELAXED_LIMITS
+from devstack.scratch import scratch_dir
 from tests.api_client import signed_in
 
 WORKER_CONCURRENCY = 16

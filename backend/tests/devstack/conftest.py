@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from app.devstack import scratch_dir
+from devstack import scratch_dir
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The browser tests' proxy to the API (app/devstack/e2e.py CuttableProxy): it forwards, a hang resets what is open
+"""The browser tests' proxy to the API (devstack/e2e.py CuttableProxy): it forwards, a hang resets what is open
 and holds new connections without forwarding them, and after resume the held ones are reset, never forwarded late."""
 
 import socket
@@ -9,8 +9,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from app.devstack.e2e import CuttableProxy
-from app.devstack.ports import LOOPBACK
+from devstack.e2e import CuttableProxy
+from devstack.ports import LOOPBACK
 
 
 class _Echo(socketserver.ThreadingTCPServer):

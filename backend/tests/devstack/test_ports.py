@@ -1,6 +1,6 @@
 import socket
 
-from app.devstack import free_port, is_port_free
+from devstack import free_port, is_port_free
 
 
 def test_free_port_without_preference_is_bindable() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from app.devstack import PrivatePostgres, free_port, postgres_answers
-from app.devstack.processes import RestartPolicy
+from devstack import PrivatePostgres, free_port, postgres_answers
+from devstack.processes import RestartPolicy
 from tests.devstack.liveness import is_alive
 from tests.devstack.waiting import wait_until
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from app.devstack import PrivateRedis, ProcessFailedError, free_port, is_port_free, redis_answers
-from app.devstack.processes import RestartPolicy
+from devstack import PrivateRedis, ProcessFailedError, free_port, is_port_free, redis_answers
+from devstack.processes import RestartPolicy
 from tests.devstack.liveness import is_alive
 from tests.devstack.waiting import wait_until
 
@@ -49,7 +49,7 @@ def test_private_redis_that_is_not_ready_in_time_is_stopped_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A Redis that never answers PING: a real one can answer within any timeout short enough to test.
-    monkeypatch.setattr("app.devstack.redis_server.redis_answers", lambda url: False)
+    monkeypatch.setattr("devstack.redis_server.redis_answers", lambda url: False)
     server = PrivateRedis(tmp_path, free_port(), start_timeout=0.5)
     with pytest.raises(ProcessFailedError, match=r"not ready after 0\.5 s"):
         server.start()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from app.devstack import ChildProcess, ProcessFailedError, Supervisor, free_port, http_ok
-from app.devstack.processes import RestartPolicy
+from devstack import ChildProcess, ProcessFailedError, Supervisor, free_port, http_ok
+from devstack.processes import RestartPolicy
 from tests.devstack.liveness import gone_soon, is_alive
 from tests.devstack.waiting import wait_until
 

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from app.core.config import Settings
-from app.devstack import PrivateRedis, free_port, stack
-from app.devstack.stack import Component, redact
+from devstack import PrivateRedis, free_port, stack
+from devstack.stack import Component, redact
 
 
 def test_redact_hides_only_the_password() -> None:
@@ -16,7 +16,7 @@ def test_redact_hides_only_the_password() -> None:
 
 
 def test_components_are_found_by_module_or_path(tmp_path: Path) -> None:
-    assert Component("devstack", module="app.devstack").present()
+    assert Component("devstack", module="devstack").present()
     assert not Component("nothing", module="app.no_such_module").present()
     assert not Component("file", path=tmp_path / "alembic.ini").present()
     (tmp_path / "alembic.ini").touch()

@@ -11,11 +11,11 @@ import pytest
 from pydantic import AnyUrl
 
 from app.core.config import ApiStyle, Settings
-from app.devstack.ports import free_port
 from app.llm.client import create_client
 from app.llm.deltas import ChatTurn, ModelBatch, ModelDelta, UpstreamCursor
 from app.llm.model import ChatModel
 from app.streaming.events import EventKind
+from devstack.ports import free_port
 from tests.llm.conftest import ModelFactory
 
 

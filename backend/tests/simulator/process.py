@@ -61,7 +61,7 @@ def running_simulator(extra_flags: Sequence[str] = ()) -> Iterator[RunningSimula
     command = [
         sys.executable,
         "-m",
-        "app.simulator",
+        "simulator",
         "--host=127.0.0.1",
         f"--port={port}",
         *SERVER_FLAGS,

@@ -1,6 +1,6 @@
 import pytest
 
-from app.simulator.__main__ import parse_args
+from simulator.__main__ import parse_args
 
 
 def test_flags_default_to_the_documented_values(monkeypatch: pytest.MonkeyPatch) -> None:

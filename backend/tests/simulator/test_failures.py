@@ -6,7 +6,7 @@ import openai
 import pytest
 from openai import AsyncOpenAI
 
-from app.simulator.failures import AttemptCounter
+from simulator.failures import AttemptCounter
 
 from .apis import APIS, MODEL, PATHS, Api, create, request_body, stream_answer
 from .process import RunningSimulator

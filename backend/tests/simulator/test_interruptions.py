@@ -8,9 +8,9 @@ import openai
 import pytest
 from openai import AsyncOpenAI
 
-from app.simulator.interruptions import ConnectionCutError, paced_with_interruptions
-from app.simulator.pacing import PacedFrame, TokenSchedule
-from app.simulator.profile import FaultProfile, SimulationProfile
+from simulator.interruptions import ConnectionCutError, paced_with_interruptions
+from simulator.pacing import PacedFrame, TokenSchedule
+from simulator.profile import FaultProfile, SimulationProfile
 
 from .apis import APIS, PATHS, Api, ArrivedDelta, create, request_body, stream_answer
 from .process import DEFAULT_REASONING_TOKENS, DEFAULT_TOKENS

@@ -1,6 +1,6 @@
 import pytest
 
-from app.simulator.profile import (
+from simulator.profile import (
     MAX_TOKENS,
     DirectiveError,
     FaultProfile,

@@ -4,10 +4,10 @@ import time
 import orjson
 import pytest
 
-from app.simulator.encoding import HOLE, FrameTemplate, sse_data, sse_event
-from app.simulator.pacing import PacedFrame, TokenSchedule, paced
-from app.simulator.profile import SimulationProfile
-from app.simulator.recorder import RequestLog
+from simulator.encoding import HOLE, FrameTemplate, sse_data, sse_event
+from simulator.pacing import PacedFrame, TokenSchedule, paced
+from simulator.profile import SimulationProfile
+from simulator.recorder import RequestLog
 
 
 def test_a_filled_template_equals_a_directly_encoded_frame() -> None:

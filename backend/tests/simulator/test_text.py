@@ -1,4 +1,4 @@
-from app.simulator.text import answer_tokens, reasoning_summary_tokens
+from simulator.text import answer_tokens, reasoning_summary_tokens
 
 
 def test_the_same_prompt_gives_the_same_tokens() -> None:

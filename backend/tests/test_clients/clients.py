@@ -6,7 +6,7 @@ import subprocess
 import sys
 from types import ModuleType
 
-from app.devstack.components import BACKEND_DIR
+from devstack.components import BACKEND_DIR
 
 CLIENTS_DIR = BACKEND_DIR.parent / "test-clients"
 # Well above what the short answers these tests ask for need; a hung client fails its test instead of the run.

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 
-from app.devstack.ports import free_port
+from devstack.ports import free_port
 from tests.conftest import Stack
 from tests.test_clients.clients import run_client
 

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.devstack.processes import Supervisor
+from devstack.processes import Supervisor
 from tests.api_client import bearer, create_conversation, get_conversation, send_message, signed_in, start_guest
 from tests.conftest import Stack, start_test_api
 from tests.sse_client import iter_events, read_stream

@@ -5,7 +5,7 @@ import httpx
 from redis.asyncio import Redis
 
 from app.core import redis_keys
-from app.simulator.text import answer_tokens
+from simulator.text import answer_tokens
 from tests.api_client import create_conversation, get_conversation, send_message
 from tests.http_chunks import get_chunked
 from tests.sse_client import assemble, iter_events, read_first, read_stream

@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
-from app.devstack.lifecycle import Lifecycle
+from devstack.lifecycle import Lifecycle
 
 Readiness = Callable[[], bool]
 

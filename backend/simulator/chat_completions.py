@@ -7,9 +7,9 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from app.simulator.body import JsonObject, optional_field, required_field
-from app.simulator.encoding import HOLE, SSE_DONE, FrameTemplate, sse_data
-from app.simulator.pacing import PacedFrame
+from simulator.body import JsonObject, optional_field, required_field
+from simulator.encoding import HOLE, SSE_DONE, FrameTemplate, sse_data
+from simulator.pacing import PacedFrame
 
 _SYSTEM_FINGERPRINT = "fp_simulator"
 

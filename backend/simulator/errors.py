@@ -6,7 +6,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.simulator.encoding import JsonResponse
+from simulator.encoding import JsonResponse
 
 
 class ApiError(Exception):

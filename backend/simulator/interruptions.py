@@ -22,9 +22,9 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 import orjson
 from starlette.requests import Request
 
-from app.simulator.body import JsonObject
-from app.simulator.pacing import PacedFrame, TokenSchedule, paced
-from app.simulator.profile import FaultProfile
+from simulator.body import JsonObject
+from simulator.pacing import PacedFrame, TokenSchedule, paced
+from simulator.profile import FaultProfile
 
 
 class ConnectionCutError(Exception):

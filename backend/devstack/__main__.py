@@ -1,14 +1,14 @@
-"""`python -m app.devstack [up|migrate]`: see app.devstack.stack."""
+"""`python -m devstack [up|migrate]`: see devstack.stack."""
 
 import argparse
 import sys
 from collections.abc import Sequence
 
-from app.devstack.stack import migrate, up
+from devstack.stack import migrate, up
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app.devstack", description="Run the local development stack.")
+    parser = argparse.ArgumentParser(prog="python -m devstack", description="Run the local development stack.")
     parser.add_argument(
         "command",
         nargs="?",

@@ -1,4 +1,4 @@
-"""`python -m app.devstack.e2e`: a throwaway stack for the browser tests, with the built web app in front of it.
+"""`python -m devstack.e2e`: a throwaway stack for the browser tests, with the built web app in front of it.
 
 Private Redis and PostgreSQL in a scratch directory, migrations, the simulator, two Celery workers, the API and
 `next start`, all on free loopback ports. A second `next start` reaches the API through a TCP proxy that a test can
@@ -32,13 +32,13 @@ from typing import cast
 from redis import Redis
 
 from app.core import redis_keys
-from app.devstack.components import run_migrations, start_api, start_frontend, start_simulator, start_worker
-from app.devstack.ports import LOOPBACK, free_port
-from app.devstack.postgres_server import PrivatePostgres
-from app.devstack.processes import ChildProcess, ProcessFailedError, Supervisor
-from app.devstack.redis_server import PrivateRedis
-from app.devstack.relaxed_limits import RELAXED_LIMITS
-from app.devstack.scratch import scratch_dir
+from devstack.components import run_migrations, start_api, start_frontend, start_simulator, start_worker
+from devstack.ports import LOOPBACK, free_port
+from devstack.postgres_server import PrivatePostgres
+from devstack.processes import ChildProcess, ProcessFailedError, Supervisor
+from devstack.redis_server import PrivateRedis
+from devstack.relaxed_limits import RELAXED_LIMITS
+from devstack.scratch import scratch_dir
 
 # Quick answers unless a test asks otherwise with a [sim ...] directive in its message.
 SIMULATOR_DEFAULTS = {
@@ -369,7 +369,7 @@ def run(ready_file: Path, log_dir: Path) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app.devstack.e2e", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m devstack.e2e", description=__doc__)
     parser.add_argument("--ready-file", type=Path, required=True, help="where to write the URLs as JSON when ready")
     parser.add_argument("--log-dir", type=Path, required=True, help="where each process writes its log")
     args = parser.parse_args(argv)

@@ -4,8 +4,8 @@ from abc import abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 
-from app.devstack.lifecycle import Lifecycle
-from app.devstack.processes import ChildProcess, Readiness, Restarter, RestartPolicy
+from devstack.lifecycle import Lifecycle
+from devstack.processes import ChildProcess, Readiness, Restarter, RestartPolicy
 
 
 class PrivateServer(Lifecycle):

@@ -1,4 +1,4 @@
-"""Runs the simulator as a uvicorn server: `python -m app.simulator --port 8090 --tokens 200`; see `--help`."""
+"""Runs the simulator as a uvicorn server: `python -m simulator --port 8090 --tokens 200`; see `--help`."""
 
 import argparse
 import logging
@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 import uvicorn
 
-from app.simulator.app import create_app
-from app.simulator.interruptions import without_deliberate_cuts
-from app.simulator.profile import SimulationProfile, non_negative_number, token_count
+from simulator.app import create_app
+from simulator.interruptions import without_deliberate_cuts
+from simulator.profile import SimulationProfile, non_negative_number, token_count
 
 # What the real API keeps a background response's stream for.
 _BACKGROUND_RETENTION_SECONDS = 600.0
@@ -27,7 +27,7 @@ def _from_env(name: str, default: object) -> str:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     defaults = SimulationProfile()
     parser = argparse.ArgumentParser(
-        prog="python -m app.simulator",
+        prog="python -m simulator",
         description="An OpenAI-compatible LLM simulator. Each flag defaults to its SIM_* environment variable.",
     )
     parser.add_argument("--host", default=_from_env("SIM_HOST", "127.0.0.1"), help="interface to listen on ($SIM_HOST)")

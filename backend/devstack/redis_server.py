@@ -5,9 +5,9 @@ from pathlib import Path
 
 import redis
 
-from app.devstack.ports import LOOPBACK
-from app.devstack.private_server import PrivateServer
-from app.devstack.processes import ChildProcess, RestartPolicy
+from devstack.ports import LOOPBACK
+from devstack.private_server import PrivateServer
+from devstack.processes import ChildProcess, RestartPolicy
 
 
 def redis_answers(url: str) -> bool:

@@ -4,7 +4,7 @@ from typing import Any, TypeAlias, TypeVar
 
 import orjson
 
-from app.simulator.errors import ApiError
+from simulator.errors import ApiError
 
 JsonObject: TypeAlias = dict[str, Any]
 _Expected = TypeVar("_Expected", str, bool, dict[str, Any], list[Any])

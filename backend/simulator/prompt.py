@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from app.simulator.body import JsonObject, invalid_type, missing_parameter, optional_field, required_field
+from simulator.body import JsonObject, invalid_type, missing_parameter, optional_field, required_field
 
 _CHARS_PER_TOKEN = 4
 """The usual rule of thumb for English text with OpenAI tokenizers; usage numbers only need to be plausible."""

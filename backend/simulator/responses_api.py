@@ -9,10 +9,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.simulator.body import JsonObject, optional_field, required_field
-from app.simulator.encoding import HOLE, FrameTemplate, sse_event
-from app.simulator.errors import ApiError
-from app.simulator.pacing import PacedFrame
+from simulator.body import JsonObject, optional_field, required_field
+from simulator.encoding import HOLE, FrameTemplate, sse_event
+from simulator.errors import ApiError
+from simulator.pacing import PacedFrame
 
 
 @dataclass(frozen=True, slots=True)

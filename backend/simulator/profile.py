@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.simulator.failures import FAILURE_STATUSES
+from simulator.failures import FAILURE_STATUSES
 
 MAX_TOKENS = 100_000
 """Bounds a single answer so a typo in a directive cannot make the simulator allocate without limit."""

@@ -4,10 +4,10 @@ import shutil
 import sys
 from pathlib import Path
 
-from app.devstack.ports import LOOPBACK
-from app.devstack.processes import ChildProcess, ProcessFailedError, Supervisor, http_ok
+from devstack.ports import LOOPBACK
+from devstack.processes import ChildProcess, ProcessFailedError, Supervisor, http_ok
 
-BACKEND_DIR = Path(__file__).resolve().parents[2]
+BACKEND_DIR = Path(__file__).resolve().parents[1]
 FRONTEND_DIR = BACKEND_DIR.parent / "frontend"
 
 _MIGRATION_TIMEOUT_SECONDS = 300.0
@@ -25,7 +25,7 @@ def start_simulator(
     supervisor: Supervisor, env: dict[str, str], port: int, *extra_args: str, restart: bool = False
 ) -> str:
     """The OpenAI-compatible simulator; returns its base URL for the SDK (…/v1). `restart`: see Supervisor.start."""
-    argv = [sys.executable, "-m", "app.simulator", "--host", LOOPBACK, "--port", str(port), *extra_args]
+    argv = [sys.executable, "-m", "simulator", "--host", LOOPBACK, "--port", str(port), *extra_args]
     ready = http_ok(f"http://{LOOPBACK}:{port}/healthz")
     supervisor.start("simulator", argv, cwd=BACKEND_DIR, env=env, ready=ready, restart=restart)
     return f"http://{LOOPBACK}:{port}/v1"

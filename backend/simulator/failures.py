@@ -11,7 +11,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Final
 
-from app.simulator.errors import ApiError
+from simulator.errors import ApiError
 
 
 @dataclass(frozen=True, slots=True)

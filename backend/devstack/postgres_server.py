@@ -16,9 +16,9 @@ from pathlib import Path
 
 import asyncpg
 
-from app.devstack.ports import LOOPBACK
-from app.devstack.private_server import PrivateServer
-from app.devstack.processes import ChildProcess, RestartPolicy
+from devstack.ports import LOOPBACK
+from devstack.private_server import PrivateServer
+from devstack.processes import ChildProcess, RestartPolicy
 
 POSTGRES_ROOT = Path("/usr/lib/postgresql")
 SUPERUSER = "postgres"
@@ -50,7 +50,7 @@ def _check_reachable(data_dir: Path, account: pwd.struct_passwd) -> None:
         if not allowed:
             raise PermissionError(
                 f"the {account.pw_name} account cannot reach {data_dir}: {directory} is not traversable for it; "
-                "choose a data directory elsewhere (app.devstack.scratch_dir makes one) or `chmod o+x` that directory"
+                "choose a data directory elsewhere (devstack.scratch_dir makes one) or `chmod o+x` that directory"
             )
 
 

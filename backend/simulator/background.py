@@ -17,12 +17,12 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Final, Literal
 
-from app.simulator.body import JsonObject
-from app.simulator.errors import ApiError
-from app.simulator.interruptions import ConnectionCutError
-from app.simulator.pacing import PacedFrame, TokenSchedule
-from app.simulator.profile import FaultProfile, SimulationProfile
-from app.simulator.responses_api import SimulatedResponse
+from simulator.body import JsonObject
+from simulator.errors import ApiError
+from simulator.interruptions import ConnectionCutError
+from simulator.pacing import PacedFrame, TokenSchedule
+from simulator.profile import FaultProfile, SimulationProfile
+from simulator.responses_api import SimulatedResponse
 
 Status = Literal["queued", "in_progress", "completed", "cancelled"]
 _FINISHED: Final[frozenset[Status]] = frozenset({"completed", "cancelled"})

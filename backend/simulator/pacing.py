@@ -9,7 +9,7 @@ import time
 from collections.abc import AsyncIterator, Iterable
 from typing import NamedTuple
 
-from app.simulator.profile import SimulationProfile
+from simulator.profile import SimulationProfile
 
 
 class PacedFrame(NamedTuple):

@@ -9,25 +9,25 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from app.simulator.background import BackgroundResponse, BackgroundResponses, connection_stream
-from app.simulator.body import JsonObject, json_object
-from app.simulator.chat_completions import ChatCompletionsRequest, SimulatedCompletion
-from app.simulator.encoding import JsonResponse
-from app.simulator.errors import ApiError, api_error_handler, invalid_url_handler
-from app.simulator.failures import AttemptCounter, injected_failure
-from app.simulator.interruptions import half_then_cut, paced_with_interruptions, stall, until_disconnected
-from app.simulator.pacing import PacedFrame, TokenSchedule
-from app.simulator.profile import (
+from simulator.background import BackgroundResponse, BackgroundResponses, connection_stream
+from simulator.body import JsonObject, json_object
+from simulator.chat_completions import ChatCompletionsRequest, SimulatedCompletion
+from simulator.encoding import JsonResponse
+from simulator.errors import ApiError, api_error_handler, invalid_url_handler
+from simulator.failures import AttemptCounter, injected_failure
+from simulator.interruptions import half_then_cut, paced_with_interruptions, stall, until_disconnected
+from simulator.pacing import PacedFrame, TokenSchedule
+from simulator.profile import (
     DirectiveError,
     FaultProfile,
     SimulationProfile,
     resolve_profile,
     without_directives,
 )
-from app.simulator.prompt import Prompt, chat_prompt, responses_prompt
-from app.simulator.recorder import RequestLog, set_outcome, tracking_failure, tracking_outcome
-from app.simulator.responses_api import ResponsesRequest, SimulatedResponse
-from app.simulator.text import answer_tokens, reasoning_summary_tokens
+from simulator.prompt import Prompt, chat_prompt, responses_prompt
+from simulator.recorder import RequestLog, set_outcome, tracking_failure, tracking_outcome
+from simulator.responses_api import ResponsesRequest, SimulatedResponse
+from simulator.text import answer_tokens, reasoning_summary_tokens
 
 ADVERTISED_MODELS: Final = ("gpt-5-mini", "gpt-5-nano")
 """What `/v1/models` lists; generation accepts any model name and echoes it back."""

@@ -14,8 +14,8 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
 
-from app.simulator.errors import ApiError
-from app.simulator.interruptions import ConnectionCutError
+from simulator.errors import ApiError
+from simulator.interruptions import ConnectionCutError
 
 Outcome = Literal["in_progress", "completed", "failed", "disconnected", "cut"]
 

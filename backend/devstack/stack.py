@@ -16,7 +16,7 @@ from types import FrameType
 from urllib.parse import urlsplit, urlunsplit
 
 from app.core.config import Settings
-from app.devstack.components import (
+from devstack.components import (
     BACKEND_DIR,
     frontend_built,
     run_migrations,
@@ -25,11 +25,11 @@ from app.devstack.components import (
     start_simulator,
     start_worker,
 )
-from app.devstack.ports import LOOPBACK, free_port, is_port_free
-from app.devstack.postgres_server import PrivatePostgres, postgres_answers
-from app.devstack.private_server import PrivateServer
-from app.devstack.processes import ProcessFailedError, RestartPolicy, Supervisor
-from app.devstack.redis_server import PrivateRedis, redis_answers
+from devstack.ports import LOOPBACK, free_port, is_port_free
+from devstack.postgres_server import PrivatePostgres, postgres_answers
+from devstack.private_server import PrivateServer
+from devstack.processes import ProcessFailedError, RestartPolicy, Supervisor
+from devstack.redis_server import PrivateRedis, redis_answers
 
 REPO_ROOT = BACKEND_DIR.parent
 DATA_DIR = REPO_ROOT / ".data"
@@ -75,7 +75,7 @@ def missing_components(simulated: bool) -> list[Component]:
         Component("API", module="app.main"),
     ]
     if simulated:
-        needed.append(Component("LLM simulator", module="app.simulator"))
+        needed.append(Component("LLM simulator", module="simulator"))
     return [component for component in needed if not component.present()]
 
 
