@@ -32,6 +32,14 @@ want_servers() {
     compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || APT_PACKAGES+=(postgresql)
 }
 
+# The cluster test (backend/tests/cluster/) builds hosts from network namespaces (iproute2's `ip netns`) and runs the
+# balancer and the metrics server that DEPLOYMENT.md names: Debian's nginx and Prometheus.
+want_cluster_tools() {
+    command -v ip >/dev/null || APT_PACKAGES+=(iproute2)
+    command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || APT_PACKAGES+=(nginx)
+    command -v prometheus >/dev/null || APT_PACKAGES+=(prometheus)
+}
+
 # The browser tests drive Debian's Chromium (Playwright is never allowed to download a browser of its own).
 want_browser() {
     [ -x /usr/bin/chromium ] || APT_PACKAGES+=(chromium)
@@ -58,7 +66,7 @@ install_apt_packages() {
     fi
     # Where systemd runs, the packages also enabled their services for the next boot.
     if [ -d /run/systemd/system ]; then
-        as_root systemctl disable --now redis-server postgresql >/dev/null 2>&1 || true
+        as_root systemctl disable --now redis-server postgresql nginx prometheus >/dev/null 2>&1 || true
     fi
 }
 
@@ -106,6 +114,7 @@ sync_frontend() {
 
 want_python_venv
 want_servers
+want_cluster_tools
 want_browser
 install_apt_packages
 ensure_uv

@@ -1,5 +1,6 @@
 """The API calls of the asyncio clients (test_async.py, test_load.py), over one shared aiohttp session."""
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +12,12 @@ from chat_stream import Answer, ApiError, SignIn, SseEvent, SseParser, bearer, r
 # A stream that ends without its terminal event was interrupted (say, an API process restarted) and is resumed;
 # this many interruptions in a row without a single new event means the server is not recovering.
 MAX_FRUITLESS_RESUMES = 5
+# What a browser's EventSource also retries: a connection that broke or was refused, and a proxy or API that could
+# not serve the stream just then (a load balancer whose replica died answers 502; an API whose Redis is restarting
+# 503). Each counts as a fruitless resume unless events came, and waits before trying again, longer each time in a
+# row, so that a server back within seconds is resumed and one that stays away ends the stream within a minute.
+RETRIED_STATUSES = frozenset({502, 503, 504})
+RESUME_BACKOFF_SECONDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,18 @@ class AioChat:
         return str(body["task_id"])
 
     async def conversation(self, conversation_id: str) -> dict[str, Any]:
-        return await self._json("GET", f"/conversations/{conversation_id}", 200)
+        """The stored conversation. A read changes nothing, so it is tried again as a stream would be resumed."""
+        path = f"/conversations/{conversation_id}"
+        for wait in RESUME_BACKOFF_SECONDS:
+            try:
+                return await self._json("GET", path, 200)
+            except ApiError as error:
+                if error.status not in RETRIED_STATUSES:
+                    raise
+            except (aiohttp.ClientError, TimeoutError):
+                pass
+            await asyncio.sleep(wait)
+        return await self._json("GET", path, 200)
 
     async def follow(
         self,
@@ -79,9 +97,19 @@ class AioChat:
             if fruitless > MAX_FRUITLESS_RESUMES:
                 raise ApiError(f"stream: ended {fruitless} times in a row without a new event")
             before = answer.last_id
-            await self._read_stream(task_id, answer, timing, reconnects.limit(connections), on_event)
+            try:
+                await self._read_stream(task_id, answer, timing, reconnects.limit(connections), on_event)
+                interrupted = False
+            except ApiError as error:
+                if error.status not in RETRIED_STATUSES:
+                    raise
+                interrupted = True
+            except (aiohttp.ClientError, TimeoutError):
+                interrupted = True
             connections += 1
             fruitless = fruitless + 1 if answer.last_id == before else 0
+            if interrupted and not answer.finished:
+                await asyncio.sleep(RESUME_BACKOFF_SECONDS[min(fruitless, len(RESUME_BACKOFF_SECONDS) - 1)])
         return connections
 
     async def _read_stream(

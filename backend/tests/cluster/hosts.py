@@ -1,0 +1,211 @@
+"""The cluster: every role of DEPLOYMENT.md's runbook on a host of its own, started with the runbook's own blocks.
+
+Each process is `ip netns exec <host> unshare --uts …`: the host's network, and a hostname of its own (so that
+Celery's `%h` and the lease holder's `host:pid` name the host, as on separate machines). Every hop execs the next,
+so the pid the test holds is the server's, and a SIGKILL of it is a crash of that server.
+"""
+
+import json
+import os
+import pwd
+import secrets
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from devstack.postgres_server import postgres_bin_dir
+from devstack.processes import ChildProcess, Supervisor, http_ok
+from devstack.relaxed_limits import RELAXED_LIMITS
+from devstack.scratch import scratch_dir
+from tests.cluster.runbook import REPO_ROOT, block
+from tests.cluster.topology import SUBNET, Host, Topology, topology
+
+ADDRESSES = {
+    "edge": "10.250.0.2",
+    "api1": "10.250.0.11",
+    "api2": "10.250.0.12",
+    "wk1": "10.250.0.21",
+    "wk2": "10.250.0.22",
+    "data": "10.250.0.31",
+    "model": "10.250.0.41",
+    "client": "10.250.0.51",
+}
+API_HOSTS = ("api1", "api2")
+WORKER_HOSTS = ("wk1", "wk2")
+API_PORT = 8000
+# Shorter than the product's 10 s (a setting, README's LEASE_SECONDS), so that a killed worker's answers are taken
+# over within the few minutes the whole test may take.
+LEASE_SECONDS = 4.0
+# Every answer of the load on two workers, with room for one to hold them all after the other died.
+WORKER_CONCURRENCY = 256
+_ONE_SHOT_TIMEOUT_SECONDS = 120.0
+_START_TIMEOUT_SECONDS = 60.0
+_WORKER_READY_TEXT = " ready."
+
+
+def _on_host(host: Host, script: str, *, account: str | None = None) -> list[str]:
+    """`script` (a runbook block) run by `bash -eu` on `host`, as `account` if given, under the host's own name."""
+    become = [] if account is None else ["setpriv", f"--reuid={account}", f"--regid={account}", "--init-groups"]
+    return host.argv(
+        "unshare", "--uts", "sh", "-c", 'hostname "$0" && exec "$@"', host.name, *become, "bash", "-euc", script
+    )
+
+
+@dataclass
+class Cluster:
+    net: Topology
+    supervisor: Supervisor
+    root: Path
+    # The application's settings, as the API, worker and migration processes of a deployment would have them.
+    app_env: dict[str, str]
+    # The runbook's variables and the test's PATH (with PostgreSQL's bin/), for every block.
+    base_env: dict[str, str]
+
+    @property
+    def edge_url(self) -> str:
+        return f"http://{ADDRESSES['edge']}"
+
+    def api_url(self, host: str) -> str:
+        return f"http://{ADDRESSES[host]}:{API_PORT}"
+
+    def http_ready(self, url: str) -> bool:
+        """A GET of `url` from the client host answers 200."""
+        return self.net.run_in("client", http_ok(url))
+
+    def run_once(self, role: str, host: str, *, account: str | None = None, app: bool = False) -> None:
+        """A one-shot block (initdb, createdb, migrations): must succeed within its bound."""
+        env = {**self.base_env, **(self.app_env if app else {})}
+        argv = _on_host(self.net.hosts[host], block(role), account=account)
+        result = subprocess.run(
+            argv, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=_ONE_SHOT_TIMEOUT_SECONDS, check=False
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"runbook={role} on {host} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+
+    def start(
+        self,
+        role: str,
+        host: str,
+        *,
+        account: str | None = None,
+        app: bool = False,
+        ready_url: str | None = None,
+        ready_text: str | None = None,
+    ) -> ChildProcess:
+        """A long-running block, under the name of its host (and role, where a host has several)."""
+        env = {**self.base_env, **(self.app_env if app else {})}
+        argv = _on_host(self.net.hosts[host], block(role), account=account)
+        name = host if role in ("api", "worker", "model") else f"{host}-{role}"
+        return self.supervisor.start(
+            name,
+            argv,
+            cwd=REPO_ROOT,
+            env=env,
+            ready=(lambda: self.http_ready(ready_url)) if ready_url is not None else None,
+            ready_text=ready_text,
+            ready_timeout=_START_TIMEOUT_SECONDS,
+        )
+
+    def process(self, name: str) -> ChildProcess:
+        return self.supervisor.child(name)
+
+    def crash(self, name: str) -> None:
+        """SIGKILL a server (not its group: the crash of one process, as the OOM killer would do it)."""
+        child = self.process(name)
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+
+    def start_again(self, name: str, *, ready_url: str | None = None, ready_text: str | None = None) -> None:
+        """Start a server that ended (crashed or was stopped by the test's own signal) with the same block."""
+        child = self.process(name)
+        assert child.restart(), f"{name} was stopped for good"
+        if ready_url is not None:
+            child.wait_ready(lambda: self.http_ready(ready_url), _START_TIMEOUT_SECONDS)
+        if ready_text is not None:
+            child.wait_ready(lambda: ready_text in child.output(), _START_TIMEOUT_SECONDS)
+
+    def data_host_sql(self, query: str) -> str:
+        """`query` through psql on the data host, over the local socket (the runbook's peer authentication)."""
+        psql = str(postgres_bin_dir() / "psql")
+        script = f'{psql} --host "$PGDATA" --dbname chat --no-psqlrc -tAc "$0"'
+        argv = self.net.hosts["data"].argv(
+            "setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "bash", "-euc", script, query
+        )
+        result = subprocess.run(argv, env=self.base_env, capture_output=True, text=True, timeout=30, check=True)
+        return result.stdout
+
+
+def _application_env(password: str) -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items() if name != "OPENAI_API_KEY"}
+    data, model = ADDRESSES["data"], ADDRESSES["model"]
+    return env | {
+        "DATABASE_URL": f"postgresql://postgres:{password}@{data}:5432/chat",
+        "REDIS_URL": f"redis://{data}:6379/0",
+        "SIMULATOR_URL": f"http://{model}:8090/v1",
+        "FORWARDED_ALLOW_IPS": ADDRESSES["edge"],
+        "LEASE_SECONDS": str(LEASE_SECONDS),
+        # 200 guests from one address (the client host): the per-address limits would refuse them.
+        **RELAXED_LIMITS,
+    }
+
+
+def _write_site_files(root: Path) -> None:
+    """What DEPLOYMENT.md says the site supplies beside the shipped configuration: the API servers for nginx, the
+    scrape targets for Prometheus."""
+    nginx_dir = root / "nginx"
+    nginx_dir.mkdir()
+    servers = "".join(f"server {ADDRESSES[host]}:{API_PORT};\n" for host in API_HOSTS)
+    (nginx_dir / "chat-api-servers.conf").write_text(servers)
+    targets = root / "prometheus" / "targets"
+    targets.mkdir(parents=True)
+    (targets / "api.json").write_text(json.dumps([{"targets": [f"{ADDRESSES[h]}:{API_PORT}" for h in API_HOSTS]}]))
+    (targets / "worker.json").write_text(json.dumps([{"targets": []}]))
+
+
+@contextmanager
+def cluster() -> Iterator[Cluster]:
+    """Every host up and ready, in the runbook's start order; everything stopped and deleted on the way out."""
+    with scratch_dir("chat-cluster-") as root, topology(ADDRESSES) as net:
+        password = secrets.token_hex(16)
+        password_file = root / "postgres-password"
+        password_file.write_text(password + "\n")
+        password_file.chmod(0o644)
+        _write_site_files(root)
+        bin_path = f"{postgres_bin_dir()}:{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}"
+        base_env = {
+            **os.environ,
+            "PATH": bin_path,
+            "HOST_ADDRESS": ADDRESSES["data"],
+            "APP_SUBNET": SUBNET,
+            "REDIS_DIR": str(root / "redis"),
+            "PGDATA": str(root / "postgres"),
+            "POSTGRES_PASSWORD_FILE": str(password_file),
+            "WORKER_CONCURRENCY": str(WORKER_CONCURRENCY),
+            "NGINX_DIR": str(root / "nginx"),
+            "PROMETHEUS_DIR": str(root / "prometheus"),
+        }
+        (root / "redis").mkdir()
+        # The data directory belongs to the account PostgreSQL runs as, as initdb wants it.
+        (root / "postgres").mkdir(mode=0o700)
+        postgres_account = pwd.getpwnam("postgres")
+        os.chown(root / "postgres", postgres_account.pw_uid, postgres_account.pw_gid)
+        with Supervisor(root / "logs") as supervisor:
+            c = Cluster(net, supervisor, root, _application_env(password), base_env)
+            c.run_once("postgres-init", "data", account="postgres")
+            c.start("postgres", "data", account="postgres", ready_text="ready to accept connections")
+            c.run_once("postgres-database", "data", account="postgres")
+            c.start("redis", "data", ready_text="Ready to accept connections")
+            c.run_once("migrate", "api1", app=True)
+            c.start("model", "model", app=True, ready_url=f"http://{ADDRESSES['model']}:8090/healthz")
+            for host in API_HOSTS:
+                c.start("api", host, app=True, ready_url=f"{c.api_url(host)}/readyz")
+            for host in WORKER_HOSTS:
+                c.start("worker", host, app=True, ready_text=_WORKER_READY_TEXT)
+            c.start("edge", "edge", ready_url=f"{c.edge_url}/healthz")
+            c.start("prometheus", "edge", ready_url=f"http://{ADDRESSES['edge']}:9090/-/ready")
+            yield c
+
