@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devstack.postgres_server import postgres_bin_dir
-from devstack.processes import ChildProcess, Supervisor, http_ok
+from devstack.processes import ChildProcess, Readiness, Supervisor, http_ok
 from devstack.relaxed_limits import RELAXED_LIMITS
 from devstack.scratch import scratch_dir
 from tests.cluster.runbook import REPO_ROOT, block
@@ -55,6 +55,16 @@ def _on_host(host: Host, script: str, *, account: str | None = None) -> list[str
     )
 
 
+@dataclass(frozen=True)
+class Starting:
+    child: ChildProcess
+    ready: Readiness
+
+    def wait(self) -> ChildProcess:
+        self.child.wait_ready(self.ready, _START_TIMEOUT_SECONDS)
+        return self.child
+
+
 @dataclass
 class Cluster:
     net: Topology
@@ -84,7 +94,9 @@ class Cluster:
             argv, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=_ONE_SHOT_TIMEOUT_SECONDS, check=False
         )
         if result.returncode != 0:
-            raise RuntimeError(f"runbook={role} on {host} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+            raise RuntimeError(
+                f"runbook={role} on {host} failed ({result.returncode}):\n{result.stdout}{result.stderr}"
+            )
 
     def start(
         self,
@@ -95,20 +107,22 @@ class Cluster:
         app: bool = False,
         ready_url: str | None = None,
         ready_text: str | None = None,
-    ) -> ChildProcess:
-        """A long-running block, under the name of its host (and role, where a host has several)."""
+    ) -> "Starting":
+        """A long-running block, under the name of its host (and role, where a host has several); returns at once,
+        so that processes that take seconds to import their code start side by side."""
         env = {**self.base_env, **(self.app_env if app else {})}
         argv = _on_host(self.net.hosts[host], block(role), account=account)
         name = host if role in ("api", "worker", "model") else f"{host}-{role}"
-        return self.supervisor.start(
-            name,
-            argv,
-            cwd=REPO_ROOT,
-            env=env,
-            ready=(lambda: self.http_ready(ready_url)) if ready_url is not None else None,
-            ready_text=ready_text,
-            ready_timeout=_START_TIMEOUT_SECONDS,
-        )
+        child = self.supervisor.start(name, argv, cwd=REPO_ROOT, env=env)
+        return Starting(child, self._readiness(child, ready_url, ready_text))
+
+    def _readiness(self, child: ChildProcess, ready_url: str | None, ready_text: str | None) -> Readiness:
+        def ready() -> bool:
+            if ready_text is not None and ready_text not in child.output():
+                return False
+            return ready_url is None or self.http_ready(ready_url)
+
+        return ready
 
     def process(self, name: str) -> ChildProcess:
         return self.supervisor.child(name)
@@ -120,13 +134,10 @@ class Cluster:
         child.wait(timeout=30)
 
     def start_again(self, name: str, *, ready_url: str | None = None, ready_text: str | None = None) -> None:
-        """Start a server that ended (crashed or was stopped by the test's own signal) with the same block."""
+        """Start a server that ended (crashed, or stopped by the test's own signal) with the same block."""
         child = self.process(name)
         assert child.restart(), f"{name} was stopped for good"
-        if ready_url is not None:
-            child.wait_ready(lambda: self.http_ready(ready_url), _START_TIMEOUT_SECONDS)
-        if ready_text is not None:
-            child.wait_ready(lambda: ready_text in child.output(), _START_TIMEOUT_SECONDS)
+        child.wait_ready(self._readiness(child, ready_url, ready_text), _START_TIMEOUT_SECONDS)
 
     def data_host_sql(self, query: str) -> str:
         """`query` through psql on the data host, over the local socket (the runbook's peer authentication)."""
@@ -196,16 +207,16 @@ def cluster() -> Iterator[Cluster]:
         with Supervisor(root / "logs") as supervisor:
             c = Cluster(net, supervisor, root, _application_env(password), base_env)
             c.run_once("postgres-init", "data", account="postgres")
-            c.start("postgres", "data", account="postgres", ready_text="ready to accept connections")
+            c.start("postgres", "data", account="postgres", ready_text="ready to accept connections").wait()
             c.run_once("postgres-database", "data", account="postgres")
-            c.start("redis", "data", ready_text="Ready to accept connections")
+            redis = c.start("redis", "data", ready_text="Ready to accept connections")
+            model = c.start("model", "model", app=True, ready_url=f"http://{ADDRESSES['model']}:8090/healthz")
+            redis.wait()
             c.run_once("migrate", "api1", app=True)
-            c.start("model", "model", app=True, ready_url=f"http://{ADDRESSES['model']}:8090/healthz")
-            for host in API_HOSTS:
-                c.start("api", host, app=True, ready_url=f"{c.api_url(host)}/readyz")
-            for host in WORKER_HOSTS:
-                c.start("worker", host, app=True, ready_text=_WORKER_READY_TEXT)
-            c.start("edge", "edge", ready_url=f"{c.edge_url}/healthz")
-            c.start("prometheus", "edge", ready_url=f"http://{ADDRESSES['edge']}:9090/-/ready")
+            starting = [c.start("api", host, app=True, ready_url=f"{c.api_url(host)}/readyz") for host in API_HOSTS]
+            starting += [c.start("worker", host, app=True, ready_text=_WORKER_READY_TEXT) for host in WORKER_HOSTS]
+            for process in [model, *starting]:
+                process.wait()
+            c.start("edge", "edge", ready_url=f"{c.edge_url}/healthz").wait()
+            c.start("prometheus", "edge", ready_url=f"http://{ADDRESSES['edge']}:9090/-/ready").wait()
             yield c
-

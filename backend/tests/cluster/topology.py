@@ -80,7 +80,8 @@ class Topology:
         self.hosts[name] = host
         _ip("-n", host.namespace, "link", "set", "lo", "up")
         # Both ends are born inside namespaces: the host's end straight into its own as eth0.
-        _ip("-n", self.switch, "link", "add", "name", host.link, "type", "veth", "peer", "name", "eth0", "netns", host.namespace)
+        peer = ("peer", "name", "eth0", "netns", host.namespace)
+        _ip("-n", self.switch, "link", "add", "name", host.link, "type", "veth", *peer)
         _ip("-n", self.switch, "link", "set", "dev", host.link, "master", "br0", "up")
         _ip("-n", host.namespace, "addr", "add", f"{address}/{_PREFIX_LENGTH}", "dev", "eth0")
         _ip("-n", host.namespace, "link", "set", "eth0", "up")
