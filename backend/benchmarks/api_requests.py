@@ -33,14 +33,10 @@ import aiohttp
 import asyncpg
 
 from benchmarks.load import code_version, machine_facts
+from benchmarks.private_stack import private_stack
 from benchmarks.proc_stats import load_average
-from devstack.components import run_migrations, start_api, start_simulator, start_worker
+from devstack.components import start_api, start_simulator, start_worker
 from devstack.ports import free_port
-from devstack.postgres_server import PrivatePostgres
-from devstack.processes import Supervisor
-from devstack.redis_server import PrivateRedis
-from devstack.relaxed_limits import RELAXED_LIMITS
-from devstack.scratch import scratch_dir
 
 CONCURRENCY = 50
 GUESTS = CONCURRENCY
@@ -284,23 +280,15 @@ def main() -> None:
     if args.requests < WARM_UP_REQUESTS:
         parser.error(f"--requests must be at least {WARM_UP_REQUESTS}")
     version, started, load_before = code_version(), time.monotonic(), load_average()
-    with (
-        scratch_dir("bench-api-requests-") as root,
-        PrivateRedis(root / "redis", free_port()) as redis,
-        PrivatePostgres(root / "postgres", free_port()) as postgres,
-        Supervisor(root / "logs") as supervisor,
-    ):
-        env = {**os.environ, "REDIS_URL": redis.url, "DATABASE_URL": postgres.url, "PYTHONUNBUFFERED": "1"}
-        env |= RELAXED_LIMITS
-        env.pop("OPENAI_API_KEY", None)
-        run_migrations(supervisor, env)
+    with private_stack("bench-api-requests-") as stack:
+        supervisor, env = stack.supervisor, stack.env
         env["SIMULATOR_URL"] = start_simulator(supervisor, env, free_port())
         worker = start_worker(supervisor, env, concurrency=GUESTS + LONG_ANSWERS)
         url = start_api(supervisor, env, free_port(), access_log=False)
         pid = supervisor.child("api").pid
         bench = asyncio.run(_prepare(url, pid, auth=not args.no_auth))
         worker.stop()
-        measured = asyncio.run(_measure(bench, args, postgres.url))
+        measured = asyncio.run(_measure(bench, args, stack.postgres_url))
     results = {
         "code_version": version,
         "machine": machine_facts(),

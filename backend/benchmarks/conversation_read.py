@@ -12,7 +12,6 @@ Run: `make bench-conversation-read`; the results are in docs/benchmarks/conversa
 
 import argparse
 import asyncio
-import os
 import statistics
 import sys
 import time
@@ -25,13 +24,9 @@ import asyncpg
 
 from benchmarks.api_requests import cpu_seconds
 from benchmarks.load import code_version, machine_facts
-from devstack.components import run_migrations, start_api
+from benchmarks.private_stack import private_stack
+from devstack.components import start_api
 from devstack.ports import free_port
-from devstack.postgres_server import PrivatePostgres
-from devstack.processes import Supervisor
-from devstack.redis_server import PrivateRedis
-from devstack.relaxed_limits import RELAXED_LIMITS
-from devstack.scratch import scratch_dir
 
 SIZES = (10, 100, 500)
 VERSIONS_EVERY = 10
@@ -134,23 +129,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reads", type=int, default=500, help="reads per size (default: %(default)s)")
     args = parser.parse_args()
-    with (
-        scratch_dir("bench-conversation-read-") as root,
-        PrivateRedis(root / "redis", free_port()) as redis,
-        PrivatePostgres(root / "postgres", free_port()) as postgres,
-        Supervisor(root / "logs") as supervisor,
-    ):
-        env = {**os.environ, "REDIS_URL": redis.url, "DATABASE_URL": postgres.url, "PYTHONUNBUFFERED": "1"}
-        env |= RELAXED_LIMITS
-        env.pop("OPENAI_API_KEY", None)
-        run_migrations(supervisor, env)
+    with private_stack("bench-conversation-read-") as stack:
+        supervisor, env = stack.supervisor, stack.env
         url = start_api(supervisor, env, free_port(), access_log=False)
         pid = supervisor.child("api").pid
         token, user_id = asyncio.run(_guest(url))
         print(f"GET /conversations/{{id}}, {args.reads} reads one at a time ({code_version()}; {machine_facts()})")
         print(f"{'branch shown':>13} {'in the tree':>12} {'p50 ms':>8} {'p99 ms':>8} {'API CPU ms/read':>16}")
         for size in SIZES:
-            conversation_id, stored = asyncio.run(_write(postgres.url, user_id, size))
+            conversation_id, stored = asyncio.run(_write(stack.postgres_url, user_id, size))
             *wall, cpu = asyncio.run(_reads(url, token, conversation_id, pid, args.reads, size))
             ordered = sorted(wall)
             p50, p99 = statistics.median(ordered), _percentile(ordered, 0.99)

@@ -17,7 +17,6 @@ Run: `make bench-search` (BENCH_ARGS="--requests 50" for a quick look).
 import argparse
 import asyncio
 import json
-import os
 import platform
 import random
 import statistics
@@ -37,14 +36,10 @@ from sqlalchemy.dialects import postgresql
 
 from app.services.search import page_statement
 from benchmarks.load import REPO_ROOT, code_version, machine_facts
+from benchmarks.private_stack import private_stack
 from benchmarks.proc_stats import load_average
-from devstack.components import run_migrations, start_api
+from devstack.components import start_api
 from devstack.ports import free_port
-from devstack.postgres_server import PrivatePostgres
-from devstack.processes import Supervisor
-from devstack.redis_server import PrivateRedis
-from devstack.relaxed_limits import RELAXED_LIMITS
-from devstack.scratch import scratch_dir
 
 CONVERSATIONS = 1_000
 MESSAGES_PER_CONVERSATION = 100
@@ -378,18 +373,10 @@ def main() -> None:
     parser.add_argument("--no-report", action="store_true", help=f"do not write {REPORT.relative_to(REPO_ROOT)}")
     args = parser.parse_args()
     version, started, load_before = code_version(), time.monotonic(), load_average()
-    with (
-        scratch_dir("bench-search-") as root,
-        PrivateRedis(root / "redis", free_port()) as redis,
-        PrivatePostgres(root / "postgres", free_port()) as postgres,
-        Supervisor(root / "logs") as supervisor,
-    ):
-        env = {**os.environ, "REDIS_URL": redis.url, "DATABASE_URL": postgres.url, "PYTHONUNBUFFERED": "1"}
-        env |= RELAXED_LIMITS
-        env.pop("OPENAI_API_KEY", None)
-        run_migrations(supervisor, env)
+    with private_stack("bench-search-") as stack:
+        supervisor, env = stack.supervisor, stack.env
         url = start_api(supervisor, env, free_port(), access_log=False)
-        measured = asyncio.run(run(url, postgres.url, args.requests))
+        measured = asyncio.run(run(url, stack.postgres_url, args.requests))
     results = {
         "code_version": version,
         "machine": machine_facts(),

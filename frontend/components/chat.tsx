@@ -17,6 +17,7 @@ import { takeHandedFocus } from "@/lib/focus-handoff";
 import { announce, listen } from "@/lib/tab-sync";
 
 import { Composer, type ComposerHandle } from "./composer";
+import { ComposerNotice } from "./composer-notice";
 import { ConnectionStatus } from "./connection-status";
 import { ConversationControls } from "./conversation-controls";
 import { ArrowDownIcon } from "./icons";
@@ -426,22 +427,11 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
           </button>
         )}
         {notice && (
-          <div
-            role="alert"
-            className="mx-auto mb-2 flex w-full max-w-3xl items-center gap-2 px-4 text-sm text-danger"
-            data-testid="chat-notice"
+          <ComposerNotice
+            text={notice.text}
+            onRetry={notice.retry && !busy ? () => composer.current?.submit() : undefined}
+            testId="chat-notice"
           >
-            <span className="flex-1">{notice.text}</span>
-            {notice.retry && !busy && (
-              <button
-                type="button"
-                className="underline"
-                onClick={() => composer.current?.submit()}
-                data-testid="send-retry"
-              >
-                Retry
-              </button>
-            )}
             {!busy && lastInProgress && (
               <button type="button" className="underline" onClick={() => void resumeStream()}>
                 Reconnect
@@ -450,7 +440,7 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
             <button type="button" className="text-muted-foreground underline" onClick={() => setNotice(null)}>
               Dismiss
             </button>
-          </div>
+          </ComposerNotice>
         )}
         <Composer
           ref={composer}

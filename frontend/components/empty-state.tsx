@@ -8,6 +8,7 @@ import { ApiError, errorMessage } from "@/lib/api/client";
 import { handFocusTo } from "@/lib/focus-handoff";
 
 import { Composer, type ComposerHandle } from "./composer";
+import { ComposerNotice } from "./composer-notice";
 import { ChatIcon } from "./icons";
 import { PageHeader } from "./page-header";
 import { PromptSuggestions } from "./prompt-suggestions";
@@ -58,23 +59,11 @@ export function EmptyState() {
           <PromptSuggestions onChoose={(text) => composer.current?.fill(text)} />
         </div>
         {error && (
-          <div
-            role="alert"
-            className="mx-auto mb-2 flex w-full max-w-3xl items-center gap-2 px-4 text-sm text-danger"
-            data-testid="home-error"
-          >
-            <span className="flex-1">{error.text}</span>
-            {error.retry && (
-              <button
-                type="button"
-                className="underline"
-                onClick={() => composer.current?.submit()}
-                data-testid="send-retry"
-              >
-                Retry
-              </button>
-            )}
-          </div>
+          <ComposerNotice
+            text={error.text}
+            onRetry={error.retry ? () => composer.current?.submit() : undefined}
+            testId="home-error"
+          />
         )}
         <Composer
           ref={composer}

@@ -37,11 +37,11 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
   mkdirSync(RESULTS, { recursive: true });
   rmSync(READY_FILE, { force: true });
   const [command, prefix] = python();
-  const stack = spawn(
-    command,
-    [...prefix, "-m", "devstack.e2e", "--ready-file", READY_FILE, "--log-dir", LOG_DIR],
-    { cwd: join(REPO, "backend"), stdio: ["ignore", "inherit", "inherit"], env: { ...process.env } },
-  );
+  const stack = spawn(command, [...prefix, "-m", "devstack.e2e", "--ready-file", READY_FILE, "--log-dir", LOG_DIR], {
+    cwd: join(REPO, "backend"),
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env },
+  });
   let exited: number | null = null;
   stack.on("exit", (code) => {
     exited = code ?? 1;
