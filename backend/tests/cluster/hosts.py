@@ -37,11 +37,15 @@ ADDRESSES = {
 API_HOSTS = ("api1", "api2")
 WORKER_HOSTS = ("wk1", "wk2")
 API_PORT = 8000
+# Each worker process's metrics endpoint (WORKER_METRICS_PORT; one process per worker host here).
+WORKER_METRICS_PORT = 9100
 # Shorter than the product's 10 s (a setting, README's LEASE_SECONDS), so that a killed worker's answers are taken
 # over within the few minutes the whole test may take.
 LEASE_SECONDS = 4.0
-# Every answer of the load on two workers, with room for one to hold them all after the other died.
-WORKER_CONCURRENCY = 256
+# A worker takes up to its concurrency of queued tasks at once (prefetch multiplier 1): at 128 neither can take all
+# 200 answers of the load, so each holds some (at least 72) when one is killed. Takeovers run on the survivor's
+# event loop, beyond its concurrency, so it can then carry all 200.
+WORKER_CONCURRENCY = 128
 _ONE_SHOT_TIMEOUT_SECONDS = 120.0
 _START_TIMEOUT_SECONDS = 60.0
 _WORKER_READY_TEXT = " ready."
@@ -133,11 +137,12 @@ class Cluster:
         os.kill(child.pid, signal.SIGKILL)
         child.wait(timeout=30)
 
-    def start_again(self, name: str, *, ready_url: str | None = None, ready_text: str | None = None) -> None:
-        """Start a server that ended (crashed, or stopped by the test's own signal) with the same block."""
+    def start_again(self, name: str, *, ready_url: str | None = None, ready_text: str | None = None) -> Starting:
+        """Start a server that ended (crashed, or stopped by the test's own signal) with the same block; returns at
+        once, so that the test may go on while it starts."""
         child = self.process(name)
         assert child.restart(), f"{name} was stopped for good"
-        child.wait_ready(self._readiness(child, ready_url, ready_text), _START_TIMEOUT_SECONDS)
+        return Starting(child, self._readiness(child, ready_url, ready_text))
 
     def data_host_sql(self, query: str) -> str:
         """`query` through psql on the data host, over the local socket (the runbook's peer authentication)."""
@@ -150,7 +155,7 @@ class Cluster:
         return result.stdout
 
 
-def _application_env(password: str) -> dict[str, str]:
+def _application_env(password: str, metrics_token: str) -> dict[str, str]:
     env = {name: value for name, value in os.environ.items() if name != "OPENAI_API_KEY"}
     data, model = ADDRESSES["data"], ADDRESSES["model"]
     return env | {
@@ -159,14 +164,16 @@ def _application_env(password: str) -> dict[str, str]:
         "SIMULATOR_URL": f"http://{model}:8090/v1",
         "FORWARDED_ALLOW_IPS": ADDRESSES["edge"],
         "LEASE_SECONDS": str(LEASE_SECONDS),
+        "WORKER_METRICS_PORT": str(WORKER_METRICS_PORT),
+        "METRICS_TOKEN": metrics_token,
         # 200 guests from one address (the client host): the per-address limits would refuse them.
         **RELAXED_LIMITS,
     }
 
 
-def _write_site_files(root: Path) -> None:
+def _write_site_files(root: Path, metrics_token: str) -> None:
     """What DEPLOYMENT.md says the site supplies beside the shipped configuration: the API servers for nginx, the
-    scrape targets for Prometheus."""
+    scrape targets and the metrics token for Prometheus."""
     nginx_dir = root / "nginx"
     nginx_dir.mkdir()
     servers = "".join(f"server {ADDRESSES[host]}:{API_PORT};\n" for host in API_HOSTS)
@@ -174,18 +181,22 @@ def _write_site_files(root: Path) -> None:
     targets = root / "prometheus" / "targets"
     targets.mkdir(parents=True)
     (targets / "api.json").write_text(json.dumps([{"targets": [f"{ADDRESSES[h]}:{API_PORT}" for h in API_HOSTS]}]))
-    (targets / "worker.json").write_text(json.dumps([{"targets": []}]))
+    workers = [f"{ADDRESSES[h]}:{WORKER_METRICS_PORT}" for h in WORKER_HOSTS]
+    (targets / "worker.json").write_text(json.dumps([{"targets": workers}]))
+    (root / "prometheus" / "metrics-token").write_text(metrics_token)
 
 
 @contextmanager
-def cluster() -> Iterator[Cluster]:
-    """Every host up and ready, in the runbook's start order; everything stopped and deleted on the way out."""
+def cluster(log_dir: Path) -> Iterator[Cluster]:
+    """Every host up and ready, in the runbook's start order; everything stopped and deleted on the way out but the
+    processes' logs, one file per process in `log_dir`."""
     with scratch_dir("chat-cluster-") as root, topology(ADDRESSES) as net:
         password = secrets.token_hex(16)
+        metrics_token = secrets.token_hex(32)
         password_file = root / "postgres-password"
         password_file.write_text(password + "\n")
         password_file.chmod(0o644)
-        _write_site_files(root)
+        _write_site_files(root, metrics_token)
         bin_path = f"{postgres_bin_dir()}:{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}"
         base_env = {
             **os.environ,
@@ -204,8 +215,8 @@ def cluster() -> Iterator[Cluster]:
         (root / "postgres").mkdir(mode=0o700)
         postgres_account = pwd.getpwnam("postgres")
         os.chown(root / "postgres", postgres_account.pw_uid, postgres_account.pw_gid)
-        with Supervisor(root / "logs") as supervisor:
-            c = Cluster(net, supervisor, root, _application_env(password), base_env)
+        with Supervisor(log_dir) as supervisor:
+            c = Cluster(net, supervisor, root, _application_env(password, metrics_token), base_env)
             c.run_once("postgres-init", "data", account="postgres")
             c.start("postgres", "data", account="postgres", ready_text="ready to accept connections").wait()
             c.run_once("postgres-database", "data", account="postgres")
