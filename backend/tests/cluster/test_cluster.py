@@ -2,8 +2,10 @@
 process is killed, the other API host's link is cut, a worker is killed and Redis restarts. What the viewers saw must
 be whole: no event lost or repeated, every answer ended, every stored text the text its viewer assembled.
 
-The faults come one after another while every answer is streaming, each over before the next begins, so that the
-whole test (hosts, load, faults, teardown) stays within a few minutes.
+The faults strike while every answer is streaming: the worker and the API process first, together, while the
+answers are young (so that the killed worker holds some and its takeovers have time to finish), then the link, then
+Redis, each once the one before has been recovered from, so that the whole test (hosts, load, faults, teardown) stays
+within a few minutes. The logs of every process stay in pytest's temporary directory (cluster-logs*).
 """
 
 import os
