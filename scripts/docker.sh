@@ -117,7 +117,8 @@ build() {
     copy_ca_bundle
     t="$(now)"
     log "building chat-postgres, chat-redis, chat-backend and chat-web (log: .data/docker/build.log)"
-    if ! compose build >"$CACHE/build.log" 2>&1; then
+    # In parallel: the builds spend most of their time downloading (apt, PyPI, npm), not computing.
+    if ! compose build --parallel >"$CACHE/build.log" 2>&1; then
         tail -40 "$CACHE/build.log" >&2
         fail "docker-compose build failed (.data/docker/build.log)"
     fi
