@@ -163,12 +163,16 @@ up() {
 smoke() {
     local api="http://127.0.0.1:$CHAT_API_PORT" t token
     t="$(now)"
-    # Every role runs as the image's user, not root.
-    local service uid
-    for service in api worker simulator web; do
-        uid="$(compose exec -T "$service" id -u)"
-        [ "$uid" != 0 ] || fail "$service runs as root"
+    # Every running container (API, worker, simulator, web app, PostgreSQL, Redis) runs as its image's user, not root.
+    local container name uid count=0
+    for container in $("$DOCKER" ps --quiet --filter "label=com.docker.compose.project=$PROJECT"); do
+        name="$("$DOCKER" inspect --format '{{index .Config.Labels "com.docker.compose.service"}}' "$container")"
+        uid="$("$DOCKER" exec "$container" id -u)"
+        [ "$uid" != 0 ] || fail "$name runs as root"
+        count=$((count + 1))
     done
+    [ "$count" -eq 6 ] || fail "$count containers are running; 6 were expected"
+    log "6 containers running, none as root"
     # The web app's page, with its per-request Content-Security-Policy naming the API's origin.
     python3 - "http://127.0.0.1:$CHAT_WEB_PORT/" "$api" <<'PY'
 import sys, urllib.request
