@@ -8,7 +8,7 @@
 #                             stream the answer over SSE and compare it with the stored one; then remove the stack
 #                             and its volumes, and stop the Docker daemon if this started it
 #
-# The Docker daemon: an running one is used; otherwise `dockerd --bridge=none --iptables=false` is started (every
+# The Docker daemon: a running one is used; otherwise `dockerd --bridge=none --iptables=false` is started (every
 # container uses the host's network, so no bridge is needed) and stopped again by `test` and `down`.
 # Ports (all on 127.0.0.1 unless CHAT_LISTEN says otherwise): CHAT_API_PORT (28000), CHAT_WEB_PORT (23000),
 # CHAT_SIMULATOR_PORT (28090), CHAT_POSTGRES_PORT (25432), CHAT_REDIS_PORT (26379).
@@ -146,7 +146,6 @@ wait_http() {
 }
 
 up() {
-    check_ports_free
     local t deadline
     t="$(now)"
     log "docker-compose up -d (project $PROJECT)"
@@ -222,6 +221,7 @@ case "${1:-}" in
         ;;
     up)
         PROJECT=chat
+        check_ports_free
         ensure_daemon
         build
         up
@@ -248,6 +248,7 @@ case "${1:-}" in
         }
         trap cleanup EXIT
         trap 'exit 130' INT TERM
+        check_ports_free
         ensure_daemon
         build
         up
