@@ -28,6 +28,10 @@ COPY frontend/package.json frontend/package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY frontend/ ./
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund --loglevel=error
+# The lock holds Next.js's compiler (SWC, about 90 MB) for every platform; `next start` loads only this one's.
+RUN keep="swc-linux-$(node -p process.arch)-gnu" \
+    && find node_modules/@next -mindepth 1 -maxdepth 1 -name 'swc-*' ! -name "$keep" -exec rm -rf {} + \
+    && ls node_modules/@next
 
 FROM ${BASE_IMAGE}
 COPY --from=node /opt/node/package/bin/node /usr/local/bin/node
