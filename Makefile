@@ -110,3 +110,22 @@ clean-data: ## Delete .data/ (local databases and logs); asks first unless FORCE
 		case "$$answer" in [yY]*) ;; *) echo "kept $(ROOT)/.data"; exit 0;; esac; \
 	fi; \
 	rm -rf $(ROOT)/.data; echo "deleted $(ROOT)/.data"
+
+# Container images (deploy/): a Debian bookworm base made with debootstrap, then the backend, web, PostgreSQL and
+# Redis images, run by docker-compose on the host's network. A Docker daemon that is not running is started
+# (dockerd --bridge=none --iptables=false) and stopped again by docker-test and docker-down.
+.PHONY: docker-build docker-up docker-down docker-test
+docker-build: ## Build the container images (and the debootstrap base, when missing)
+	@bash scripts/bootstrap.sh --docker
+	bash scripts/docker.sh build
+
+docker-up: ## Build and run the stack in containers (ports: DEPLOYMENT.md, Container images)
+	@bash scripts/bootstrap.sh --docker
+	bash scripts/docker.sh up
+
+docker-down: ## Stop the stack docker-up started (its volumes are kept)
+	bash scripts/docker.sh down
+
+docker-test: ## Build the images, run them, sign up and stream an answer through them, then remove them
+	@bash scripts/bootstrap.sh --docker
+	bash scripts/docker.sh test

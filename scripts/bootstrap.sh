@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
 # Installs whatever the project needs that is missing, and nothing else. Safe to re-run: with everything present it
 # only checks, so `make` can call it before every target.
+#   --docker  also the container tools that `make docker-test` needs (Debian's docker.io, docker-compose, debootstrap)
 set -euo pipefail
+
+WANT_DOCKER=""
+for arg in "$@"; do
+    case "$arg" in
+        --docker) WANT_DOCKER=1 ;;
+        *) printf '[bootstrap] unknown option: %s\n' "$arg" >&2; exit 2 ;;
+    esac
+done
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/.tools"
@@ -43,6 +52,14 @@ want_cluster_tools() {
 # The browser tests drive Debian's Chromium (Playwright is never allowed to download a browser of its own).
 want_browser() {
     [ -x /usr/bin/chromium ] || APT_PACKAGES+=(chromium)
+}
+
+# The container images (deploy/, scripts/docker.sh): the daemon and client, compose 1.29, and debootstrap for the base.
+want_docker() {
+    [ -n "$WANT_DOCKER" ] || return 0
+    { command -v dockerd >/dev/null && [ -x /usr/bin/docker ]; } || APT_PACKAGES+=(docker.io)
+    command -v docker-compose >/dev/null || APT_PACKAGES+=(docker-compose)
+    command -v debootstrap >/dev/null || APT_PACKAGES+=(debootstrap)
 }
 
 install_apt_packages() {
@@ -116,6 +133,7 @@ want_python_venv
 want_servers
 want_cluster_tools
 want_browser
+want_docker
 install_apt_packages
 ensure_uv
 sync_backend

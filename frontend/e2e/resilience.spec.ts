@@ -1,7 +1,7 @@
 import { expect, test } from "./fixtures";
 
-// Slow enough to act in the middle of it: about 10 s of answer.
-const SLOW = "[sim tokens=260 tps=25 ttft_ms=0 reasoning_tokens=8]";
+// Slow enough to act in the middle of it: about 16 s of answer (10 s raced a reload on a loaded machine).
+const SLOW = "[sim tokens=400 tps=25 ttft_ms=0 reasoning_tokens=8]";
 
 test.describe("resilience", () => {
   test("a reload mid-answer continues where it was, with no text repeated or lost", async ({

@@ -27,6 +27,9 @@ from .sse import parse_sse
 LIVE_TOKENS = 30
 LIVE_TPS = 20
 LIVE = f"[sim tokens={LIVE_TOKENS} tps={LIVE_TPS} ttft_ms=0]"
+# Paced for 5 s: a reattach right after a cut must find the answer still generating even on a loaded machine
+# (at LIVE's 1.5 s, a CI run with other work on both cores once saw it already completed).
+SLOW_LIVE = f"[sim tokens={LIVE_TOKENS} tps=6 ttft_ms=0]"
 POLLS = 200
 # Event loop timers may fire up to a millisecond early; lower bounds allow for that.
 TIMER_SLACK_SECONDS = 0.005
@@ -125,7 +128,8 @@ async def test_reattaching_after_a_cut_continues_with_exactly_the_remaining_even
     openai_client: AsyncOpenAI, cut_after: int, status_when_reattaching: str
 ) -> None:
     question = _question()
-    before_cut = await _events_until_cut(openai_client, f"{question} {LIVE} [sim cut_after={cut_after}]")
+    paced = SLOW_LIVE if status_when_reattaching == "in_progress" else LIVE
+    before_cut = await _events_until_cut(openai_client, f"{question} {paced} [sim cut_after={cut_after}]")
     response_id = _response_id(before_cut)
     assert (await openai_client.responses.retrieve(response_id)).status == status_when_reattaching
 
