@@ -142,6 +142,14 @@ class Settings(BaseSettings):
     # /docs, /redoc and /openapi.json.
     api_docs: bool = True
 
+    # Prometheus metrics (app/core/metrics.py): the API serves GET /metrics, and each Celery worker process serves
+    # its own on WORKER_METRICS_PORT (unset or 0: none), since every process counts for itself. Two worker processes
+    # on one host need two ports. With METRICS_TOKEN set, both want `Authorization: Bearer <METRICS_TOKEN>`.
+    metrics_token: SecretStr | None = None
+    worker_metrics_port: int = Field(default=0, ge=0, le=65535)
+    # Where the worker's endpoint listens: every interface, for a Prometheus on another host.
+    worker_metrics_host: str = "0.0.0.0"
+
     # API.
     cors_origins: Annotated[list[str], NoDecode, BeforeValidator(_split_csv)] = [
         "http://localhost:3000",
@@ -208,6 +216,12 @@ def _production_problems(settings: Settings) -> list[str]:
     if token is not None and len(token.get_secret_value()) < MIN_OPERATOR_TOKEN_CHARS:
         problems.append(
             f"OPERATOR_TOKEN is shorter than {MIN_OPERATOR_TOKEN_CHARS} characters: use a random one "
+            "(openssl rand -hex 32), or leave it unset"
+        )
+    metrics_token = settings.metrics_token
+    if metrics_token is not None and len(metrics_token.get_secret_value()) < MIN_OPERATOR_TOKEN_CHARS:
+        problems.append(
+            f"METRICS_TOKEN is shorter than {MIN_OPERATOR_TOKEN_CHARS} characters: use a random one "
             "(openssl rand -hex 32), or leave it unset"
         )
     if settings.cookie_secure is False:
