@@ -9,6 +9,7 @@ in their own Redis database and adopt them.
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -70,7 +71,7 @@ def metrics_stack(stack: Stack, logs: Path, database: int, workers: int = 1, **s
             process = start_worker(supervisor, {**env, "WORKER_METRICS_PORT": str(port)}, 8, name, node_name=name)
             url = f"http://{LOOPBACK}:{port}/metrics"
             # The endpoint opens with the worker's runtime, as the worker announces itself ready.
-            wait_until(lambda url=url: _serves_metrics(url), f"{name}'s metrics endpoint")
+            wait_until(partial(_serves_metrics, url), f"{name}'s metrics endpoint")
             started.append(Worker(process, url))
         api_url = start_test_api(supervisor, f"metrics-api-{database}", env)
         yield MetricsStack(api_url, tuple(started), redis_url, env)

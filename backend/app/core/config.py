@@ -197,7 +197,7 @@ class Settings(BaseSettings):
         return self
 
 
-# An operator token is a password that gives out internal detail: at least this long (`openssl rand -hex 32`).
+# An operator or metrics token is a password that gives out internal detail: at least this long (`openssl rand -hex 32`).
 MIN_OPERATOR_TOKEN_CHARS = 32
 _DEFAULT_CORS_ORIGINS = frozenset(Settings.model_fields["cors_origins"].default)
 
@@ -212,18 +212,12 @@ def _production_problems(settings: Settings) -> list[str]:
             "DATABASE_URL uses the default credentials (user postgres with password postgres or none): "
             "give the application a role of its own with a strong password"
         )
-    token = settings.operator_token
-    if token is not None and len(token.get_secret_value()) < MIN_OPERATOR_TOKEN_CHARS:
-        problems.append(
-            f"OPERATOR_TOKEN is shorter than {MIN_OPERATOR_TOKEN_CHARS} characters: use a random one "
-            "(openssl rand -hex 32), or leave it unset"
-        )
-    metrics_token = settings.metrics_token
-    if metrics_token is not None and len(metrics_token.get_secret_value()) < MIN_OPERATOR_TOKEN_CHARS:
-        problems.append(
-            f"METRICS_TOKEN is shorter than {MIN_OPERATOR_TOKEN_CHARS} characters: use a random one "
-            "(openssl rand -hex 32), or leave it unset"
-        )
+    for variable, token in (("OPERATOR_TOKEN", settings.operator_token), ("METRICS_TOKEN", settings.metrics_token)):
+        if token is not None and len(token.get_secret_value()) < MIN_OPERATOR_TOKEN_CHARS:
+            problems.append(
+                f"{variable} is shorter than {MIN_OPERATOR_TOKEN_CHARS} characters: use a random one "
+                "(openssl rand -hex 32), or leave it unset"
+            )
     if settings.cookie_secure is False:
         problems.append("COOKIE_SECURE=false would send the session cookie over plain HTTP: leave it unset or true")
     if settings.cors_origins and set(settings.cors_origins) <= _DEFAULT_CORS_ORIGINS:

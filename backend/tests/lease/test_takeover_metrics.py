@@ -4,6 +4,7 @@ shut down mid-answer (it hands the answer over, no lease runs out), each taken o
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from typing import cast
 
 import httpx
 import pytest
@@ -13,7 +14,7 @@ from app.core import redis_keys
 from tests.api.own_api import client_from, fresh_address
 from tests.api_client import create_conversation, send_message, start_guest
 from tests.conftest import Stack
-from tests.metrics_scrape import Samples, scrape, value
+from tests.metrics_scrape import scrape, value
 from tests.metrics_stack import METRICS_TOKEN, MetricsStack, Worker, metrics_stack
 from tests.sse_client import iter_events
 
@@ -37,16 +38,20 @@ async def guest(own: MetricsStack) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def _total(workers: list[Worker], name: str) -> float:
-    """``name`` summed over ``workers``, as a PromQL sum() over their scrapes."""
-    return sum([value(await scrape(worker.metrics_url, METRICS_TOKEN), name) for worker in workers])
+async def _counts(workers: list[Worker]) -> tuple[float, float]:
+    """Takeovers and lease expiries summed over ``workers``, as a PromQL sum() over their scrapes."""
+    scrapes = [await scrape(worker.metrics_url, METRICS_TOKEN) for worker in workers]
+    return (
+        sum(value(samples, "chat_takeovers_total") for samples in scrapes),
+        sum(value(samples, "chat_lease_expiries_total") for samples in scrapes),
+    )
 
 
 async def _until(workers: list[Worker], condition: Callable[[float, float], bool], what: str) -> tuple[float, float]:
     for _ in range(400):
-        totals = await _total(workers, "chat_takeovers_total"), await _total(workers, "chat_lease_expiries_total")
-        if condition(*totals):
-            return totals
+        counts = await _counts(workers)
+        if condition(*counts):
+            return counts
         await asyncio.sleep(0.05)
     raise AssertionError(f"the workers' metrics never showed {what}")
 
@@ -61,7 +66,7 @@ async def _streaming_on(own: MetricsStack, guest: httpx.AsyncClient) -> tuple[st
             break
     redis = Redis.from_url(own.redis_url)
     try:
-        owner = (await redis.hget(redis_keys.lease_key(task_id), "owner") or b"").decode()
+        owner = cast("bytes", await redis.hget(redis_keys.lease_key(task_id), "owner")).decode()
     finally:
         await redis.aclose()
     pid = int(owner.rpartition(":")[2])
@@ -77,7 +82,7 @@ async def test_a_killed_workers_answer_is_a_takeover_of_an_expired_lease(
 ) -> None:
     task_id, holder = await _streaming_on(own, guest)
     others = [worker for worker in _alive(own) if worker is not holder]
-    takeovers, expiries = await _total(others, "chat_takeovers_total"), await _total(others, "chat_lease_expiries_total")
+    takeovers, expiries = await _counts(others)
     holder.process.kill()
     holder.process.wait(timeout=30)
     after = await _until(others, lambda t, _: t == takeovers + 1, "the takeover")
@@ -90,7 +95,7 @@ async def test_an_answer_handed_over_at_shutdown_is_a_takeover_but_no_expiry(
 ) -> None:
     task_id, holder = await _streaming_on(own, guest)
     others = [worker for worker in _alive(own) if worker is not holder]
-    takeovers, expiries = await _total(others, "chat_takeovers_total"), await _total(others, "chat_lease_expiries_total")
+    takeovers, expiries = await _counts(others)
     # SIGTERM, with no grace: the answer is handed over at once.
     holder.process.stop()
     after = await _until(others, lambda t, _: t == takeovers + 1, "the takeover")
