@@ -197,7 +197,7 @@ class Settings(BaseSettings):
         return self
 
 
-# An operator or metrics token is a password that gives out internal detail: at least this long (`openssl rand -hex 32`).
+# An operator or metrics token is a password that gives out internal detail: at least this long (openssl rand -hex 32).
 MIN_OPERATOR_TOKEN_CHARS = 32
 _DEFAULT_CORS_ORIGINS = frozenset(Settings.model_fields["cors_origins"].default)
 
