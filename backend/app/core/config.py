@@ -84,6 +84,9 @@ class Settings(BaseSettings):
 
     # Celery rides on the same Redis unless told otherwise.
     celery_broker_url: str | None = None
+    # Workers publish Celery's task events (received, started, succeeded: a few per answer, none per token), which
+    # Flower's task views need (`make flower`). Off by default: nothing else reads them.
+    celery_task_events: bool = False
 
     # Streaming.
     stream_ttl_seconds: int = Field(default=DEFAULT_STREAM_TTL_SECONDS, gt=0)
