@@ -100,6 +100,15 @@ test-frontend: bootstrap ## Web app: OpenAPI types up to date, lint, typecheck, 
 $(FRONTEND_BUILD): $(FRONTEND_SOURCES)
 	$(FRONTEND_RUN) build
 
+# Flower is in the optional `ops` dependency group: installed on first use, not by `make bootstrap`. It reads the
+# broker from the same settings as the workers (CELERY_BROKER_URL, else REDIS_URL); its own FLOWER_* variables
+# (FLOWER_BASIC_AUTH, …) apply. Task views need CELERY_TASK_EVENTS=true on the workers.
+FLOWER_ADDRESS ?= 127.0.0.1
+FLOWER_PORT ?= 5555
+.PHONY: flower
+flower: bootstrap ## Flower, Celery's web monitor, on FLOWER_ADDRESS:FLOWER_PORT (127.0.0.1:5555) for the broker
+	$(BACKEND_RUN) --group ops celery -A app.worker.celery_app flower --address=$(FLOWER_ADDRESS) --port=$(FLOWER_PORT)
+
 migrate: bootstrap ## Apply migrations (to DATABASE_URL, or to the private PostgreSQL in .data/)
 	$(BACKEND_RUN) python -m devstack migrate
 

@@ -16,7 +16,7 @@ from app.api.body_limit import BodyLimitMiddleware
 from app.api.errors import install_error_handlers
 from app.api.origin_check import OriginCheckMiddleware
 from app.api.rate_limits import RateLimits
-from app.api.routes import auth, conversations, health, messages, models, stream, usage
+from app.api.routes import auth, conversations, health, messages, metrics, models, stream, usage
 from app.api.security_headers import SecurityHeadersMiddleware, install_api_docs
 from app.api.state import ApiState
 from app.core import redis_keys
@@ -66,6 +66,7 @@ def create_app(settings: Settings) -> FastAPI:
         rate_limits = RateLimits(settings)
         catalog = ModelCatalog(settings, create_client(settings))
         shutdown = anyio.Event()
+        tasks = TaskQueue(broker, celery_app)
         ending_streams = asyncio.create_task(_end_streams_on_shutdown(shutdown, hub))
         app.state.api = ApiState(
             settings=settings,
@@ -77,7 +78,8 @@ def create_app(settings: Settings) -> FastAPI:
             store=store,
             leases=leases,
             relay=StreamRelay(store, hub),
-            enqueue=TaskQueue(broker, celery_app).enqueue_generation,
+            enqueue=tasks.enqueue_generation,
+            queue_length=tasks.length,
             catalog=catalog,
             rate_limits=rate_limits,
             shutdown=shutdown,
@@ -131,7 +133,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)
     routers = (auth.router, usage.router, conversations.router, messages.router, stream.router, models.router)
-    for router in (*routers, health.router):
+    for router in (*routers, health.router, metrics.router):
         app.include_router(router)
     return app
 

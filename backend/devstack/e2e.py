@@ -322,6 +322,8 @@ def run(ready_file: Path, log_dir: Path) -> int:
                 **LARGE_QUOTAS,
                 # Checkpoints often, so a reload mid-answer starts from a recent one.
                 "CHECKPOINT_SECONDS": "1",
+                # No worker metrics endpoints: two workers on one host would need a port each, and nothing reads them.
+                "WORKER_METRICS_PORT": "0",
                 "PYTHONUNBUFFERED": "1",
             }
             # The tests drive the simulator; a real model would make them slow, costly and unpredictable.

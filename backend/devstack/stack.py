@@ -121,6 +121,19 @@ def worker_processes(environ: Mapping[str, str]) -> list[WorkerProcess]:
     return [WorkerProcess(f"worker-{n}", f"worker-{n}", concurrency) for n in range(1, count + 1)]
 
 
+def worker_metrics_ports(first: int, count: int) -> list[int | None]:
+    """A port of its own for each of `count` workers' metrics, the free ones from `first` (WORKER_METRICS_PORT) up:
+    every worker process serves its own endpoint, and two cannot share a port. All None when `first` is 0 (off)."""
+    if not first:
+        return [None] * count
+    ports: list[int | None] = []
+    for _ in range(count):
+        port = free_port(first)
+        ports.append(port)
+        first = port + 1
+    return ports
+
+
 def _configured(settings: Settings, field: str) -> str | None:
     # Only what the environment or backend/.env actually set counts: the settings' own defaults are placeholders.
     return str(getattr(settings, field)) if field in settings.model_fields_set else None
@@ -271,8 +284,13 @@ def _start_services(resources: ExitStack, settings: Settings) -> Supervisor | No
 
     workers = worker_processes(os.environ)
     _say(f"workers: {len(workers)} celery processes of {workers[0].concurrency} threads each")
-    for worker in workers:
-        start_worker(supervisor, env, worker.concurrency, worker.name, node_name=worker.node_name, restart=True)
+    metrics_ports = worker_metrics_ports(settings.worker_metrics_port, len(workers))
+    for worker, metrics_port in zip(workers, metrics_ports, strict=True):
+        # Set for each worker even when off: a WORKER_METRICS_PORT in backend/.env would give them all one port.
+        worker_env = {**env, "WORKER_METRICS_PORT": str(metrics_port or 0)}
+        if metrics_port is not None:
+            _say(f"{worker.name}: metrics on port {metrics_port}")
+        start_worker(supervisor, worker_env, worker.concurrency, worker.name, node_name=worker.node_name, restart=True)
 
     _say(f"API: uvicorn on {api_host}:{api_port}")
     api_url = start_api(supervisor, env, api_port, host=api_host, restart=True)

@@ -83,6 +83,8 @@ def stack(services: tuple[str, str], tmp_path_factory: pytest.TempPathFactory) -
         "OPENAI_MAX_RETRIES": "2",
         # Every test is a guest of its own, many at once from one address.
         **RELAXED_LIMITS,
+        # Off whatever the environment says; the metrics tests start workers that serve them (tests/metrics_stack.py).
+        "WORKER_METRICS_PORT": "0",
     }
     env.pop("OPENAI_API_KEY", None)
     with Supervisor(logs) as supervisor:

@@ -40,7 +40,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError, RedisError, TimeoutError
 
 from app.api.deps import CallerDep, StateDep
-from app.core import redis_keys
+from app.core import metrics, redis_keys
 from app.core.config import Settings
 from app.models import ConversationCreate, Credentials
 from app.services.errors import RateLimitedError
@@ -81,6 +81,8 @@ class RateLimits:
 
     def __init__(self, settings: Settings) -> None:
         def rule(name: str, setting: str, what: str) -> Rule:
+            # Exported at zero from the start, so that a rate of refusals sees the first one.
+            metrics.RATE_LIMIT_REFUSALS.labels(name)
             return Rule(name, limits.parse(setting), what)
 
         self.sends_per_user = rule("sends-user", settings.rate_limit_sends_per_user, "messages")
@@ -138,6 +140,7 @@ class RateLimits:
         except _STORAGE_ERRORS as error:
             self._failed_open(error)
             return
+        metrics.RATE_LIMIT_REFUSALS.labels(rule.name).inc()
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
         raise RateLimitedError(rule.refusal(retry_after), retry_after)
 

@@ -1,5 +1,6 @@
 """The per-process resources the API's routes share, built once in the app's lifespan."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,8 @@ class ApiState:
     leases: LeaseStore
     relay: StreamRelay
     enqueue: Enqueue
+    # Tasks waiting in Celery's queue (app/worker/dispatch.py), for /metrics.
+    queue_length: Callable[[], Awaitable[int]]
     # The models a conversation may pick.
     catalog: ModelCatalog
     # The abuse limits (app/api/rate_limits.py), counted in Redis.

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
 
     # Celery rides on the same Redis unless told otherwise.
     celery_broker_url: str | None = None
+    # Workers publish Celery's task events (received, started, succeeded: a few per answer, none per token), which
+    # Flower's task views need (`make flower`). Off by default: nothing else reads them.
+    celery_task_events: bool = False
 
     # Streaming.
     stream_ttl_seconds: int = Field(default=DEFAULT_STREAM_TTL_SECONDS, gt=0)
@@ -142,6 +145,14 @@ class Settings(BaseSettings):
     # /docs, /redoc and /openapi.json.
     api_docs: bool = True
 
+    # Prometheus metrics (app/core/metrics.py): the API serves GET /metrics, and each Celery worker process serves
+    # its own on WORKER_METRICS_PORT (unset or 0: none), since every process counts for itself. Two worker processes
+    # on one host need two ports. With METRICS_TOKEN set, both want `Authorization: Bearer <METRICS_TOKEN>`.
+    metrics_token: SecretStr | None = None
+    worker_metrics_port: int = Field(default=0, ge=0, le=65535)
+    # Where the worker's endpoint listens: every interface, for a Prometheus on another host.
+    worker_metrics_host: str = "0.0.0.0"
+
     # API.
     cors_origins: Annotated[list[str], NoDecode, BeforeValidator(_split_csv)] = [
         "http://localhost:3000",
@@ -189,7 +200,7 @@ class Settings(BaseSettings):
         return self
 
 
-# An operator token is a password that gives out internal detail: at least this long (`openssl rand -hex 32`).
+# An operator or metrics token is a password that gives out internal detail: at least this long (openssl rand -hex 32).
 MIN_OPERATOR_TOKEN_CHARS = 32
 _DEFAULT_CORS_ORIGINS = frozenset(Settings.model_fields["cors_origins"].default)
 
@@ -204,12 +215,12 @@ def _production_problems(settings: Settings) -> list[str]:
             "DATABASE_URL uses the default credentials (user postgres with password postgres or none): "
             "give the application a role of its own with a strong password"
         )
-    token = settings.operator_token
-    if token is not None and len(token.get_secret_value()) < MIN_OPERATOR_TOKEN_CHARS:
-        problems.append(
-            f"OPERATOR_TOKEN is shorter than {MIN_OPERATOR_TOKEN_CHARS} characters: use a random one "
-            "(openssl rand -hex 32), or leave it unset"
-        )
+    for variable, token in (("OPERATOR_TOKEN", settings.operator_token), ("METRICS_TOKEN", settings.metrics_token)):
+        if token is not None and len(token.get_secret_value()) < MIN_OPERATOR_TOKEN_CHARS:
+            problems.append(
+                f"{variable} is shorter than {MIN_OPERATOR_TOKEN_CHARS} characters: use a random one "
+                "(openssl rand -hex 32), or leave it unset"
+            )
     if settings.cookie_secure is False:
         problems.append("COOKIE_SECURE=false would send the session cookie over plain HTTP: leave it unset or true")
     if settings.cors_origins and set(settings.cors_origins) <= _DEFAULT_CORS_ORIGINS:

@@ -9,7 +9,7 @@ from typing import cast
 
 from redis.asyncio import Redis
 
-from app.core import redis_keys
+from app.core import metrics, redis_keys
 
 # Shared by the scripts: microseconds of Redis' clock, as an exact integer (Lua numbers are doubles; µs since the
 # epoch stay below 2^53).
@@ -23,7 +23,7 @@ local function us(n) return string.format('%.0f', n) end
 
 # Take the lease when nobody holds it: never taken (or Redis lost it), or its deadline has passed. An answer that
 # ended (lease kept, deadline removed) is not taken again. Returns nil, or
-# {epoch, last event id, takeovers, stop asked, upstream response, upstream sequence number}.
+# {epoch, last event id, takeovers, stop asked, upstream response, upstream sequence number, lease ran out}.
 # KEYS: lease, LEASES, events. ARGV: task id, owner, lease µs, TTL seconds.
 _TAKE = (
     _NOW_US
@@ -36,9 +36,12 @@ if exists and (not deadline or tonumber(deadline) > now) then
 end
 local epoch = now
 local takeovers = 0
+-- Whether the lease ran out (its holder died or froze), rather than being handed over (deadline 0) or lost.
+local expired = '0'
 if exists then
   epoch = math.max(now, tonumber(redis.call('HGET', KEYS[1], 'epoch') or '0') + 1)
   takeovers = tonumber(redis.call('HGET', KEYS[1], 'takeovers') or '0') + 1
+  if deadline and tonumber(deadline) > 0 then expired = '1' end
 elseif deadline then
   -- Registered as in progress, but its lease is gone (Redis lost it, or a sweep found the answer orphaned).
   takeovers = 1
@@ -50,7 +53,7 @@ local last = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)
 local seq = '0'
 if last[1] then seq = string.match(last[1][1], '^0%-(%d+)$') or '0' end
 local lease = redis.call('HMGET', KEYS[1], 'stop', 'response', 'useq')
-return {us(epoch), seq, tostring(takeovers), lease[1] and '1' or '0', lease[2] or '', lease[3] or ''}
+return {us(epoch), seq, tostring(takeovers), lease[1] and '1' or '0', lease[2] or '', lease[3] or '', expired}
 """
 )
 
@@ -190,7 +193,14 @@ class LeaseStore:
         reply = await self._take(keys=keys, args=[task_id, owner, self._lease_us, self._ttl_seconds])
         if reply is None:
             return None
-        epoch, seq, takeovers, stop, response, upstream_seq = (part.decode() for part in cast("list[bytes]", reply))
+        epoch, seq, takeovers, stop, response, upstream_seq, expired = (
+            part.decode() for part in cast("list[bytes]", reply)
+        )
+        if takeovers != "0":
+            # Counted by the one worker whose take succeeded, so once per takeover across the cluster.
+            metrics.TAKEOVERS.inc()
+        if expired == "1":
+            metrics.LEASE_EXPIRIES.inc()
         return TakenLease(
             lease=Lease(task_id, int(epoch)),
             last_seq=int(seq),

@@ -23,6 +23,7 @@ from openai.types.shared_params import Reasoning
 
 from app.core.config import ApiStyle, Settings
 from app.llm.deltas import ChatTurn, ModelBatch, ModelDelta, ModelUsage, UpstreamCursor, coalesced
+from app.llm.faults import ModelStreamError, count_failure, error_fault
 from app.llm.sse_lines import json_payloads
 from app.streaming.events import EventKind
 
@@ -60,6 +61,13 @@ class ChatModel:
 
     async def complete(self, turns: list[ChatTurn], max_tokens: int) -> str:
         """A short answer in one piece, without reasoning (for titles and similar chores)."""
+        try:
+            return await self._complete(turns, max_tokens)
+        except Exception as error:
+            count_failure(error_fault(error), retried=False)
+            raise
+
+    async def _complete(self, turns: list[ChatTurn], max_tokens: int) -> str:
         if self._settings.openai_api_style is ApiStyle.CHAT_COMPLETIONS:
             completion = await self._client.chat.completions.create(
                 model=self._settings.openai_model, messages=_chat_messages(turns), max_tokens=max_tokens
@@ -89,19 +97,25 @@ class ChatModel:
         position = self._upstream_position(resume)
         model = model or self.label
         retries = 0
-        while True:
-            started = False
-            try:
-                async with aclosing(self._open_stream(turns, model, position)) as batches:
-                    async for batch in batches:
-                        started = True
-                        yield batch
-                return
-            except _TRANSIENT_BEFORE_FIRST_TOKEN:
-                if started or retries >= self._settings.openai_max_retries:
-                    raise
-                retries += 1
-                await asyncio.sleep(backoff_seconds(retries))
+        try:
+            while True:
+                started = False
+                try:
+                    async with aclosing(self._open_stream(turns, model, position)) as batches:
+                        async for batch in batches:
+                            started = True
+                            yield batch
+                    return
+                except _TRANSIENT_BEFORE_FIRST_TOKEN as error:
+                    if started or retries >= self._settings.openai_max_retries:
+                        raise
+                    count_failure(error_fault(error), retried=True)
+                    retries += 1
+                    await asyncio.sleep(backoff_seconds(retries))
+        except Exception as error:
+            # The failure that ends the call (the SDK counts the attempts it retried itself: app/llm/client.py).
+            count_failure(error_fault(error), retried=False)
+            raise
 
     async def cancel_upstream(self, response_id: str) -> None:
         """Asks the model service to stop generating a background response (a user stopped the answer).
@@ -221,10 +235,6 @@ def _usage(reported: object, input_field: str, output_field: str) -> ModelUsage 
     if not isinstance(input_tokens, int) or not isinstance(output_tokens, int):
         return None
     return ModelUsage(max(input_tokens, 0), max(output_tokens, 0))
-
-
-class ModelStreamError(Exception):
-    """The model reported a failure inside an otherwise healthy stream."""
 
 
 # What can go wrong with a stream that opened fine but has not produced its first delta yet.

@@ -8,6 +8,7 @@ that tells viewers so. While the answer streams, the process's Checkpointer save
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
@@ -18,12 +19,14 @@ import openai
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core import metrics
 from app.core.config import Settings
 from app.core.db import with_retries
 from app.lease.keeper import HeldLease, Interruption, LeaseKeeper
 from app.lease.store import LeaseStore, TakenLease
 from app.llm.deltas import ChatTurn, ModelBatch, ModelUsage, UpstreamCursor
-from app.llm.model import ChatModel, ModelStreamError
+from app.llm.faults import ModelStreamError
+from app.llm.model import ChatModel
 from app.models import MessageStatus
 from app.services import answers, history, usage
 from app.services.answers import Claim, Outcome
@@ -34,6 +37,9 @@ from app.streaming.store import EventStore
 
 logger = logging.getLogger(__name__)
 
+
+# Bound once, and so exported at zero from the start: a rate over a series that appears late misses its first rise.
+_ANSWERS_ENDED = {status: metrics.ANSWERS.labels(status.value) for status in MessageStatus if status.is_terminal}
 
 # Asks for a title for the conversation, in the background.
 RequestTitle = Callable[[uuid.UUID], Awaitable[None]]
@@ -58,6 +64,9 @@ class _Run:
     reported: ModelUsage | None = None
     # The estimated cost of the earlier run this one restarted (its worker was lost, and its usage with it).
     discarded: AnswerUsage = field(default=NO_USAGE)
+    # When this worker took the answer (time.monotonic), for its time to first token; None once that is measured,
+    # or when it is not to be (a takeover).
+    started: float | None = None
 
 
 class GenerationService:
@@ -85,6 +94,7 @@ class GenerationService:
         """Take the answer's lease if nobody holds it, and carry the answer to its end (or to the next worker):
         for a queued task, and for an answer whose lease expired. A duplicate delivery, or a task whose answer
         another worker holds or has ended, does nothing."""
+        started = time.monotonic()
         taken = await self._leases.take(task_id, self._keeper.owner)
         if taken is None:
             logger.info("answer %s skipped: another worker holds it, or it has ended", task_id)
@@ -92,14 +102,13 @@ class GenerationService:
         if taken.takeovers:
             logger.warning("answer %s: taking it over (takeover %d)", task_id, taken.takeovers)
         with self._keeper.holding(taken.lease) as held:
-            await self._carry(taken, held)
+            await self._carry(taken, held, _Run(started=None if taken.takeovers else started))
 
-    async def _carry(self, taken: TakenLease, held: HeldLease) -> None:
+    async def _carry(self, taken: TakenLease, held: HeldLease, run: _Run) -> None:
         claimed = await self._claim(taken)
         if claimed is None:
             return
         answer = await answers.rebuild(self._store, taken, claimed, self._settings.redis_outage_seconds)
-        run = _Run()
         if taken.stop_requested:
             outcome: Outcome | _Left = Outcome(MessageStatus.CANCELLED)
         elif taken.takeovers > self._settings.max_takeovers:
@@ -108,7 +117,7 @@ class GenerationService:
                 f"the answer was interrupted {taken.takeovers} times by server faults; please retry",
             )
         else:
-            with self._checkpoints.tracking(claimed.message_id, answer):
+            with self._checkpoints.tracking(claimed.message_id, answer), metrics.ANSWERS_STREAMING.track_inprogress():
                 outcome = await self._stream(answer, claimed, taken, held, run)
         if isinstance(outcome, _Left):
             if outcome.handed_over:
@@ -121,6 +130,8 @@ class GenerationService:
         concluded = await answers.conclude(
             self._sessions, self._leases, answer, claimed, outcome, cost, self._settings.db_outage_seconds
         )
+        if concluded:
+            _ANSWERS_ENDED[outcome.status].inc()
         if concluded and claimed.untitled and outcome.status is MessageStatus.COMPLETED:
             await self._request_title(claimed.conversation_id)
 
@@ -166,6 +177,9 @@ class GenerationService:
                     if batch.usage is not None:
                         run.reported = batch.usage
                     await _append_batch(answer, batch)
+                    if run.started is not None and batch.deltas:
+                        metrics.TIME_TO_FIRST_TOKEN.observe(time.monotonic() - run.started)
+                        run.started = None
                     if answer.stop_requested:
                         held.interrupt(Interruption.STOP)
                     if held.interruption is not None:

@@ -3,6 +3,7 @@
 import asyncio
 from enum import Enum
 
+from app.core import metrics
 from app.streaming.events import StreamEvent
 
 
@@ -28,6 +29,7 @@ class Feed:
             # Memory stays bounded: drop what is queued and let the viewer catch up from the store.
             self._events.clear()
             self._signal = FeedSignal.RESYNC
+            metrics.HUB_RESYNCS.inc()
         else:
             self._events.append(event)
         self._wakeup.set()

@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
-from app.core import redis_keys
+from app.core import metrics, redis_keys
 from app.streaming.events import decode_live_message
 from app.streaming.feed import Feed
 
@@ -212,6 +212,7 @@ class StreamHub:
                 logger.warning("hub: reconnect attempt %d failed: %s", attempt, error)
                 await self._disconnect()
             else:
+                metrics.HUB_RECONNECTS.inc()
                 logger.info("hub: pub/sub connection re-established")
                 return
 

@@ -7,7 +7,7 @@ from typing import cast
 import orjson
 from redis.asyncio import Redis
 
-from app.core import redis_keys
+from app.core import metrics, redis_keys
 from app.lease.store import Lease
 from app.streaming.append_batcher import ScriptBatcher
 from app.streaming.events import EventKind, StreamEvent, decode_stream_entry
@@ -105,7 +105,10 @@ class EventStore:
             response_id,
             upstream_seq,
         )
-        return AppendResult(await self._append.call(keys_and_args))
+        result = AppendResult(await self._append.call(keys_and_args))
+        if result is AppendResult.APPENDED or result is AppendResult.STOP_REQUESTED:
+            metrics.EVENTS_APPENDED.inc()
+        return result
 
     async def close(self) -> None:
         await self._append.close()

@@ -7,8 +7,11 @@ from app.core.config import get_settings
 GENERATE_ANSWER = "chat.generate_answer"
 TITLE_CONVERSATION = "chat.title_conversation"
 
-celery_app = Celery("chat", broker=get_settings().broker_url, include=["app.worker.tasks"])
+_settings = get_settings()
+celery_app = Celery("chat", broker=_settings.broker_url, include=["app.worker.tasks"])
 celery_app.conf.update(
+    # For Flower's task views (CELERY_TASK_EVENTS); `celery inspect` and Flower's worker views need none.
+    worker_send_task_events=_settings.celery_task_events,
     task_ignore_result=True,
     # Each worker takes one task per free slot, so a busy worker does not hoard queued answers.
     worker_prefetch_multiplier=1,

@@ -38,6 +38,10 @@ class TaskQueue:
     async def enqueue_title(self, conversation_id: uuid.UUID) -> None:
         await self.send(TITLE_CONVERSATION, str(conversation_id))
 
+    async def length(self) -> int:
+        """Tasks waiting in the queue, not yet taken by a worker (a taken one leaves the list at once)."""
+        return int(await self._broker.llen(self._queue))
+
     async def send(self, task_name: str, argument: str, task_id: str | None = None) -> None:
         await self._broker.lpush(
             self._queue, json.dumps(self.envelope(task_name, argument, task_id or str(uuid.uuid4())))

@@ -33,6 +33,7 @@ from app.services.titles import TitleService
 from app.streaming.store import EventStore
 from app.worker.celery_app import celery_app
 from app.worker.dispatch import TaskQueue
+from app.worker.metrics_server import MetricsServer
 
 T = TypeVar("T")
 
@@ -58,6 +59,7 @@ class WorkerRuntime:
         self._shutting_down: Future[None] | None = None
         self._chores: set[asyncio.Future[object]] = set()
         self.generation, self.titles = self.run(self._open())
+        self._metrics = MetricsServer(settings)
         tune_for_serving()
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
@@ -101,6 +103,7 @@ class WorkerRuntime:
             grace = self._settings.worker_shutdown_grace_seconds
             with suppress(TimeoutError, CancelledError):
                 self._shutting_down.result(timeout=grace + _HANDOVER_SECONDS)
+        self._metrics.stop()
         self.run(self._close())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)

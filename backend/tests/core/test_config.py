@@ -64,6 +64,11 @@ def test_a_short_operator_token_is_refused() -> None:
     assert "OPERATOR_TOKEN is shorter than 32 characters" in refusal(operator_token="x" * 31)
 
 
+def test_a_short_metrics_token_is_refused() -> None:
+    assert "METRICS_TOKEN is shorter than 32 characters" in refusal(metrics_token="x" * 31)
+    assert settings(metrics_token="x" * 32).metrics_token is not None
+
+
 def test_insecure_cookies_are_refused() -> None:
     assert "COOKIE_SECURE=false" in refusal(cookie_secure=False)
 

@@ -1,4 +1,5 @@
 import signal
+import socket
 import subprocess
 from contextlib import ExitStack
 from pathlib import Path
@@ -7,6 +8,7 @@ import pytest
 
 from app.core.config import Settings
 from devstack import PrivateRedis, free_port, stack
+from devstack.ports import LOOPBACK
 from devstack.stack import Component, redact
 
 
@@ -78,6 +80,21 @@ def test_by_default_two_workers_share_the_default_concurrency() -> None:
     workers = stack.worker_processes({})
     assert len(workers) == stack.DEFAULT_WORKER_PROCESSES == 2
     assert sum(worker.concurrency for worker in workers) == stack.DEFAULT_TOTAL_CONCURRENCY
+
+
+def test_each_worker_gets_a_free_metrics_port_of_its_own() -> None:
+    with socket.socket() as taken:
+        taken.bind((LOOPBACK, 0))
+        taken.listen()
+        first = taken.getsockname()[1]
+        ports = stack.worker_metrics_ports(first, 3)
+    assert len(set(ports)) == 3
+    assert first not in ports
+    assert all(port is not None and port > first for port in ports)
+
+
+def test_worker_metrics_are_off_without_a_first_port() -> None:
+    assert stack.worker_metrics_ports(0, 2) == [None, None]
 
 
 @pytest.mark.parametrize(("variable", "value"), [("WORKER_PROCESSES", "0"), ("WORKER_CONCURRENCY", "many")])

@@ -1,5 +1,7 @@
 import asyncio
 
+from prometheus_client import REGISTRY
+
 from app.streaming.events import EventKind, StreamEvent
 from app.streaming.feed import Feed, FeedSignal
 
@@ -27,10 +29,13 @@ async def test_a_batch_waits_for_the_first_event() -> None:
 
 
 async def test_overflow_drops_the_queue_and_asks_for_a_resync_once() -> None:
+    resyncs = REGISTRY.get_sample_value("chat_hub_resyncs_total")
     feed = Feed(capacity=2)
     for seq in range(1, 6):
         feed.push(_event(seq))
     assert await feed.next_batch() is FeedSignal.RESYNC
+    # Counted once per overflow, not per event dropped.
+    assert REGISTRY.get_sample_value("chat_hub_resyncs_total") == (resyncs or 0) + 1
     feed.push(_event(6))
     assert await feed.next_batch() == [_event(6)]
 

@@ -1,6 +1,7 @@
 import asyncio
 import uuid
 
+from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 
 from app.core import redis_keys
@@ -49,6 +50,7 @@ async def test_a_slow_viewer_is_bounded_and_told_to_resync(hub: StreamHub, store
 
 async def test_losing_redis_ends_feeds_and_the_hub_recovers(hub: StreamHub, store: EventStore, redis: Redis) -> None:
     task_id = str(uuid.uuid4())
+    reconnects = REGISTRY.get_sample_value("chat_hub_reconnects_total") or 0
     async with hub.subscribe(task_id) as feed:
         await redis.client_kill_filter(_type="pubsub")
         assert await asyncio.wait_for(feed.next_batch(), 5) is FeedSignal.CLOSED
@@ -60,10 +62,12 @@ async def test_losing_redis_ends_feeds_and_the_hub_recovers(hub: StreamHub, stor
                 await store.append(Lease(later_task, 1), 1, EventKind.CONTENT, content_data("after"))
                 batch = await feed.next_batch()
                 assert not isinstance(batch, FeedSignal)
-                return
+                break
         except Exception:
             await asyncio.sleep(0.1)
-    raise AssertionError("the hub did not recover")
+    else:
+        raise AssertionError("the hub did not recover")
+    assert REGISTRY.get_sample_value("chat_hub_reconnects_total") == reconnects + 1
 
 
 async def test_a_session_that_signs_out_loses_its_feeds_and_no_one_else_does(

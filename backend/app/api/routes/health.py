@@ -1,5 +1,4 @@
 import logging
-import secrets
 from typing import Literal
 
 from fastapi import APIRouter, Request
@@ -8,6 +7,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from app.api.deps import StateDep
+from app.core.bearer import bearer_matches
 from app.core.config import Settings
 
 logger = logging.getLogger(__name__)
@@ -78,9 +78,4 @@ def _is_operator(request: Request, settings: Settings) -> bool:
     """The request carries ``Authorization: Bearer <OPERATOR_TOKEN>``; anything else (a session token, a wrong
     token, none) gets the anonymous answer."""
     expected = settings.operator_token
-    if expected is None:
-        return False
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer":
-        return False
-    return secrets.compare_digest(token.strip().encode(), expected.get_secret_value().encode())
+    return expected is not None and bearer_matches(request.headers.get("authorization"), expected)

@@ -1,4 +1,5 @@
 import logging
+import time
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import Annotated
@@ -19,6 +20,7 @@ from app.api.deps import (
 )
 from app.api.errors import UNAUTHENTICATED, UNAVAILABLE, error_response
 from app.api.sse import SseResponse
+from app.core import metrics
 from app.models import StopAccepted
 from app.services import messages
 from app.services.persisted_answer import persisted_answer
@@ -103,9 +105,12 @@ async def stream(
             task_id, cursor, lambda: persisted_answer(sessions, caller.user_id, task_id), caller.stream_sessions
         )
         try:
-            async with aclosing(batches):
-                async for batch in batches:
-                    yield _encode(batch, timing)
+            with metrics.VIEWERS.track_inprogress():
+                async with aclosing(batches):
+                    async for batch in batches:
+                        yield _encode(batch, timing)
+                        # The yield returns once the response has sent the batch.
+                        _count_delivered(batch)
         except (StreamInterruptedError, HubUnavailableError, RedisError, DBAPIError, OSError) as error:
             # No terminal event was sent, so the client knows to resume from its last id; a backing service that
             # went away mid-body (Redis, PostgreSQL) ends the body cleanly too, never as a truncated response.
@@ -155,6 +160,15 @@ def _cursor(after: int | None, last_event_id: str | None) -> int:
             )
         return int(last_event_id)
     return after or 0
+
+
+def _count_delivered(batch: list[StreamEvent]) -> None:
+    # One clock reading per batch; a worker's clock ahead of this one would make a latency negative, counted as 0.
+    now_us = time.time_ns() // 1000
+    metrics.EVENTS_DELIVERED.inc(len(batch))
+    for event in batch:
+        if event.appended_us:
+            metrics.DELIVERY_LATENCY.observe(max(now_us - event.appended_us, 0) / 1_000_000)
 
 
 def _encode(batch: list[StreamEvent], timing: bool) -> bytes:
