@@ -59,6 +59,9 @@ STATUS_EVERY_SECONDS = 10.0
 DEFAULT_TIMEOUT_MARGIN_SECONDS = 60.0
 # Guests signing in at once, before the timed part.
 SIGN_IN_CONCURRENCY = 50
+# How often the report's timeline samples the streams open and the events received (to set beside what the servers
+# report over time, such as Prometheus's gauges and counters).
+TIMELINE_EVERY_SECONDS = 0.2
 # Arguments left out of the report's config: secrets, and how the output goes.
 UNREPORTED_ARGUMENTS = {"json", "no_progress", "signed_in_file", "token", "password", "sign_in"}
 # What the API (or the way to it) can do to a user; anything else is a bug in this client.
@@ -95,6 +98,9 @@ class LoadRun:
         self.latencies: list[tuple[float, float]] = []
         self.open_streams = 0
         self.peak_open_streams = 0
+        # Every event received, of any kind, on any stream; and (wall clock, streams open, events so far) samples.
+        self.events_received = 0
+        self.timeline: list[tuple[float, int, int]] = []
         self.message = sim_directive(args) + "Explain how a resumable stream survives a dropped connection."
         self.reconnects = Reconnects(
             after=args.reconnect_every or args.reconnect_after, repeat=bool(args.reconnect_every)
@@ -182,6 +188,7 @@ class LoadRun:
 
     def _recorder(self, user: UserRun) -> Callable[[SseEvent], None]:
         def record(event: SseEvent) -> None:
+            self.events_received += 1
             if event.is_text:
                 user.chunks += 1
                 if user.first_chunk_at is None:
@@ -193,6 +200,12 @@ class LoadRun:
                 user.finished_at = event.received_at
 
         return record
+
+    async def sample_timeline(self) -> None:
+        """Until cancelled, every TIMELINE_EVERY_SECONDS: the wall clock, the streams open, the events received."""
+        while True:
+            self.timeline.append((time.time(), self.open_streams, self.events_received))
+            await asyncio.sleep(TIMELINE_EVERY_SECONDS)
 
     def cut_short(self) -> None:
         """Called at the deadline: whoever has not finished failed, saying where it was."""
@@ -234,6 +247,8 @@ class LoadRun:
             "stored_mismatches": sum(user.stored_mismatch for user in users),
             "stream_connections": sum(user.connections for user in users),
             "peak_open_streams": self.peak_open_streams,
+            "events_received": self.events_received,
+            "timeline": [[round(at, 3), open_streams, events] for at, open_streams, events in self.timeline],
             "throughput": {
                 "window_s": round(window, 3),
                 "chunks_per_s": round(chunks / window, 1) if window else None,
@@ -300,11 +315,13 @@ async def run_load(args: argparse.Namespace, api_urls: list[str]) -> dict[str, A
         started, run.cpu_at_start = time.monotonic(), time.process_time()
         tasks = [asyncio.create_task(run.run_user(chats[user.index], user)) for user in run.users]
         watcher = asyncio.create_task(_watch(run, tasks, show_bar=not args.no_progress and sys.stderr.isatty()))
+        sampler = asyncio.create_task(run.sample_timeline())
         _, pending = await asyncio.wait(tasks, timeout=args.timeout)
         for task in pending:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await watcher
+        sampler.cancel()
     run.cut_short()
     return run.report(time.monotonic() - started)
 

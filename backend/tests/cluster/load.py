@@ -73,3 +73,39 @@ class LoadRun:
     def log(self) -> str:
         self._log.flush()
         return (self.report_path.parent / "load.log").read_text(errors="replace")[-4000:]
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The load client's samples (test_load.py's report): (wall clock, streams open, events received so far)."""
+
+    samples: list[tuple[float, int, int]]
+
+    @classmethod
+    def of(cls, report: dict[str, Any]) -> "Timeline":
+        return cls([(float(at), int(streams), int(events)) for at, streams, events in report["timeline"]])
+
+    def _at(self, moment: float) -> tuple[float, int, int]:
+        """The last sample taken at or before `moment`."""
+        earlier = [sample for sample in self.samples if sample[0] <= moment]
+        assert earlier, f"the load client has no sample before {moment}"
+        return earlier[-1]
+
+    def open_streams(self, start: float, end: float) -> tuple[int, int]:
+        """The fewest and the most streams open at the samples in [start, end]."""
+        counts = [streams for at, streams, _ in self.samples if start <= at <= end] or [self._at(end)[1]]
+        return min(counts), max(counts)
+
+    def events_per_second(self, start: float, end: float) -> float:
+        first, last = self._at(start), self._at(end)
+        return (last[2] - first[2]) / (last[0] - first[0])
+
+    def peak_events_per_second(self, window: float = 1.0) -> float:
+        return max(
+            (
+                self.events_per_second(at, at + window)
+                for at, _, _ in self.samples
+                if at + window <= self.samples[-1][0]
+            ),
+            default=0.0,
+        )

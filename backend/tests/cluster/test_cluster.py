@@ -1,6 +1,7 @@
 """Separate hosts, started with DEPLOYMENT.md's own commands, streaming 200 answers through nginx while one API
 process is killed, the other API host's link is cut, a worker is killed and Redis restarts. What the viewers saw must
-be whole: no event lost or repeated, every answer ended, every stored text the text its viewer assembled.
+be whole: no event lost or repeated, every answer ended, every stored text the text its viewer assembled. And the
+cluster's Prometheus, scraping every API and worker process, must tell the same story as the load client.
 
 The faults strike while every answer is streaming: the worker and the API process first, together, while the
 answers are young (so that the killed worker holds some and its takeovers have time to finish), then the link, then
@@ -19,8 +20,9 @@ import pytest
 import redis
 
 from app.core import redis_keys
-from tests.cluster.hosts import WORKER_HOSTS, Cluster, cluster
-from tests.cluster.load import LoadRun, LoadShape
+from tests.cluster import prometheus
+from tests.cluster.hosts import API_HOSTS, WORKER_HOSTS, Cluster, cluster
+from tests.cluster.load import LoadRun, LoadShape, Timeline
 from tests.cluster.topology import TopologyUnavailableError, require_namespaces
 
 pytestmark = pytest.mark.timeout(360)
@@ -33,6 +35,11 @@ LINK_DOWN_SECONDS = 4.0
 # Between faults: the recovery of one is seen (viewers resumed) before the next strikes.
 SETTLE_SECONDS = 3.0
 _SENT_TIMEOUT_SECONDS = 60.0
+# A stretch with every answer streaming and no fault, in which Prometheus's figures must match the client's.
+QUIET_SECONDS = 6.0
+# What a Prometheus sample may lag behind the moment it is read for: the scrape interval plus the scrape timeout
+# (deploy/prometheus.yml: 1 s each).
+SCRAPE_LAG_SECONDS = 2.0
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +50,8 @@ def hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         # CI runs as root: a machine without namespaces is a broken test environment, which must not pass quietly.
         pytest.fail(f"the cluster test cannot run: {error}", pytrace=False)
     with cluster(tmp_path_factory.mktemp("cluster-logs")) as c:
+        prometheus.until_scraped(c, "chat-api", len(API_HOSTS))
+        prometheus.until_scraped(c, "chat-worker", len(WORKER_HOSTS))
         yield c
 
 
@@ -109,11 +118,18 @@ def test_answers_survive_host_faults_behind_the_balancer(hosts: Cluster, tmp_pat
     load = LoadRun(c, SHAPE, tmp_path)
     try:
         load.wait_signed_in()
+        began = time.time()
         _until_every_message_sent(c, load)
+        quiet_from = time.time()
+        time.sleep(QUIET_SECONDS)
+        quiet_until = time.time()
         holders = _faults(c)
         report = load.finish()
     finally:
         load.stop()
+    # The last increments reach Prometheus with the next scrape.
+    time.sleep(SCRAPE_LAG_SECONDS)
+    ended = time.time()
 
     users = SHAPE.users
     unfinished = c.data_host_sql(
@@ -136,3 +152,39 @@ def test_answers_survive_host_faults_behind_the_balancer(hosts: Cluster, tmp_pat
     # Taken over by wk2, or by wk1 once it was back, for any its lease outlived until then.
     takeovers = sum(c.process(worker).output().count("taking it over") for worker in WORKER_HOSTS)
     assert takeovers >= orphaned, (takeovers, orphaned)
+    _assert_prometheus_agrees(c, Timeline.of(report), began, (quiet_from, quiet_until), ended)
+    # wk2 lived through the run, so its counts are whole: it took over at least what wk1 held, their leases expired.
+    assert prometheus.scalar(c, "sum(chat_lease_expiries_total)", ended) >= orphaned
+
+
+def _assert_prometheus_agrees(
+    c: Cluster, timeline: Timeline, began: float, quiet: tuple[float, float], ended: float
+) -> None:
+    quiet_from, quiet_until = quiet
+    # In flight, at the end of the quiet stretch: answers the workers generate, streams the APIs serve, against the
+    # streams the client has open. A gauge read then is up to SCRAPE_LAG_SECONDS old, so the client's count may have
+    # moved by as much as it moved over that lag (nothing should start or end in a quiet stretch: 0), plus one
+    # answer in a hundred for the instants where one side has counted an answer the other has not yet (a send whose
+    # 202 is on its way, a task not yet taken from the queue).
+    fewest, most = timeline.open_streams(quiet_until - SCRAPE_LAG_SECONDS, quiet_until)
+    slack = (most - fewest) + SHAPE.users // 100
+    streaming = prometheus.scalar(c, "sum(chat_answers_streaming)", quiet_until)
+    viewers = prometheus.scalar(c, "sum(chat_viewers)", quiet_until)
+    assert fewest - slack <= streaming <= most + slack, (streaming, fewest, most)
+    assert fewest - slack <= viewers <= most + slack, (viewers, fewest, most)
+
+    # Delivery rate over the quiet stretch: Prometheus's rate() of the APIs' per-viewer sends against the client's
+    # receipts. rate() takes the first and last samples inside its window and extrapolates to the window's edges,
+    # exact at a steady rate; the answers' tokens do not come perfectly evenly, hence 10 %.
+    window = quiet_until - quiet_from - SCRAPE_LAG_SECONDS
+    delivered_rate = prometheus.scalar(c, f"sum(rate(chat_events_delivered_total[{window:.0f}s]))", quiet_until)
+    received_rate = timeline.events_per_second(quiet_until - window, quiet_until)
+    assert abs(delivered_rate - received_rate) <= 0.1 * received_rate, (delivered_rate, received_rate)
+
+    # Every event of the run, faults included. api1's SIGKILL loses what it counted after its last scrape (up to
+    # SCRAPE_LAG_SECONDS of its sends), and the events it had written into sockets that never reached their client
+    # were counted there and sent again by api2: either way at most SCRAPE_LAG_SECONDS of the whole delivery rate.
+    delivered = prometheus.counter_total(c, "chat_events_delivered_total", began, ended)
+    received = timeline.samples[-1][2]
+    bound = SCRAPE_LAG_SECONDS * timeline.peak_events_per_second()
+    assert abs(delivered - received) <= bound, (delivered, received, bound)
