@@ -15,7 +15,7 @@ from pathlib import Path
 from types import FrameType
 from urllib.parse import urlsplit, urlunsplit
 
-from app.core.config import Settings
+from app.core.config import LogFormat, Settings
 from devstack.components import (
     BACKEND_DIR,
     frontend_built,
@@ -202,7 +202,14 @@ def _stop_signals_raise() -> Iterator[None]:
 
 
 def _child_env(redis_url: str, database_url: str) -> dict[str, str]:
-    return {**os.environ, "REDIS_URL": redis_url, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
+    # Readable log lines, unless the developer asked for another format.
+    return {
+        "LOG_FORMAT": LogFormat.CONSOLE.value,
+        **os.environ,
+        "REDIS_URL": redis_url,
+        "DATABASE_URL": database_url,
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 def _print_ready(api_url: str, simulator_url: str | None, web_url: str | None = None) -> None:

@@ -18,6 +18,7 @@ import openai
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core import logs
 from app.core.config import Settings
 from app.core.db import with_retries
 from app.lease.keeper import HeldLease, Interruption, LeaseKeeper
@@ -85,6 +86,11 @@ class GenerationService:
         """Take the answer's lease if nobody holds it, and carry the answer to its end (or to the next worker):
         for a queued task, and for an answer whose lease expired. A duplicate delivery, or a task whose answer
         another worker holds or has ended, does nothing."""
+        # Every line about the answer carries its task id, those of the tasks it starts included.
+        with logs.bound(task_id=task_id):
+            await self._take(task_id)
+
+    async def _take(self, task_id: str) -> None:
         taken = await self._leases.take(task_id, self._keeper.owner)
         if taken is None:
             logger.info("answer %s skipped: another worker holds it, or it has ended", task_id)
@@ -98,6 +104,7 @@ class GenerationService:
         claimed = await self._claim(taken)
         if claimed is None:
             return
+        logger.info("answer %s started (model %s)", taken.task_id, self._model.label)
         answer = await answers.rebuild(self._store, taken, claimed, self._settings.redis_outage_seconds)
         run = _Run()
         if taken.stop_requested:
@@ -121,6 +128,8 @@ class GenerationService:
         concluded = await answers.conclude(
             self._sessions, self._leases, answer, claimed, outcome, cost, self._settings.db_outage_seconds
         )
+        if concluded:
+            logger.info("answer %s ended %s", taken.task_id, outcome.status.value)
         if concluded and claimed.untitled and outcome.status is MessageStatus.COMPLETED:
             await self._request_title(claimed.conversation_id)
 
