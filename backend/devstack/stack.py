@@ -201,7 +201,7 @@ def _stop_signals_raise() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
-def _child_env(redis_url: str, database_url: str) -> dict[str, str]:
+def child_env(redis_url: str, database_url: str) -> dict[str, str]:
     # Readable log lines, unless the developer asked for another format.
     return {
         "LOG_FORMAT": LogFormat.CONSOLE.value,
@@ -262,7 +262,7 @@ def _start_services(resources: ExitStack, settings: Settings) -> Supervisor | No
         raise ProcessFailedError(f"port {api_port} on {api_host} is taken; stop whatever uses it or set API_PORT")
 
     supervisor = resources.enter_context(Supervisor(LOG_DIR, echo=True, restart_policy=RESTARTS))
-    env = _child_env(redis_url, database_url)
+    env = child_env(redis_url, database_url)
     _say("migrations: alembic upgrade head")
     run_migrations(supervisor, env)
 
