@@ -94,10 +94,19 @@ def _shared_processors() -> list[Processor]:
     ]
 
 
+# The fields first in a JSON line, in this order: lines then sort by time as plain text, and read alike.
+_FIRST_FIELDS = ("timestamp", "level", "logger", "event", REQUEST_ID, TASK_ID)
+
+
+def _in_reading_order(_: object, __: str, event: EventDict) -> EventDict:
+    first = {key: event.pop(key) for key in _FIRST_FIELDS if key in event}
+    return {**first, **event}
+
+
 def _renderers(log_format: LogFormat) -> list[Processor]:
     if log_format is LogFormat.JSON:
         # The traceback as one string field, so that a multi-line exception stays within its line.
-        return [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
+        return [structlog.processors.format_exc_info, _in_reading_order, structlog.processors.JSONRenderer()]
     return [
         # Uncoloured: `make dev` reads its children's output through a pipe into log files as well as the terminal.
         structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback),

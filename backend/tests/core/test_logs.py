@@ -36,6 +36,8 @@ def test_a_json_line_has_the_fields_and_the_bound_context() -> None:
     assert record["logger"] == "app.example"
     assert (record["request_id"], record["task_id"]) == ("req-1", "task-1")
     assert datetime.fromisoformat(record["timestamp"]).utcoffset() == UTC.utcoffset(None)
+    # In reading order, the time first: lines sort by time as text.
+    assert list(record)[:6] == ["timestamp", "level", "logger", "event", "request_id", "task_id"]
 
 
 def test_an_exception_is_one_string_field_on_one_line() -> None:
