@@ -130,12 +130,15 @@ def configure_logging(log_format: LogFormat, level: str) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    # uvicorn configures its loggers before it imports the application: their own handlers and no propagation would
-    # write their lines in uvicorn's format. Handed to the root instead; their levels stay uvicorn's (--log-level).
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    # uvicorn configures its loggers before it imports the application: those with handlers of their own, which do not
+    # propagate, would write uvicorn's format. Handed to the root instead; their levels stay uvicorn's (--log-level).
+    # One without handlers is left as it is: uvicorn.error propagates anyway, and uvicorn.access has none under
+    # --no-access-log, which uvicorn reads as "no access log" (hasHandlers()), so it must not reach the root's.
+    for name in ("uvicorn", "uvicorn.access"):
         uvicorn_logger = logging.getLogger(name)
-        uvicorn_logger.handlers.clear()
-        uvicorn_logger.propagate = True
+        if uvicorn_logger.handlers:
+            uvicorn_logger.handlers.clear()
+            uvicorn_logger.propagate = True
     logging.captureWarnings(True)
     # structlog's own loggers, should code use them, go through the same handler.
     structlog.configure(

@@ -128,6 +128,25 @@ logging.getLogger("app.anything").debug("below the level")
 """
 
 
+_NO_ACCESS_LOG = """
+import logging, logging.config
+import uvicorn.config
+from app.core.config import LogFormat
+from app.core.logs import configure_logging
+# As uvicorn --no-access-log leaves its access logger: no handlers, not propagating; uvicorn then writes no access line.
+config = uvicorn.config.Config("app.main:app", access_log=False)
+configure_logging(LogFormat.JSON, "INFO")
+print(logging.getLogger("uvicorn.access").hasHandlers())
+"""
+
+
+def test_a_server_without_access_log_stays_without() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _NO_ACCESS_LOG], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "False"
+
+
 def _run_configured(log_format: LogFormat) -> subprocess.CompletedProcess[str]:
     code = _PROCESS.replace("FORMAT", repr(log_format.value))
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
