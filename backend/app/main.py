@@ -1,7 +1,6 @@
 """The FastAPI application: `uvicorn app.main:app`."""
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,6 +15,7 @@ from app.api.body_limit import BodyLimitMiddleware
 from app.api.errors import install_error_handlers
 from app.api.origin_check import OriginCheckMiddleware
 from app.api.rate_limits import RateLimits
+from app.api.request_id import RequestIdMiddleware
 from app.api.routes import auth, conversations, health, messages, metrics, models, stream, usage
 from app.api.security_headers import SecurityHeadersMiddleware, install_api_docs
 from app.api.state import ApiState
@@ -23,6 +23,7 @@ from app.core import redis_keys
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory
 from app.core.gc_tuning import tune_for_serving
+from app.core.logs import configure_from_settings
 from app.core.redis_client import create_redis
 from app.lease.store import LeaseStore
 from app.llm.catalog import ModelCatalog
@@ -125,12 +126,14 @@ def create_app(settings: Settings) -> FastAPI:
         # The session cookie goes with the web app's requests (fetch's credentials: "include").
         allow_credentials=True,
         allow_methods=["GET", "POST", "PATCH", "DELETE"],
-        allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
-        # A 429's wait, for the web app to count down.
-        expose_headers=["Retry-After"],
+        allow_headers=["Authorization", "Content-Type", "Last-Event-ID", "X-Request-ID"],
+        # A 429's wait, for the web app to count down; the request id, for a bug report to quote.
+        expose_headers=["Retry-After", "X-Request-ID"],
     )
-    # Outermost of all: CORS preflights and the refusals above carry the security headers too.
+    # CORS preflights and the refusals above carry the security headers too.
     app.add_middleware(SecurityHeadersMiddleware)
+    # Outermost of all: every response carries its request id, and every line logged about it.
+    app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     routers = (auth.router, usage.router, conversations.router, messages.router, stream.router, models.router)
     for router in (*routers, health.router, metrics.router):
@@ -138,5 +141,5 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
-logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+configure_from_settings()
 app = create_app(get_settings())

@@ -38,16 +38,18 @@ def start_worker(
     name: str = "worker",
     *,
     node_name: str | None = None,
+    quiet: bool = False,
     restart: bool = False,
 ) -> ChildProcess:
     """A Celery worker running `concurrency` generations at once; returns once it consumes tasks.
 
     Several workers on one host each need their own `node_name` (Celery's default, celery@<host>, would repeat).
-    `restart`: see Supervisor.start; a restarted worker is ready again once it consumes tasks again.
+    `quiet` leaves out Celery's start-up banner, which it prints to stdout rather than logs: every line is then a log
+    line. `restart`: see Supervisor.start; a restarted worker is ready again once it consumes tasks again.
     """
     argv = [
-        sys.executable, "-m", "celery", "-A", "app.worker.celery_app", "worker",
-        "--pool=threads", f"--concurrency={concurrency}", "--loglevel=INFO", "--without-gossip", "--without-mingle",
+        sys.executable, "-m", "celery", "-A", "app.worker.celery_app", *(["--quiet"] if quiet else []), "worker",
+        "--pool=threads", f"--concurrency={concurrency}", "--without-gossip", "--without-mingle",
     ]  # fmt: skip
     if node_name is not None:
         argv.append(f"--hostname={node_name}@%h")

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import FrameType
 from urllib.parse import urlsplit, urlunsplit
 
-from app.core.config import Settings
+from app.core.config import LogFormat, Settings
 from devstack.components import (
     BACKEND_DIR,
     frontend_built,
@@ -214,8 +214,15 @@ def _stop_signals_raise() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
-def _child_env(redis_url: str, database_url: str) -> dict[str, str]:
-    return {**os.environ, "REDIS_URL": redis_url, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
+def child_env(redis_url: str, database_url: str) -> dict[str, str]:
+    # Readable log lines, unless the developer asked for another format.
+    return {
+        "LOG_FORMAT": LogFormat.CONSOLE.value,
+        **os.environ,
+        "REDIS_URL": redis_url,
+        "DATABASE_URL": database_url,
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 def _print_ready(api_url: str, simulator_url: str | None, web_url: str | None = None) -> None:
@@ -268,7 +275,7 @@ def _start_services(resources: ExitStack, settings: Settings) -> Supervisor | No
         raise ProcessFailedError(f"port {api_port} on {api_host} is taken; stop whatever uses it or set API_PORT")
 
     supervisor = resources.enter_context(Supervisor(LOG_DIR, echo=True, restart_policy=RESTARTS))
-    env = _child_env(redis_url, database_url)
+    env = child_env(redis_url, database_url)
     _say("migrations: alembic upgrade head")
     run_migrations(supervisor, env)
 

@@ -19,6 +19,13 @@ class ApiStyle(StrEnum):
     CHAT_COMPLETIONS = "chat_completions"
 
 
+class LogFormat(StrEnum):
+    """How log lines are written (app/core/logs.py): ``json`` for log collectors, ``console`` for people."""
+
+    JSON = "json"
+    CONSOLE = "console"
+
+
 def _split_csv(value: object) -> object:
     if isinstance(value, str):
         return [item.strip() for item in value.split(",") if item.strip()]
@@ -111,6 +118,10 @@ class Settings(BaseSettings):
     # could not be queued, a task lost with its worker), and how long such an answer must have been still first.
     sweep_seconds: float = Field(default=10.0, gt=0)
     sweep_stale_seconds: float = Field(default=30.0, gt=0)
+
+    # Logs (app/core/logs.py): one JSON object per line on stderr, or readable lines (the dev stack sets console).
+    log_format: LogFormat = LogFormat.JSON
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     # Deployment. In production the settings refuse defaults that are only fit for a laptop (see _refuse_defaults).
     environment: Literal["development", "production"] = "development"

@@ -19,7 +19,7 @@ import openai
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.core import metrics
+from app.core import logs, metrics
 from app.core.config import Settings
 from app.core.db import with_retries
 from app.lease.keeper import HeldLease, Interruption, LeaseKeeper
@@ -94,6 +94,11 @@ class GenerationService:
         """Take the answer's lease if nobody holds it, and carry the answer to its end (or to the next worker):
         for a queued task, and for an answer whose lease expired. A duplicate delivery, or a task whose answer
         another worker holds or has ended, does nothing."""
+        # Every line about the answer carries its task id, those of the tasks it starts included.
+        with logs.bound(task_id=task_id):
+            await self._take(task_id)
+
+    async def _take(self, task_id: str) -> None:
         started = time.monotonic()
         taken = await self._leases.take(task_id, self._keeper.owner)
         if taken is None:
@@ -108,6 +113,7 @@ class GenerationService:
         claimed = await self._claim(taken)
         if claimed is None:
             return
+        logger.info("answer %s started (model %s)", taken.task_id, self._model.label)
         answer = await answers.rebuild(self._store, taken, claimed, self._settings.redis_outage_seconds)
         if taken.stop_requested:
             outcome: Outcome | _Left = Outcome(MessageStatus.CANCELLED)
@@ -132,6 +138,7 @@ class GenerationService:
         )
         if concluded:
             _ANSWERS_ENDED[outcome.status].inc()
+            logger.info("answer %s ended %s", taken.task_id, outcome.status.value)
         if concluded and claimed.untitled and outcome.status is MessageStatus.COMPLETED:
             await self._request_title(claimed.conversation_id)
 

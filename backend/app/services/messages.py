@@ -15,6 +15,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core import logs
 from app.models import (
     ONE_ANSWER_IN_PROGRESS,
     Conversation,
@@ -160,6 +161,8 @@ async def _insert_and_queue(
         await _refusal(session, owner, conversation_id, parameters.get("question_parent_id"))
     await session.commit()
 
+    # The rest of the request concerns this answer.
+    logs.bind(task_id=accepted.task_id)
     try:
         await enqueue(accepted.assistant_message_id, accepted.task_id)
     except Exception as error:
@@ -167,6 +170,8 @@ async def _insert_and_queue(
         # sweep (app/lease/sweeper.py) queues again once the broker is back. Failing here would leave the user a
         # saved question with no answer, or a failed one to retry by hand.
         logger.warning("answer %s saved but not queued (%r); the sweep will queue it", accepted.task_id, error)
+    else:
+        logger.info("answer %s queued", accepted.task_id)
     return accepted
 
 

@@ -6,6 +6,9 @@ API a tenth of its CPU. Here Celery still builds the task message (protocol 2: h
 this module does only what kombu's Redis transport then does to deliver it to a queue: wrap it in kombu's
 envelope and push it onto the queue's list. tests/worker/test_dispatch.py checks the result against the
 message kombu itself publishes, and every end-to-end test has the worker consume these.
+
+A task queued where a request id is bound (app/core/logs.py) carries it in its message headers, as send_task's
+``headers=`` would put it, for the worker to bind around the task (app/worker/celery_app.py).
 """
 
 import base64
@@ -17,7 +20,8 @@ from celery import Celery
 from kombu.serialization import dumps
 from redis.asyncio import Redis
 
-from app.worker.celery_app import GENERATE_ANSWER, TITLE_CONVERSATION
+from app.core import logs
+from app.worker.celery_app import GENERATE_ANSWER, REQUEST_ID_HEADER, TITLE_CONVERSATION
 
 # kombu's AMQP-style properties of a persistent message to the default exchange: the routing key names the queue.
 _PERSISTENT = 2
@@ -53,6 +57,9 @@ class TaskQueue:
         headers, properties, body, _ = self._app.amqp.as_task_v2(
             task_id, task_name, reply_to=self._app.thread_oid, **as_send_task_does
         )
+        request_id = logs.current_request_id()
+        if request_id is not None:
+            headers[REQUEST_ID_HEADER] = request_id
         content_type, content_encoding, payload = dumps(body, serializer=self._serializer)
         data = payload.encode(content_encoding) if isinstance(payload, str) else payload
         return {

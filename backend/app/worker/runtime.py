@@ -7,6 +7,7 @@ on the same loop, started by the process's LeaseKeeper rather than by a task.
 """
 
 import asyncio
+import contextvars
 import threading
 from collections.abc import Coroutine
 from concurrent.futures import CancelledError, Future
@@ -58,12 +59,16 @@ class WorkerRuntime:
         self._model: ChatModel | None = None
         self._shutting_down: Future[None] | None = None
         self._chores: set[asyncio.Future[object]] = set()
-        self.generation, self.titles = self.run(self._open())
+        # In an empty context: the process's background tasks started here (the lease keeper and its takeovers, the
+        # sweeper, the checkpointer) must not inherit the log context of the Celery task that may have created this.
+        self.generation, self.titles = contextvars.Context().run(self.run, self._open())
         self._metrics = MetricsServer(settings)
         tune_for_serving()
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        """Run a coroutine on the runtime's loop from any thread and wait for its result."""
+        """Run a coroutine on the runtime's loop from any thread and wait for its result. The coroutine runs in a copy
+        of the calling thread's context variables (call_soon_threadsafe copies them), so the log context bound around
+        a Celery task (app/worker/celery_app.py) goes with it."""
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
 
     def run_chore(self, coroutine: Coroutine[Any, Any, object]) -> None:

@@ -9,7 +9,7 @@ import pytest
 from app.core.config import Settings
 from devstack import PrivateRedis, free_port, stack
 from devstack.ports import LOOPBACK
-from devstack.stack import Component, redact
+from devstack.stack import Component, child_env, redact
 
 
 def test_redact_hides_only_the_password() -> None:
@@ -113,3 +113,10 @@ def test_the_printed_curl_example_streams_an_answer(api_url: str, capsys: pytest
     done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.rstrip().endswith('data: {"done":true,"status":"completed"}'), done.stdout[-300:]
+
+
+def test_the_stacks_children_log_readable_lines_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LOG_FORMAT", raising=False)
+    assert child_env("redis://r", "postgresql://p")["LOG_FORMAT"] == "console"
+    monkeypatch.setenv("LOG_FORMAT", "json")
+    assert child_env("redis://r", "postgresql://p")["LOG_FORMAT"] == "json"

@@ -8,7 +8,8 @@ from celery import Celery
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
-from app.worker.celery_app import GENERATE_ANSWER, TITLE_CONVERSATION
+from app.core import logs
+from app.worker.celery_app import GENERATE_ANSWER, REQUEST_ID_HEADER, TITLE_CONVERSATION
 from app.worker.dispatch import TaskQueue
 
 
@@ -61,3 +62,26 @@ async def test_a_task_without_an_id_gets_a_fresh_one(app: Celery, queue: TaskQue
     assert first["task"] == second["task"] == TITLE_CONVERSATION
     assert first["argsrepr"] == repr([str(conversation_id)])
     assert first["id"] != second["id"]
+
+
+async def test_a_task_queued_within_a_request_carries_its_id_as_kombu_would(
+    app: Celery, queue: TaskQueue, broker_url: str
+) -> None:
+    task_id = str(uuid.uuid4())
+    message_id = str(uuid.uuid4())
+    app.send_task(GENERATE_ANSWER, args=[message_id], task_id=task_id, headers={REQUEST_ID_HEADER: "req-1"})
+    kombus = _pop(broker_url, app.conf.task_default_queue)
+    with logs.bound(request_id="req-1"):
+        await queue.enqueue_generation(uuid.UUID(message_id), task_id)
+    ours = _pop(broker_url, app.conf.task_default_queue)
+
+    assert ours["headers"][REQUEST_ID_HEADER] == "req-1"
+    assert ours["properties"].pop("delivery_tag") != kombus["properties"].pop("delivery_tag")
+    assert ours == kombus
+
+
+async def test_a_task_queued_outside_any_request_carries_no_request_id(
+    app: Celery, queue: TaskQueue, broker_url: str
+) -> None:
+    await queue.enqueue_title(uuid.uuid4())
+    assert REQUEST_ID_HEADER not in _pop(broker_url, app.conf.task_default_queue)["headers"]

@@ -20,7 +20,7 @@ from app.api.deps import (
 )
 from app.api.errors import UNAUTHENTICATED, UNAVAILABLE, error_response
 from app.api.sse import SseResponse
-from app.core import metrics
+from app.core import logs, metrics
 from app.models import StopAccepted
 from app.services import messages
 from app.services.persisted_answer import persisted_answer
@@ -91,6 +91,8 @@ async def stream(
 ) -> Response:
     """Stream a generation's events after a cursor: `{"content"}`, `{"reasoning"}`, `{"snapshot"}`, then
     `{"done"}` or `{"error"}`."""
+    # Bound for the request's task, so also while the response streams the body below.
+    logs.bind(task_id=task_id)
     cursor = _cursor(after, last_event_id)
     # A short session: a stream may stay open for minutes and must not hold a pooled connection.
     async with sessions() as session:
@@ -145,6 +147,7 @@ async def cancel(
     every viewer's stream ends with `{"done": true, "status": "cancelled"}`. Safe to repeat. An answer whose
     worker is gone is ended at once; one a worker holds (or held until moments ago) ends within about 3 s
     (`status` says `streaming` meanwhile)."""
+    logs.bind(task_id=task_id)
     return StopAccepted(
         task_id=task_id, status=await request_stop(sessions, store, leases, settings, caller.user_id, task_id)
     )
