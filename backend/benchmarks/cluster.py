@@ -4,7 +4,8 @@ Run: `make bench-cluster` (root: it builds network namespaces). It starts DEPLOY
 (devstack/cluster/: edge with nginx and Prometheus, API hosts, worker hosts, data, model, client) three times:
 - 2 API hosts and 2 worker hosts: first the saturating load through nginx, then, at each of --levels concurrent
   streams, the same answers through nginx and straight to one API host (api1), one after the other;
-- 1 worker host (and 2 API hosts), then 1 API host (and 2 worker hosts): the saturating load through nginx.
+- 1 worker host (and 2 API hosts): the saturating load through nginx;
+- 1 API host (and 2 worker hosts): the saturating load, then each level, through nginx.
 Each cluster is warmed up (a few fast answers through nginx) before it is measured. Every run is the load client
 (test-clients/test_load.py) on the client host, each user a guest of its own; from its JSON report come delivery
 latency (client receive time minus the worker's append time, one machine clock), delivered tokens and events per
@@ -146,18 +147,16 @@ def warm_up(c: Cluster, out_dir: Path) -> None:
         raise RuntimeError(f"the cluster failed its warm-up: {report['failure_reasons']}")
 
 
-def run_cluster(spec: ClusterSpec, args: argparse.Namespace, out_dir: Path, latency: bool) -> list[RunResult]:
-    """The saturating load through nginx on a fresh cluster of `spec`, then, with `latency`, each level through nginx
-    and straight to api1."""
+def run_cluster(spec: ClusterSpec, args: argparse.Namespace, out_dir: Path, paths: tuple[str, ...]) -> list[RunResult]:
+    """The saturating load through nginx on a fresh cluster of `spec`, then each latency level by each of `paths`."""
     print(f"cluster: API hosts {', '.join(spec.api_hosts)}; worker hosts {', '.join(spec.worker_hosts)}", flush=True)
     log_dir = out_dir / f"logs-{len(spec.api_hosts)}api-{len(spec.worker_hosts)}wk"
     with cluster(log_dir, spec) as c:
         warm_up(c, out_dir)
         results = [run_load(c, args.saturation, "nginx", "throughput", out_dir)]
-        if latency:
-            for streams in args.levels:
-                level = Level(streams, args.tps, args.tokens)
-                results += [run_load(c, level, path, "latency", out_dir) for path in ("nginx", "direct")]
+        for streams in args.levels:
+            level = Level(streams, args.tps, args.tokens)
+            results += [run_load(c, level, path, "latency", out_dir) for path in paths]
         return results
 
 
@@ -166,10 +165,11 @@ def run_bench(args: argparse.Namespace) -> ClusterBench:
     out_dir.mkdir(parents=True, exist_ok=True)
     print(f"cluster benchmark; raw results in {out_dir}", flush=True)
     date, started, version = time.strftime("%Y-%m-%d %H:%M %Z"), time.monotonic(), code_version()
-    both = ClusterSpec(WORKER_CONCURRENCY)
-    runs = run_cluster(both, args, out_dir, latency=True)
-    runs += run_cluster(ClusterSpec(WORKER_CONCURRENCY, worker_hosts=("wk1",)), args, out_dir, latency=False)
-    runs += run_cluster(ClusterSpec(WORKER_CONCURRENCY, api_hosts=("api1",)), args, out_dir, latency=False)
+    # Latency through nginx to both API hosts and straight to api1 on the whole cluster, and through nginx to api1
+    # alone on the cluster with one API host: nginx's own hop is the difference between the last two.
+    runs = run_cluster(ClusterSpec(WORKER_CONCURRENCY), args, out_dir, ("nginx", "direct"))
+    runs += run_cluster(ClusterSpec(WORKER_CONCURRENCY, worker_hosts=("wk1",)), args, out_dir, ())
+    runs += run_cluster(ClusterSpec(WORKER_CONCURRENCY, api_hosts=("api1",)), args, out_dir, ("nginx",))
     bench = ClusterBench(
         command_line(sys.argv[1:]), date, time.monotonic() - started, version, machine_facts(), args.saturation, runs
     )
@@ -213,7 +213,7 @@ def render_latency(runs: list[RunResult]) -> str:
     for r in runs:
         c = r.client
         latency, steady = c["delivery_latency_ms"], c["delivery_latency_steady_ms"]
-        path = "nginx → 2 API hosts" if r.path == "nginx" else "direct → api1"
+        path = "direct → api1" if r.path == "direct" else f"nginx → {'api1' if r.api_hosts == 1 else '2 API hosts'}"
         rows.append(
             f"| {r.level.streams:,} | {path} | {_failures(r)} | {figure(latency['p50'])} | {figure(latency['p99'])} "
             f"| {figure(steady['p50'])} / {figure(steady['p99'])} | {figure(c['time_to_first_chunk_ms']['p50'], 0)} "
@@ -242,14 +242,20 @@ def render_throughput(runs: list[RunResult]) -> str:
     return "\n".join(rows) + "\n"
 
 
+def latency_runs(bench: ClusterBench) -> list[RunResult]:
+    """By level, then path: nginx to both API hosts, straight to api1, nginx to api1 alone."""
+    order = {("nginx", 2): 0, ("direct", 2): 1, ("nginx", 1): 2}
+    runs = [r for r in bench.runs if r.purpose == "latency"]
+    return sorted(runs, key=lambda r: (r.level.streams, order[r.path, r.api_hosts]))
+
+
 def render_tables(bench: ClusterBench) -> str:
-    latency = [r for r in bench.runs if r.purpose == "latency"]
     throughput = [r for r in bench.runs if r.purpose == "throughput"]
-    return render_latency(latency) + "\n" + render_throughput(throughput)
+    return render_latency(latency_runs(bench)) + "\n" + render_throughput(throughput)
 
 
 def write_docs(bench: ClusterBench) -> None:
-    latency = [r for r in bench.runs if r.purpose == "latency"]
+    latency = latency_runs(bench)
     answer = latency[0].level
     saturation = bench.saturation
     machine = ", ".join(f"{name} {value}" for name, value in bench.machine.items())
@@ -275,17 +281,19 @@ warmed up (a few fast answers through nginx) before it is measured.
 
 ## Latency: through nginx against straight to one API host
 
-On the cluster with 2 API and 2 worker hosts: at each level, {answer.tokens} tokens per answer at
-{answer.tokens_per_second:g} tokens/s (as `make bench` does, [load.md](load.md)), first through nginx (which
-balances over both API hosts), then with the load client connecting straight to api1 (which then serves every
-stream alone; api2 idles).
+At each level, {answer.tokens} tokens per answer at {answer.tokens_per_second:g} tokens/s (as `make bench` does,
+[load.md](load.md)): on the cluster with 2 API and 2 worker hosts, first through nginx (which balances over both API
+hosts), then with the load client connecting straight to api1 (which then serves every stream alone; api2 idles);
+and on the cluster with 1 API host (and 2 worker hosts), through nginx to that one API host. The last two differ by
+nginx's hop alone; the first two by the hop and by one API host against two.
 
 {render_latency(latency)}
 ## Throughput: one worker host against two, one API host against two
 
-The same saturating load through nginx on three fresh clusters: {saturation.streams:,} streams of
-{saturation.tokens} tokens, each asked for at {saturation.tokens_per_second:g} tokens/s
-({saturation.streams * saturation.tokens_per_second:,.0f} tokens/s offered, more than this machine delivers).
+The same load through nginx on three fresh clusters, meant to saturate them: {saturation.streams:,} streams of
+{saturation.tokens} tokens at {saturation.tokens_per_second:g} tokens/s each
+({saturation.streams * saturation.tokens_per_second:,.0f} tokens/s offered; `make bench` delivered about 7,400 on
+this machine, [load.md](load.md)).
 
 {render_throughput([r for r in bench.runs if r.purpose == "throughput"])}
 ## Reading these figures
