@@ -39,6 +39,11 @@ test: bootstrap ## Every check: lint, typecheck, backend tests, web app checks a
 bench: bootstrap ## Full stack at 10 to 2,000 concurrent streams; writes docs/benchmarks/load.md
 	$(BACKEND_RUN) python -m benchmarks.load $(BENCH_ARGS)
 
+# Root only (network namespaces); any other choice: make bench-cluster BENCH_ARGS="--levels 100" (see --help).
+.PHONY: bench-cluster
+bench-cluster: bootstrap ## The runbook on namespace hosts: nginx's latency cost, 1 against 2 API / worker hosts
+	$(BACKEND_RUN) python -m benchmarks.cluster $(BENCH_ARGS)
+
 bench-connections: bootstrap ## Redis connections and memory of one API process at 10, 100 and 1,000 viewers
 	$(BACKEND_RUN) python -m benchmarks.viewer_connections
 

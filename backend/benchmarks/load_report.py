@@ -3,7 +3,6 @@
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import matplotlib
 
@@ -19,21 +18,14 @@ from benchmarks.load_results import (
     BenchRun,
     LevelResult,
 )
+from benchmarks.report_text import figure, kept_notes
 
 LATENCY_KEYS = ("p50", "p95", "p99", "max")
 KIND_LABELS = {"worker": "worker", "api": "API", "redis": "Redis", "postgres": "PostgreSQL"}
 
 
-def _figure(value: Any, digits: int = 1) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:,.{digits}f}"
-    return f"{value:,}"
-
-
 def _latency(result: LevelResult, key: str, digits: int = 1) -> str:
-    return _figure(result.client.get("delivery_latency_ms", {}).get(key), digits)
+    return figure(result.client.get("delivery_latency_ms", {}).get(key), digits)
 
 
 def render_table(results: Sequence[LevelResult]) -> str:
@@ -58,11 +50,11 @@ def render_delivery(results: Sequence[LevelResult]) -> str:
         rows.append(
             f"| {r.streams:,} | {r.tokens_per_second:g} | {c.get('succeeded', 0):,} | {c.get('failed', r.streams):,} "
             f"| {breaches} | {' | '.join(_latency(r, key) for key in LATENCY_KEYS)} "
-            f"| {_figure(steady.get('p50'), 1)} / {_figure(steady.get('p99'), 1)} "
-            f"| {_figure(first.get('p50'), 0)} / {_figure(first.get('p99'), 0)} "
-            f"| {_figure(completion.get('p50'))} / {_figure(completion.get('max'))} "
-            f"| {_figure(c.get('peak_open_streams'))} "
-            f"| {r.offered_tokens_per_second:,.0f} / {_figure(r.delivered_tokens_per_second, 0)} |"
+            f"| {figure(steady.get('p50'), 1)} / {figure(steady.get('p99'), 1)} "
+            f"| {figure(first.get('p50'), 0)} / {figure(first.get('p99'), 0)} "
+            f"| {figure(completion.get('p50'))} / {figure(completion.get('max'))} "
+            f"| {figure(c.get('peak_open_streams'))} "
+            f"| {r.offered_tokens_per_second:,.0f} / {figure(r.delivered_tokens_per_second, 0)} |"
         )
     return "\n".join(rows) + "\n"
 
@@ -77,12 +69,12 @@ def render_cost(results: Sequence[LevelResult]) -> str:
     ]
     for r in results:
         per_token = [r.cpu_us_per_token(kind) for kind in (*SERVER_KINDS, "simulator", "client")]
-        connections = " / ".join(_figure(r.redis_connections.get(name)) for name in CONNECTION_NAMES)
+        connections = " / ".join(figure(r.redis_connections.get(name)) for name in CONNECTION_NAMES)
         rows.append(
-            f"| {r.streams:,} | {r.tokens:,} / {r.chunks:,} | **{_figure(r.server_cpu_us_per_token, 0)}** "
-            f"| {' | '.join(_figure(value, 0) for value in per_token)} "
+            f"| {r.streams:,} | {r.tokens:,} / {r.chunks:,} | **{figure(r.server_cpu_us_per_token, 0)}** "
+            f"| {' | '.join(figure(value, 0) for value in per_token)} "
             f"| {r.kib_per_stream('api'):,.1f} | {r.kib_per_stream('worker'):,.1f} "
-            f"| {connections} ({_figure(r.redis_connections.get('total'))}) "
+            f"| {connections} ({figure(r.redis_connections.get('total'))}) "
             f"| {r.machine_busy_seconds:,.0f} / {r.machine_interrupt_seconds:,.0f} / {r.other_load_seconds:,.0f} "
             f"| {r.load_average_before[0]:.1f} |"
         )
@@ -110,7 +102,7 @@ def _latency_within(
 ) -> Callable[[LevelResult], tuple[bool, str]]:
     def check(result: LevelResult) -> tuple[bool, str]:
         value = result.client.get(measure, {}).get(key)
-        return value is not None and value <= limit_ms, f"{key} {_figure(value, 2)} ms"
+        return value is not None and value <= limit_ms, f"{key} {figure(value, 2)} ms"
 
     return check
 
@@ -126,7 +118,7 @@ def _both(*checks: Callable[[LevelResult], tuple[bool, str]]) -> Callable[[Level
 def _server_cpu_within(limit_us: float) -> Callable[[LevelResult], tuple[bool, str]]:
     def check(result: LevelResult) -> tuple[bool, str]:
         value = result.server_cpu_us_per_token
-        return value is not None and value <= limit_us, f"{_figure(value, 0)} µs"
+        return value is not None and value <= limit_us, f"{figure(value, 0)} µs"
 
     return check
 
@@ -205,22 +197,10 @@ def write_chart(results: Sequence[LevelResult], path: Path) -> None:
     pyplot.close(figure)
 
 
-NOTES_START = "<!-- notes: written by hand, kept when make bench rewrites this file -->"
-NOTES_END = "<!-- end of notes -->"
-
-
-def _kept_notes(path: Path) -> str:
-    """The hand-written notes of the previous report, so that regenerating the figures keeps their reading."""
-    text = path.read_text() if path.exists() else ""
-    if NOTES_START in text and NOTES_END in text:
-        return text[text.index(NOTES_START) : text.index(NOTES_END) + len(NOTES_END)]
-    return f"{NOTES_START}\n(none yet)\n{NOTES_END}"
-
-
 def write_docs(run: BenchRun, docs_dir: Path) -> None:
     results, shape = run.levels, run.shape
     write_chart(results, docs_dir / "load.png")
-    notes = _kept_notes(docs_dir / "load.md")
+    notes = kept_notes(docs_dir / "load.md")
     versions = sorted({result.code_version for result in results})
     code = (
         f"`{versions[0]}`"

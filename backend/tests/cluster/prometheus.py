@@ -7,7 +7,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-from tests.cluster.hosts import ADDRESSES, Cluster
+from devstack.cluster.hosts import ADDRESSES, Cluster
 
 _URL = f"http://{ADDRESSES['edge']}:9090/api/v1/query"
 _WAIT_SECONDS = 15.0

@@ -20,12 +20,19 @@ import pytest
 import redis
 
 from app.core import redis_keys
+from devstack.cluster.hosts import WORKER_READY_TEXT, Cluster, ClusterSpec, cluster
+from devstack.cluster.load import LoadRun, LoadShape, Timeline
+from devstack.cluster.topology import TopologyUnavailableError, require_namespaces
 from tests.cluster import prometheus
-from tests.cluster.hosts import API_HOSTS, WORKER_HOSTS, Cluster, cluster
-from tests.cluster.load import LoadRun, LoadShape, Timeline
-from tests.cluster.topology import TopologyUnavailableError, require_namespaces
 
 pytestmark = pytest.mark.timeout(360)
+
+# Every host. A worker takes up to its concurrency of queued tasks at once (prefetch multiplier 1): at 128 neither can
+# take all 200 answers of the load, so each holds some (at least 72) when one is killed. Takeovers run on the
+# survivor's event loop, beyond its concurrency, so it can then carry all 200. Leases of 4 s, shorter than the
+# product's 10 s (a setting, README's LEASE_SECONDS), so that a killed worker's answers are taken over within the few
+# minutes the whole test may take.
+SPEC = ClusterSpec(worker_concurrency=128, lease_seconds=4.0)
 
 # 200 viewers at 2 tokens/s for 45 s: long enough that every answer streams through all four faults (an API process
 # takes 10-20 s to start again on a busy 2-core machine), and the answers a takeover restarts still end well within
@@ -49,9 +56,9 @@ def hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     except TopologyUnavailableError as error:
         # CI runs as root: a machine without namespaces is a broken test environment, which must not pass quietly.
         pytest.fail(f"the cluster test cannot run: {error}", pytrace=False)
-    with cluster(tmp_path_factory.mktemp("cluster-logs")) as c:
-        prometheus.until_scraped(c, "chat-api", len(API_HOSTS))
-        prometheus.until_scraped(c, "chat-worker", len(WORKER_HOSTS))
+    with cluster(tmp_path_factory.mktemp("cluster-logs"), SPEC) as c:
+        prometheus.until_scraped(c, "chat-api", len(SPEC.api_hosts))
+        prometheus.until_scraped(c, "chat-worker", len(SPEC.worker_hosts))
         yield c
 
 
@@ -92,7 +99,7 @@ def _faults(c: Cluster) -> Counter[str]:
     # out (LEASE_SECONDS), and start over there. It comes back meanwhile, as a supervisor would bring it.
     holders = _lease_holders(c)
     c.crash("wk1")
-    worker_back = c.start_again("wk1", ready_text=" ready.")
+    worker_back = c.start_again("wk1", ready_text=WORKER_READY_TEXT)
     # An API process crashes: its streams break mid-answer; nginx marks it failed and sends the resumes to api2.
     c.crash("api1")
     api_back = c.start_again("api1", ready_url=f"{c.api_url('api1')}/readyz")
@@ -115,7 +122,7 @@ def _faults(c: Cluster) -> Counter[str]:
 
 def test_answers_survive_host_faults_behind_the_balancer(hosts: Cluster, tmp_path: Path) -> None:
     c = hosts
-    load = LoadRun(c, SHAPE, tmp_path)
+    load = LoadRun(c, SHAPE, tmp_path, c.edge_url)
     try:
         load.wait_signed_in()
         began = time.time()
@@ -150,7 +157,7 @@ def test_answers_survive_host_faults_behind_the_balancer(hosts: Cluster, tmp_pat
     orphaned = holders["wk1"]
     assert orphaned > 0, f"wk1 held no answer when it was killed: {holders}"
     # Taken over by wk2, or by wk1 once it was back, for any its lease outlived until then.
-    takeovers = sum(c.process(worker).output().count("taking it over") for worker in WORKER_HOSTS)
+    takeovers = sum(c.process(worker).output().count("taking it over") for worker in SPEC.worker_hosts)
     assert takeovers >= orphaned, (takeovers, orphaned)
     _assert_prometheus_agrees(c, Timeline.of(report), began, (quiet_from, quiet_until), ended)
     # wk2 lived through the run, so its counts are whole: it took over at least what wk1 held, their leases expired.

@@ -1,6 +1,7 @@
 """The operator's commands, read from DEPLOYMENT.md: each fenced block tagged ```` ```bash runbook=<role> ````.
 
-The cluster test runs these blocks as they are written, so the runbook cannot drift from what works.
+The cluster (hosts.py) runs these blocks as they are written, for the cluster test and the cluster benchmark, so the
+runbook cannot drift from what works.
 """
 
 import re

@@ -3,8 +3,8 @@ joined by a bridge that lives in a namespace of its own (the "switch").
 
 Nothing here touches the machine's own network: every interface is created inside a namespace this module made
 (`ip -n <switch> link add … peer … netns <host>`), and deleting the namespaces deletes them all. The names carry
-the test process's pid, so runs never collide, and a run that died without cleaning up is recognised by its dead
-pid and removed by the next one.
+the pid of the process that made them (the cluster test, the cluster benchmark), so runs never collide, and a run
+that died without cleaning up is recognised by its dead pid and removed by the next one.
 """
 
 import ctypes
@@ -41,7 +41,7 @@ def require_namespaces() -> None:
     """Raise, saying why, unless this process can create network namespaces: the cluster test needs them and CI
     runs as root, so their absence is a broken environment, not a reason to skip."""
     if os.geteuid() != 0:
-        raise TopologyUnavailableError("the cluster test builds network namespaces and must run as root")
+        raise TopologyUnavailableError("the cluster builds network namespaces and must run as root")
     if shutil.which("ip") is None:
         raise TopologyUnavailableError("`ip` (iproute2) is missing: run scripts/bootstrap.sh")
     probe = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=False)
@@ -94,7 +94,7 @@ class Topology:
 
     def run_in(self, name: str, function: Callable[[], T]) -> T:
         """Call `function` in a thread that has entered the host's network namespace (a namespace is a thread's
-        property), so that the test itself can talk to the host's addresses."""
+        property), so that this process itself can talk to the host's addresses."""
         return run_in_namespace(self.hosts[name].namespace, function)
 
     def destroy(self) -> None:
