@@ -109,11 +109,18 @@ class LeaseKeeper:
         await asyncio.wait_for(self._listening.wait(), timeout=10)
 
     async def stop(self) -> None:
-        for task in [*self._loops, *self._takeovers]:
-            task.cancel()
-        for task in [*self._loops, *self._takeovers]:
-            with suppress(asyncio.CancelledError):
-                await task
+        pending: set[asyncio.Task[None]] = {*self._loops, *self._takeovers}
+        while pending:
+            # Cancelled again until they end: a cancellation that lands inside a Redis call can be swallowed there
+            # (seen once in a test teardown that then waited forever), and a loop that survives it would run on.
+            for task in pending:
+                task.cancel()
+            done, pending = await asyncio.wait(pending, timeout=_RETRY_SECONDS)
+            for task in done:
+                if not task.cancelled() and (error := task.exception()) is not None:
+                    logger.error("lease keeper: %s had failed", task.get_name(), exc_info=error)
+            if pending:
+                logger.warning("lease keeper: %d tasks outlived their cancellation; cancelling again", len(pending))
         self._loops = []
 
     @contextmanager
