@@ -19,6 +19,7 @@ from app.api.request_id import RequestIdMiddleware
 from app.api.routes import auth, conversations, health, messages, metrics, models, stream, usage
 from app.api.security_headers import SecurityHeadersMiddleware, install_api_docs
 from app.api.state import ApiState
+from app.auth.sessions import CallerCache
 from app.core import redis_keys
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory
@@ -60,7 +61,8 @@ def create_app(settings: Settings) -> FastAPI:
             socket_keepalive=True,
             client_name=redis_keys.API_HUB_CONNECTION_NAME,
         )
-        hub = StreamHub(hub_redis, FEED_CAPACITY)
+        callers = CallerCache(settings.caller_cache_seconds)
+        hub = StreamHub(hub_redis, FEED_CAPACITY, on_session_ended=callers.forget)
         await hub.start()
         store = EventStore(redis, settings.stream_ttl_seconds)
         leases = LeaseStore(redis, settings.lease_seconds, settings.stream_ttl_seconds)
@@ -76,6 +78,7 @@ def create_app(settings: Settings) -> FastAPI:
             autocommit_sessions=create_session_factory(engine, autocommit=True),
             redis=redis,
             hub=hub,
+            callers=callers,
             store=store,
             leases=leases,
             relay=StreamRelay(store, hub),

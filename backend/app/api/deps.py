@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.api.server_exit import set_on_server_exit
 from app.api.state import ApiState
 from app.auth import sessions
-from app.auth.sessions import Caller
+from app.auth.sessions import Caller, CallerCache
 from app.core.config import Settings
 from app.lease.store import LeaseStore
 from app.llm.catalog import ModelCatalog
@@ -79,6 +79,10 @@ async def get_enqueue(state: StateDep) -> Enqueue:
     return state.enqueue
 
 
+async def get_callers(state: StateDep) -> CallerCache:
+    return state.callers
+
+
 async def get_catalog(state: StateDep) -> ModelCatalog:
     return state.catalog
 
@@ -97,13 +101,11 @@ def _presented_token(request: Request, settings: Settings) -> str | None:
 
 
 async def get_optional_caller(request: Request, state: StateDep) -> Caller | None:
-    """Who is asking, if anyone: one indexed read, on a connection held only for it (streams stay open for
-    minutes and must not hold one)."""
+    """Who is asking, if anyone: remembered from an earlier request, or one indexed read (app/auth/sessions.py)."""
     token = _presented_token(request, state.settings)
     if not token or len(token) > _MAX_TOKEN_CHARS:
         return None
-    async with state.autocommit_sessions() as session:
-        return await sessions.resolve(session, token)
+    return await sessions.resolve(state.autocommit_sessions, token, state.callers, state.hub.connection_epoch)
 
 
 OptionalCallerDep = Annotated[Caller | None, Depends(get_optional_caller)]
@@ -144,6 +146,7 @@ LeasesDep = Annotated[LeaseStore, Depends(get_leases)]
 ShutdownDep = Annotated[anyio.Event, Depends(get_shutdown)]
 EnqueueDep = Annotated[Enqueue, Depends(get_enqueue)]
 CatalogDep = Annotated[ModelCatalog, Depends(get_catalog)]
+CallersDep = Annotated[CallerCache, Depends(get_callers)]
 # Who is asking; every route but health, readiness and sign-in takes it, so an anonymous request is a 401.
 CallerDep = Annotated[Caller, Depends(get_caller)]
 

@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.auth.sessions import CallerCache
 from app.core.config import Settings
 from app.lease.store import LeaseStore
 from app.llm.catalog import ModelCatalog
@@ -31,6 +32,8 @@ class ApiState:
     autocommit_sessions: async_sessionmaker[AsyncSession]
     redis: Redis
     hub: StreamHub
+    # Who holds which session token, for a few seconds (app/auth/sessions.py); the hub tells it of ended sessions.
+    callers: CallerCache
     store: EventStore
     leases: LeaseStore
     relay: StreamRelay

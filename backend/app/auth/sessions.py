@@ -1,18 +1,22 @@
 """Server-side sessions: a random token for the client, its SHA-256 in PostgreSQL.
 
-The same token is the browser's HttpOnly cookie and a script's Bearer token. Checking one is one indexed read
-per request (never per stream event: a stream is authorised once, when it is opened)."""
+The same token is the browser's HttpOnly cookie and a script's Bearer token. Checking one is one indexed read,
+remembered for a few seconds by the API process (CallerCache) and forgotten at once when the session ends: never
+per stream event, since a stream is authorised once, when it is opened."""
 
 import hashlib
 import logging
 import secrets
+import time
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -56,12 +60,21 @@ def _user_name(user_id: uuid.UUID) -> str:
     return f"user:{user_id}"
 
 
-async def announce_ended(redis: Redis, *, session: bytes | None = None, user_id: uuid.UUID | None = None) -> None:
-    """Tell every API process that a session (or every session of a user) has ended, so that they end its open
-    streams now rather than when they finish. Best effort: with Redis away, those streams run on to their end (a
-    request of theirs is refused all the same, the session being gone from PostgreSQL)."""
+async def announce_ended(
+    redis: Redis,
+    callers: "CallerCache | None",
+    *,
+    session: bytes | None = None,
+    user_id: uuid.UUID | None = None,
+) -> None:
+    """Tell every API process that a session (or every session of a user) has ended, once that is committed, so
+    that they forget it (CallerCache) and end its open streams now rather than when they finish; this process's
+    ``callers`` forget it at once. Best effort: with Redis away, those streams run on to their end, and other
+    processes may accept the session for up to CALLER_CACHE_SECONDS."""
     name = _session_name(session) if session is not None else _user_name(user_id) if user_id is not None else None
     assert name is not None, "a session or a user"
+    if callers is not None:
+        callers.forget(name)
     try:
         await redis.publish(redis_keys.SESSIONS_ENDED_CHANNEL, name)
     except (RedisError, OSError) as error:
@@ -87,7 +100,7 @@ async def issue(session: AsyncSession, user_id: uuid.UUID, lifetime_seconds: int
 # Built once, its token bound per call: building the query anew on every request was about a third of what
 # authenticating one cost (docs/benchmarks/api-requests.md).
 _CALLER = (
-    select(User)
+    select(User, AuthSession.expires_at)
     .join(AuthSession, col(AuthSession.user_id) == col(User.id))
     .where(
         col(AuthSession.token_hash) == sa.bindparam("token_hash", type_=sa.LargeBinary()),
@@ -96,11 +109,87 @@ _CALLER = (
 )
 
 
-async def resolve(session: AsyncSession, token: str) -> Caller | None:
-    """The caller whose session ``token`` is, if it exists and has not expired."""
+@dataclass(frozen=True, slots=True)
+class _Remembered:
+    caller: Caller
+    # time.monotonic() after which the entry is not used: its age limit, or the session's own end if sooner.
+    until: float
+    epoch: int
+
+
+class CallerCache:
+    """The callers an API process resolved in the last few seconds, by token hash: a user's requests (a send, its
+    stream, the reads around them) then cost one session lookup in PostgreSQL, not one each.
+
+    A session's end must still take effect at once everywhere. Every sign-out, password change and sign-in that
+    ends a session announces it on redis_keys.SESSIONS_ENDED_CHANNEL (announce_ended) after its commit; the hub of
+    every API process hears it on its one pub/sub connection and calls ``forget``. An entry is used only while that
+    connection is the one it was made under (``epoch``, StreamHub.connection_epoch): while the hub is disconnected
+    announcements can be missed, so nothing is remembered or used, and after a reconnect everything older is stale.
+    What is left is an announcement Redis refused (it was down when the session ended, while the hub still looked
+    connected), which the age limit bounds (CALLER_CACHE_SECONDS)."""
+
+    def __init__(self, max_age_seconds: float, max_entries: int = 10_000) -> None:
+        self._max_age = max_age_seconds
+        self._max_entries = max_entries
+        self._entries: dict[bytes, _Remembered] = {}
+        # Bumped by every forget: a lookup that began before one must not store what it read (it may be the session
+        # just ended, read from PostgreSQL before the commit that ended it).
+        self.generation = 0
+
+    def get(self, hashed: bytes, epoch: int | None) -> Caller | None:
+        remembered = self._entries.get(hashed)
+        if remembered is None:
+            return None
+        if epoch is None or remembered.epoch != epoch or time.monotonic() >= remembered.until:
+            del self._entries[hashed]
+            return None
+        return remembered.caller
+
+    def remember(self, caller: Caller, expires_at: datetime, epoch: int | None, generation: int) -> None:
+        """Keep ``caller``, looked up when the cache was at ``generation``, unless a session ended since."""
+        if epoch is None or generation != self.generation or self._max_age <= 0:
+            return
+        if len(self._entries) >= self._max_entries:
+            # The oldest goes (dicts keep insertion order): bounded memory, whatever the number of sessions.
+            del self._entries[next(iter(self._entries))]
+        session_left = (expires_at - utcnow()).total_seconds()
+        until = time.monotonic() + min(self._max_age, session_left)
+        self._entries[caller.token_hash] = _Remembered(caller, until, epoch)
+
+    def forget(self, ended: str) -> None:
+        """An announcement from SESSIONS_ENDED_CHANNEL: "session:<hash hex>" or "user:<id>"."""
+        self.generation += 1
+        kind, _, value = ended.partition(":")
+        if kind == "session":
+            with suppress(ValueError):  # not a hash: nothing of ours
+                self._entries.pop(bytes.fromhex(value), None)
+        elif kind == "user":
+            for hashed in [h for h, entry in self._entries.items() if str(entry.caller.user_id) == value]:
+                del self._entries[hashed]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+async def resolve(
+    sessions: async_sessionmaker[AsyncSession], token: str, cache: CallerCache, epoch: int | None
+) -> Caller | None:
+    """The caller whose session ``token`` is, if it exists and has not expired: from ``cache`` when it has it under
+    the hub's current connection ``epoch``, else from PostgreSQL, on a connection held only for this read (and
+    then remembered)."""
     hashed = token_hash(token)
-    user = (await session.exec(_CALLER, params={"token_hash": hashed})).first()
-    return None if user is None else Caller(user, hashed)
+    if (cached := cache.get(hashed, epoch)) is not None:
+        return cached
+    generation = cache.generation
+    async with sessions() as session:
+        row = (await session.exec(_CALLER, params={"token_hash": hashed})).first()
+    if row is None:
+        return None
+    user, expires_at = row
+    caller = Caller(user, hashed)
+    cache.remember(caller, expires_at, epoch, generation)
+    return caller
 
 
 async def revoke(session: AsyncSession, hashed: bytes) -> None:

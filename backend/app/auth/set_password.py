@@ -16,14 +16,17 @@ from sqlmodel import col, select
 
 from app.auth import sessions
 from app.auth.passwords import hash_password
+from app.core import redis_keys
 from app.core.config import get_settings
 from app.core.db import create_engine, create_session_factory
+from app.core.redis_client import create_redis
 from app.models import Email, Password, User
 
 
 async def set_password(email: str, password: str) -> bool:
     """Whether an account with this email exists (and now has this password)."""
-    engine = create_engine(get_settings())
+    settings = get_settings()
+    engine = create_engine(settings)
     try:
         async with create_session_factory(engine)() as session:
             user = (await session.exec(select(User).where(col(User.email) == email))).first()
@@ -32,7 +35,13 @@ async def set_password(email: str, password: str) -> bool:
             user.password_hash = await hash_password(password)
             await sessions.revoke_all(session, user.id)
             await session.commit()
-            return True
+        # The API processes forget the sessions they remember, and end their open streams.
+        redis = create_redis(settings, redis_keys.API_CONNECTION_NAME)
+        try:
+            await sessions.announce_ended(redis, None, user_id=user.id)
+        finally:
+            await redis.aclose()
+        return True
     finally:
         await engine.dispose()
 

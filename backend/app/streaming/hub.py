@@ -10,7 +10,7 @@ SUBSCRIBE that covers it before it reads the backlog: that ordering is what make
 import asyncio
 import logging
 from collections import defaultdict, deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 
@@ -41,9 +41,15 @@ class _Channel:
 
 
 class StreamHub:
-    def __init__(self, redis: Redis, feed_capacity: int) -> None:
+    def __init__(
+        self, redis: Redis, feed_capacity: int, on_session_ended: Callable[[str], None] = lambda _: None
+    ) -> None:
+        """``on_session_ended`` hears every announcement of SESSIONS_ENDED_CHANNEL (the process's CallerCache)."""
         self._redis = redis
         self._feed_capacity = feed_capacity
+        self._on_session_ended = on_session_ended
+        # Counts the connections made; see connection_epoch.
+        self._epoch = 0
         self._channels: dict[str, _Channel] = {}
         # The feeds to end when a session or a user signs out (redis_keys.SESSIONS_ENDED_CHANNEL), by its name there.
         self._feeds_by_session: defaultdict[str, set[Feed]] = defaultdict(set)
@@ -58,6 +64,12 @@ class StreamHub:
     @property
     def channel_count(self) -> int:
         return len(self._channels)
+
+    @property
+    def connection_epoch(self) -> int | None:
+        """Which pub/sub connection is up, None while none is: what was learnt under one epoch holds only while
+        it lasts, since announcements published while the hub was away are lost to it."""
+        return self._epoch if self._connected.is_set() else None
 
     @property
     def viewer_count(self) -> int:
@@ -119,6 +131,7 @@ class StreamHub:
         pubsub = self._redis.pubsub()
         await pubsub.subscribe(redis_keys.HUB_CONTROL_CHANNEL, redis_keys.SESSIONS_ENDED_CHANNEL)
         self._pubsub = pubsub
+        self._epoch += 1
         self._connected.set()
 
     async def _disconnect(self) -> None:
@@ -168,7 +181,9 @@ class StreamHub:
         kind = message["type"]
         name = _channel_name(message["channel"])
         if kind == "message" and name == redis_keys.SESSIONS_ENDED_CHANNEL:
-            for feed in self._feeds_by_session.pop(_channel_name(message["data"]), ()):
+            ended = _channel_name(message["data"])
+            self._on_session_ended(ended)
+            for feed in self._feeds_by_session.pop(ended, ()):
                 feed.close()
         elif kind == "message":
             channel = self._channels.get(name)

@@ -51,6 +51,8 @@ async def test_a_slow_viewer_is_bounded_and_told_to_resync(hub: StreamHub, store
 async def test_losing_redis_ends_feeds_and_the_hub_recovers(hub: StreamHub, store: EventStore, redis: Redis) -> None:
     task_id = str(uuid.uuid4())
     reconnects = REGISTRY.get_sample_value("chat_hub_reconnects_total") or 0
+    epoch = hub.connection_epoch
+    assert epoch is not None
     async with hub.subscribe(task_id) as feed:
         await redis.client_kill_filter(_type="pubsub")
         assert await asyncio.wait_for(feed.next_batch(), 5) is FeedSignal.CLOSED
@@ -68,6 +70,26 @@ async def test_losing_redis_ends_feeds_and_the_hub_recovers(hub: StreamHub, stor
     else:
         raise AssertionError("the hub did not recover")
     assert REGISTRY.get_sample_value("chat_hub_reconnects_total") == reconnects + 1
+    # What was learnt under the lost connection (the callers of app/auth/sessions.py) no longer counts.
+    assert hub.connection_epoch == epoch + 1
+
+
+async def test_every_ended_session_is_passed_on_in_order(redis_url: str, redis: Redis) -> None:
+    heard: list[str] = []
+    hub_redis = Redis.from_url(redis_url)
+    hub = StreamHub(hub_redis, feed_capacity=8, on_session_ended=heard.append)
+    await hub.start()
+    try:
+        ended = [f"session:{uuid.uuid4().hex}", f"user:{uuid.uuid4()}"]
+        for name in ended:
+            await redis.publish(redis_keys.SESSIONS_ENDED_CHANNEL, name)
+        async with asyncio.timeout(5):
+            while len(heard) < len(ended):
+                await asyncio.sleep(0.01)
+        assert heard == ended
+    finally:
+        await hub.stop()
+        await hub_redis.aclose()
 
 
 async def test_a_session_that_signs_out_loses_its_feeds_and_no_one_else_does(

@@ -2,12 +2,13 @@
 token for ``Authorization: Bearer``."""
 
 from fastapi import APIRouter, Response, status
+from redis.asyncio import Redis
 
-from app.api.deps import CallerDep, OptionalCallerDep, RedisDep, SessionDep, SettingsDep
+from app.api.deps import CallerDep, CallersDep, OptionalCallerDep, RedisDep, SessionDep, SettingsDep
 from app.api.errors import BODY_ERRORS, RATE_LIMITED, UNAUTHENTICATED, UNAVAILABLE, error_response
 from app.api.rate_limits import GuestsLimited, LoginCredentials, RegistrationCredentials
 from app.auth import accounts, sessions
-from app.auth.sessions import IssuedSession
+from app.auth.sessions import Caller, CallerCache, IssuedSession
 from app.core.config import Settings
 from app.models import PasswordChange, SessionIssued, User, UserPublic
 
@@ -23,6 +24,8 @@ router = APIRouter(prefix="/auth", tags=["auth"], responses={**UNAVAILABLE, **RA
 async def register(
     session: SessionDep,
     settings: SettingsDep,
+    redis: RedisDep,
+    callers: CallersDep,
     caller: OptionalCallerDep,
     body: RegistrationCredentials,
     response: Response,
@@ -30,6 +33,8 @@ async def register(
     """Create an account and sign in. Called in a guest's session, the guest's conversations become the new
     account's."""
     user, issued = await accounts.register(session, body, caller, settings.session_seconds)
+    # A guest's sessions all ended (the account is the guest's, under a new session); anyone else's only this one.
+    await _announce_caller_ended(redis, callers, caller, whole_account=caller is not None and caller.user.is_guest)
     return _signed_in(response, settings, user, issued)
 
 
@@ -41,20 +46,30 @@ async def register(
 async def login(
     session: SessionDep,
     settings: SettingsDep,
+    redis: RedisDep,
+    callers: CallersDep,
     caller: OptionalCallerDep,
     body: LoginCredentials,
     response: Response,
 ) -> SessionIssued:
     user, issued = await accounts.sign_in(session, body, caller, settings.session_seconds)
+    await _announce_caller_ended(redis, callers, caller)
     return _signed_in(response, settings, user, issued)
 
 
 @router.post("/guest", status_code=status.HTTP_201_CREATED, response_model=SessionIssued)
 async def guest(
-    session: SessionDep, settings: SettingsDep, caller: OptionalCallerDep, _limited: GuestsLimited, response: Response
+    session: SessionDep,
+    settings: SettingsDep,
+    redis: RedisDep,
+    callers: CallersDep,
+    caller: OptionalCallerDep,
+    _limited: GuestsLimited,
+    response: Response,
 ) -> SessionIssued:
     """A guest account, without a form, with tighter limits; register later to keep its conversations."""
     user, issued = await accounts.start_guest(session, caller, settings.session_seconds)
+    await _announce_caller_ended(redis, callers, caller)
     return _signed_in(response, settings, user, issued)
 
 
@@ -72,6 +87,7 @@ async def change_password(
     session: SessionDep,
     settings: SettingsDep,
     redis: RedisDep,
+    callers: CallersDep,
     caller: CallerDep,
     body: PasswordChange,
     response: Response,
@@ -79,28 +95,50 @@ async def change_password(
     """Set a new password. Every session of the account ends, and its open streams with it; this request's session
     is replaced by the one returned."""
     user, issued = await accounts.change_password(session, caller, body, settings.session_seconds)
-    await sessions.announce_ended(redis, user_id=user.id)
+    await sessions.announce_ended(redis, callers, user_id=user.id)
     return _signed_in(response, settings, user, issued)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=UNAUTHENTICATED)
 async def logout(
-    session: SessionDep, settings: SettingsDep, redis: RedisDep, caller: CallerDep, response: Response
+    session: SessionDep,
+    settings: SettingsDep,
+    redis: RedisDep,
+    callers: CallersDep,
+    caller: CallerDep,
+    response: Response,
 ) -> None:
     """End this session, and its open streams."""
     await accounts.sign_out(session, caller, everywhere=False)
-    await sessions.announce_ended(redis, session=caller.token_hash)
+    await sessions.announce_ended(redis, callers, session=caller.token_hash)
     _clear_cookie(response, settings)
 
 
 @router.post("/logout-everywhere", status_code=status.HTTP_204_NO_CONTENT, responses=UNAUTHENTICATED)
 async def logout_everywhere(
-    session: SessionDep, settings: SettingsDep, redis: RedisDep, caller: CallerDep, response: Response
+    session: SessionDep,
+    settings: SettingsDep,
+    redis: RedisDep,
+    callers: CallersDep,
+    caller: CallerDep,
+    response: Response,
 ) -> None:
     """End every session of the account, on every device, and their open streams."""
     await accounts.sign_out(session, caller, everywhere=True)
-    await sessions.announce_ended(redis, user_id=caller.user_id)
+    await sessions.announce_ended(redis, callers, user_id=caller.user_id)
     _clear_cookie(response, settings)
+
+
+async def _announce_caller_ended(
+    redis: Redis, callers: CallerCache, caller: Caller | None, *, whole_account: bool = False
+) -> None:
+    """A sign-in ends the session the request came with (app/auth/accounts.py): every API process must forget it."""
+    if caller is None:
+        return
+    if whole_account:
+        await sessions.announce_ended(redis, callers, user_id=caller.user_id)
+    else:
+        await sessions.announce_ended(redis, callers, session=caller.token_hash)
 
 
 def _public(user: User) -> UserPublic:
