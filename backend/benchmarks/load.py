@@ -503,7 +503,7 @@ def level_line(result: LevelResult) -> str:
     latency = client.get("delivery_latency_ms", {})
     server = result.server_cpu_us_per_token
     return (
-        f"  {client.get('succeeded', 0)}/{result.streams} succeeded, lost {client.get('lost')}, "
+        f"  {result.name}: {client.get('succeeded', 0)}/{result.streams} succeeded, lost {client.get('lost')}, "
         f"duplicated {client.get('duplicated')}; latency p50 {latency.get('p50')} p99 {latency.get('p99')} "
         f"max {latency.get('max')} ms; server CPU {server or 0:.0f} µs/token; {result.wall_seconds:.0f} s"
         + (f"; errors in logs: {result.server_log_errors}" if result.server_log_errors else "")

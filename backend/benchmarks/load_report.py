@@ -10,6 +10,7 @@ matplotlib.use("Agg")  # files only, no display
 
 from matplotlib import pyplot
 
+from benchmarks.limits import BENCHMARK_CLIENTS, BENCHMARK_PIPELINE
 from benchmarks.load_results import (
     CONNECTION_NAMES,
     CROWD_LABEL,
@@ -134,7 +135,7 @@ def render_limits(run: BenchRun) -> str:
     by_streams = {r.streams: r for r in run.ramped}
     ten, thousand = by_streams.get(10), by_streams.get(1000)
     busiest = max(run.levels, key=lambda r: r.delivered_chunks_per_second or 0.0, default=None)
-    at_busiest = f" (at {busiest.label or f'{busiest.streams:,} streams'})" if busiest is not None else ""
+    at_busiest = f" at {busiest.name}" if busiest is not None else ""
 
     def latency_us(result: LevelResult | None, key: str) -> float | None:
         value = result.client.get("delivery_latency_ms", {}).get(key) if result is not None else None
@@ -313,8 +314,7 @@ def write_docs(run: BenchRun, docs_dir: Path) -> None:
     code = (
         f"`{versions[0]}`"
         if len(versions) == 1
-        else "changed during the run: "
-        + "; ".join(f"{r.label or f'{r.streams:,} streams'} `{r.code_version}`" for r in run.levels)
+        else "changed during the run: " + "; ".join(f"{r.name} `{r.code_version}`" for r in run.levels)
     )
     crowd = run.labelled(CROWD_LABEL)
     env = ", ".join(f"`{name}={value}`" for name, value in shape.env.items()) or "none (the defaults)"
@@ -358,19 +358,20 @@ the client posts the message (so it includes that request) to the arrival of the
 ## Against the physical limits
 
 {render_limits(run)}
-Measured on this machine in the same run, on a private Redis and nothing else running of the stack:
-**Redis round trip**: sequential PINGs over one raw TCP socket (a send and a recv each, no client library, so
-that Python adds as little as it can). **raw XADD + PUBLISH**: `redis-benchmark`, 4 connections pipelining 32
-requests, XADD of an event-sized payload to one stream, then PUBLISH of it to one channel that one connection
-subscribes to; pairs/s = 1 / (1/XADD + 1/PUBLISH), and Redis's CPU (`/proc`) over both runs per pair. Ours per
-event is Redis's CPU over the level divided by the events (chunks) delivered; it also pays for reads, claims and
-sessions. **do-nothing SSE server** (`benchmarks/sse_floor.py`): an ASGI app served by uvicorn exactly as our API
-(same interpreter, uvloop, httptools, access log off), sending pre-encoded events of our size, one
-`http.response.body` send each, to the aiohttp streams of a reader in another process (counts above);
-saturated: as fast as the reader reads (the kernel then joins sends into fewer writes); paced: each stream at
-the 1,000-stream level's rate, one write per event as our API does there. Ours per event is the API processes'
-CPU divided by the events delivered. On this shared 2-core machine the reader, the server and the kernel's
-loopback share the cores, so "saturated" is what one process gets of them, not a core's worth.
+Measured on this machine in the same run, on a private Redis and nothing else running of the stack: **Redis
+round trip**: sequential PINGs over one raw TCP socket (a send and a recv each, no client library, so that
+Python adds as little as it can). **raw XADD + PUBLISH**: `redis-benchmark`, {BENCHMARK_CLIENTS} connections
+pipelining {BENCHMARK_PIPELINE} requests, XADD of an event-sized payload to one stream, then PUBLISH of it to
+one channel that one connection subscribes to; pairs/s = 1 / (1/XADD + 1/PUBLISH), and Redis's CPU (`/proc`)
+over both runs per pair. Ours per event is Redis's CPU over the level divided by the events (chunks) delivered;
+it also pays for reads, claims and sessions. **do-nothing SSE server** (`benchmarks/sse_floor.py`): an ASGI app
+served by uvicorn exactly as our API (same interpreter, uvloop, httptools, access log off), sending pre-encoded
+events of our size, one `http.response.body` send each, to the aiohttp streams of a reader in another process
+(counts above); saturated: as fast as the reader reads (uvloop then joins the sends that find a socket full into
+one write); paced: each stream at the 1,000-stream level's rate, one write per event as our API does there. Ours
+per event is the API processes' CPU divided by the events delivered. On this shared 2-core machine the reader,
+the server and the kernel's loopback share the cores, so "saturated" is what one process gets of them, not a
+core's worth.
 
 ## Targets
 

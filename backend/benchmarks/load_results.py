@@ -84,6 +84,10 @@ class LevelResult:
     shape: Shape | None = None
 
     @property
+    def name(self) -> str:
+        return f"the {self.label} ({self.streams:,} at once)" if self.label else f"{self.streams:,} streams"
+
+    @property
     def chunks(self) -> int:
         """Events delivered: one per token, or fewer when the worker joined tokens that arrived together."""
         chunks: int = self.client.get("chunks", 0)
