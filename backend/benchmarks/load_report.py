@@ -111,7 +111,7 @@ def render_crowd(r: LevelResult) -> str:
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
         f"| {r.streams:,} @{r.tokens_per_second:g} tok/s | {stack} | {c.get('succeeded', 0):,} "
         f"| {c.get('failed', r.streams):,} | {c.get('lost', '-')} / {c.get('duplicated', '-')} "
-        f"| {figure(first.get('p50'), 0)} / {figure(first.get('p99'), 0)} "
+        f"| {figure(first.get('p50'), 0)} / {figure(first.get('p99'), 0)} (of {first.get('count', 0):,}) "
         f"| {_latency(r, 'p50')} / {_latency(r, 'p99')} "
         f"| {figure(completion.get('p50'))} / {figure(completion.get('max'))} "
         f"| {figure(r.server_cpu_us_per_token, 0)} "
@@ -204,6 +204,22 @@ def _latency_within(
     return check
 
 
+def _first_chunk_within(limit_ms: float) -> Callable[[LevelResult], tuple[bool, str]]:
+    """p99 of the time to first chunk, which the client takes over the users that got one: the others (still
+    queued at the deadline) fail the target whatever the p99."""
+
+    def check(result: LevelResult) -> tuple[bool, str]:
+        first = result.client.get("time_to_first_chunk_ms", {})
+        value, count = first.get("p99"), first.get("count", 0)
+        ok = value is not None and value <= limit_ms and count == result.streams
+        return (
+            ok,
+            f"p99 {figure(value / 1000 if value is not None else None, 2)} s over {count:,} of {result.streams:,}",
+        )
+
+    return check
+
+
 def _both(*checks: Callable[[LevelResult], tuple[bool, str]]) -> Callable[[LevelResult], tuple[bool, str]]:
     def check(result: LevelResult) -> tuple[bool, str]:
         outcomes = [each(result) for each in checks]
@@ -255,7 +271,7 @@ TARGETS = (
     Target(
         f"{CROWD}: first token p99 ≤ 3 s",
         CROWD_STREAMS,
-        _latency_within("p99", 3000, "time_to_first_chunk_ms"),
+        _first_chunk_within(3000),
         CROWD_LABEL,
     ),
     Target(f"{CROWD}: chunk p99 ≤ 100 ms", CROWD_STREAMS, _latency_within("p99", 100), CROWD_LABEL),
@@ -353,7 +369,8 @@ section of its own; the physical limits, measured before the levels, another.
 processes and threads each (`devstack/stack.py`), one API process with its access log on, console log lines. Its
 abuse limits are the relaxed ones, as at every level, since all {CROWD_STREAMS} guests come from one address:
 `make dev`'s own would refuse all but the first 30 guests an hour. **first chunk** is measured from just before
-the client posts the message (so it includes that request) to the arrival of the first content event.
+the client posts the message (so it includes that request) to the arrival of the first content event, over the
+users that got one ("of N"): those still waiting at the client's deadline have none, and fail the target.
 
 ## Against the physical limits
 
