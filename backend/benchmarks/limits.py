@@ -46,6 +46,7 @@ STREAM, CHANNEL = "bench:events", "bench:events"
 SSE_CONNECTIONS = 1_000
 SSE_SECONDS = 8.0
 SSE_PACED_RATE = 10.0
+SSE_FLOOR_APP = "benchmarks.sse_floor:app"
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class PhysicalLimits:
 
 
 def measure_limits(log_dir: Path) -> PhysicalLimits:
+    """Every limit, on a private Redis and a do-nothing SSE server of their own (its log in `log_dir`)."""
     started = time.monotonic()
     with (
         scratch_dir("bench-limits-") as root,
@@ -98,7 +100,7 @@ def measure_limits(log_dir: Path) -> PhysicalLimits:
             publish = redis_benchmark(port, "PUBLISH", CHANNEL, EVENT_DATA.decode())
         redis_cpu = ProcessTable().cpu_seconds([redis_pid]) - before.cpu_seconds([redis_pid])
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        url = start_api(supervisor, env, free_port(), name="sse-floor", access_log=False, asgi_app=_FLOOR_APP)
+        url = start_api(supervisor, env, free_port(), name="sse-floor", access_log=False, asgi_app=SSE_FLOOR_APP)
         server_pid = supervisor.child("sse-floor").pid
         saturated = read_sse_floor(url, server_pid, 0.0)
         paced = read_sse_floor(url, server_pid, SSE_PACED_RATE)
@@ -114,9 +116,6 @@ def measure_limits(log_dir: Path) -> PhysicalLimits:
         sse_paced=paced,
         seconds=time.monotonic() - started,
     )
-
-
-_FLOOR_APP = "benchmarks.sse_floor:app"
 
 
 def redis_round_trips(port: int, count: int) -> Spread:
@@ -184,8 +183,10 @@ def read_sse_floor(url: str, server_pid: int, rate: float) -> ReaderReport:
         sys.executable, "-m", "benchmarks.sse_floor", url, "--connections", str(SSE_CONNECTIONS),
         "--rate", f"{rate:g}", "--seconds", f"{SSE_SECONDS:g}", "--server-pid", str(server_pid),
     ]  # fmt: skip
-    output = subprocess.run(argv, cwd=BACKEND_DIR, capture_output=True, text=True, check=True, timeout=120).stdout
-    return ReaderReport(**json.loads(output))
+    done = subprocess.run(argv, cwd=BACKEND_DIR, capture_output=True, text=True, check=False, timeout=120)
+    if done.returncode != 0:
+        raise RuntimeError(f"the SSE floor's reader failed (exit {done.returncode}): {done.stderr[-2000:]}")
+    return ReaderReport(**json.loads(done.stdout))
 
 
 def limits_line(limits: PhysicalLimits) -> str:

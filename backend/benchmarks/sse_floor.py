@@ -1,10 +1,12 @@
 """A do-nothing SSE server, and the reader that drives it: the floor under our API's cost per event.
 
 The server (`app`, an ASGI app served by uvicorn exactly as our API is: benchmarks/limits.py starts it with
-devstack.components.start_api) answers GET /stream?rate=R with pre-encoded events of our API's size, one
+devstack.components.start_api) answers GET /stream?rate=R with events of our API's size, their data ready-made
+and framed as our API frames them (`id: <n>\ndata: <data>\n\n`, one bytes format each), one
 `http.response.body` send per event, R a second (0: as fast as the client reads, the send waiting only when
 the socket's buffer is full), until the client goes away. It watches for the disconnect in a task of its own, as
-our SseResponse does. Nothing else: no Redis, no authentication, no JSON encoding, no timing.
+our SseResponse does. Nothing else: no Redis, no authentication, no JSON encoding, no timing. GET /hold and
+GET /go make the streams wait after their first event and start them all at once; GET /healthz answers ok.
 
 The reader (`python -m benchmarks.sse_floor URL --connections N --seconds S --server-pid PID`) opens N streams
 with aiohttp (as test-clients/test_load.py does), waits until each has received an event, then counts the events
