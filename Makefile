@@ -34,9 +34,10 @@ dev: bootstrap $(FRONTEND_BUILD) ## Run Redis, PostgreSQL, migrations, simulator
 test: bootstrap ## Every check: lint, typecheck, backend tests, web app checks and browser tests
 	@$(MAKE) --no-print-directory -k BOOTSTRAPPED=1 lint typecheck test-backend test-frontend
 
-# One level alone, or under py-spy: make bench BENCH_ARGS="--levels 1000 --profile worker" (see --help).
+# One level alone, or under py-spy: make bench BENCH_ARGS="--levels 1000 --profile worker"; the crowd alone:
+# BENCH_ARGS="--levels crowd --no-limits"; the physical limits alone: BENCH_ARGS=--only-limits (see --help).
 .PHONY: bench
-bench: bootstrap ## Full stack at 10 to 2,000 concurrent streams; writes docs/benchmarks/load.md
+bench: bootstrap ## Physical limits, then 10 to 2,000 streams and 500 at once on make dev's shape; writes docs/benchmarks/load.md
 	$(BACKEND_RUN) python -m benchmarks.load $(BENCH_ARGS)
 
 # Root only (network namespaces); any other choice: make bench-cluster BENCH_ARGS="--levels 100" (see --help).

@@ -9,8 +9,13 @@ signed in, which is left out):
 - from /proc: CPU time of every worker, API, Redis and PostgreSQL process (and the simulator), per delivered
   token; resident memory of the API and worker processes, idle and at peak;
 - from Redis: connections by client name (CLIENT LIST), at peak.
-The default levels write docs/benchmarks/load.md and load.png; any other choice (`--levels 1000`) prints the
-table and keeps the raw figures in --out only. `--profile worker|api` records the level under py-spy.
+Before the levels, on a stack of their own, it measures this machine's physical limits (benchmarks/limits.py:
+Redis's round trip and raw XADD / PUBLISH rate, a do-nothing SSE server's events/s), to set the levels against.
+The last level, "crowd", is the issue's 500 users at once on `make dev`'s defaults: its worker processes and
+threads (devstack/stack.py), one API process with its access log on and console log lines, users starting at once.
+The default levels write docs/benchmarks/load.md and load.png; any other choice (`--levels 1000`, `--levels crowd`,
+`--only-limits`) prints the tables and keeps the raw figures in --out only. `--profile worker|api` records the
+level under py-spy.
 """
 
 import argparse
@@ -34,10 +39,14 @@ from typing import Any
 
 import redis
 
-from app.core.config import Settings
+from app.core.config import LogFormat, Settings
+from benchmarks.limits import PhysicalLimits, limits_line, measure_limits
 from benchmarks.load_results import (
     CONNECTION_NAMES,
     CONTEXT_KINDS,
+    CROWD_LABEL,
+    CROWD_STREAMS,
+    CROWD_TOKENS_PER_SECOND,
     DEFAULT_LEVELS,
     SERVER_KINDS,
     TOKENS_PER_ANSWER,
@@ -55,6 +64,7 @@ from devstack.processes import Supervisor
 from devstack.redis_server import PrivateRedis
 from devstack.relaxed_limits import RELAXED_LIMITS
 from devstack.scratch import scratch_dir
+from devstack.stack import worker_processes
 
 REPO_ROOT = BACKEND_DIR.parent
 LOAD_CLIENT = REPO_ROOT / "test-clients" / "test_load.py"
@@ -97,7 +107,8 @@ class BenchStack:
             for n in range(1, shape.workers + 1)
         ]
         for n in range(1, shape.apis + 1):
-            self.api_urls.append(start_api(self.supervisor, env, free_port(), name=f"api-{n}", access_log=False))
+            url = start_api(self.supervisor, env, free_port(), name=f"api-{n}", access_log=shape.access_log)
+            self.api_urls.append(url)
         self.pids["api"] = [self.supervisor.child(f"api-{n}").pid for n in range(1, shape.apis + 1)]
 
 
@@ -249,7 +260,8 @@ def warm_up(api_urls: list[str], out_dir: Path) -> None:
 
 
 def run_level(level: Level, shape: Shape, out_dir: Path, profile: str | None, profile_format: str) -> LevelResult:
-    label = f"{level.streams}-streams"
+    label = f"{level.label}-{level.streams}" if level.label else f"{level.streams}-streams"
+    shape = level.shape or shape
     log_dir = out_dir / f"logs-{label}"
     # Read as the servers start: that is the code they load.
     version = code_version()
@@ -290,6 +302,8 @@ def run_level(level: Level, shape: Shape, out_dir: Path, profile: str | None, pr
             code_version=version,
             busiest_others=after.busiest_since(before, ours, BUSIEST_OTHERS),
             server_log_errors=count_log_errors(log_dir),
+            label=level.label,
+            shape=level.shape,
         )
 
 
@@ -309,7 +323,10 @@ def count_log_errors(log_dir: Path) -> dict[str, int]:
     counts = {}
     for log in sorted(log_dir.glob("*.log")):
         lines = log.read_text(errors="replace").splitlines()
-        counts[log.stem] = sum(1 for line in lines if " ERROR" in line or line.startswith("Traceback"))
+        # " ERROR": uvicorn's and Celery's own lines; "[error": ours in console format (the crowd level's).
+        counts[log.stem] = sum(
+            1 for line in lines if " ERROR" in line or "[error" in line or line.startswith("Traceback")
+        )
     return {name: count for name, count in counts.items() if count}
 
 
@@ -338,10 +355,22 @@ def machine_facts() -> dict[str, str]:
     }
 
 
+def crowd_level() -> Level:
+    """The issue's 500 users at once on a stack shaped as `make dev` runs it (devstack/stack.py): its default worker
+    processes and threads each, one API process with its access log on, and console log lines (child_env's default).
+    Not make dev's abuse limits: all 500 guests come from one address, so the relaxed ones apply, as at every level."""
+    workers = worker_processes({})
+    shape = Shape(len(workers), workers[0].concurrency, 1, {"LOG_FORMAT": LogFormat.CONSOLE.value}, access_log=True)
+    return Level(CROWD_STREAMS, CROWD_TOKENS_PER_SECOND, label=CROWD_LABEL, at_once=True, shape=shape)
+
+
 def parse_levels(text: str) -> list[Level]:
-    """`10,1000` picks the brief's levels; `300@20` sets a level's tokens per second too."""
+    """`10,1000` picks the brief's levels; `300@20` sets a level's tokens per second too; `crowd` is the crowd."""
     levels = []
     for part in text.split(","):
+        if part.strip() == CROWD_LABEL:
+            levels.append(crowd_level())
+            continue
         streams_text, _, tps_text = part.strip().partition("@")
         streams = int(streams_text)
         if not tps_text and streams not in DEFAULT_LEVELS:
@@ -352,30 +381,40 @@ def parse_levels(text: str) -> list[Level]:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    default_levels = ",".join(str(streams) for streams in DEFAULT_LEVELS)
+    default_levels = ",".join([*(str(streams) for streams in DEFAULT_LEVELS), CROWD_LABEL])
     parser.add_argument(
         "--levels",
         type=parse_levels,
         default=parse_levels(default_levels),
-        help=f"concurrent streams per level, comma-separated; N@TPS for another rate (default: {default_levels})",
+        help=f"concurrent streams per level, comma-separated; N@TPS for another rate; {CROWD_LABEL}: "
+        f"{CROWD_STREAMS} users at once on make dev's defaults (default: {default_levels})",
     )
+    parser.add_argument(
+        "--limits",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="measure the physical limits first, on a stack of their own (~30 s; default: on)",
+    )
+    parser.add_argument("--only-limits", action="store_true", help="measure the physical limits and no level")
     parser.add_argument(
         "--tokens",
         type=int,
         default=TOKENS_PER_ANSWER,
         help="tokens per answer at every level (default: %(default)s, the brief's; docs only with the default)",
     )
-    parser.add_argument("--workers", type=int, default=2, help="worker processes (default: %(default)s)")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="worker processes (default: %(default)s; not the crowd's)"
+    )
     parser.add_argument(
         "--worker-concurrency", type=int, default=1100, help="generations (threads) per worker (default: %(default)s)"
     )
-    parser.add_argument("--apis", type=int, default=2, help="API processes (default: %(default)s)")
+    parser.add_argument("--apis", type=int, default=2, help="API processes (default: %(default)s; not the crowd's)")
     parser.add_argument(
         "--env",
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="a setting for the server processes, e.g. CHECKPOINT_SECONDS=5 (repeatable)",
+        help="a setting for the server processes, e.g. CHECKPOINT_SECONDS=5 (repeatable; not the crowd's)",
     )
     parser.add_argument("--profile", choices=("worker", "api"), help="record each level under py-spy")
     parser.add_argument("--profile-format", choices=("speedscope", "flamegraph"), default="speedscope")
@@ -395,9 +434,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if any("=" not in item for item in args.env):
         parser.error("--env takes NAME=VALUE")
+    if args.only_limits:
+        if not args.limits:
+            parser.error("--only-limits and --no-limits leave nothing to run")
+        args.levels = []
     if args.docs is None:
         briefs_levels = args.levels == parse_levels(default_levels) and args.tokens == TOKENS_PER_ANSWER
-        args.docs = briefs_levels and args.report_from is None
+        args.docs = briefs_levels and args.limits and args.report_from is None
     return args
 
 
@@ -414,9 +457,9 @@ def main() -> None:
         signal.signal(signal.SIGTERM, _stop_on_sigterm)
         run = run_levels(args)
     # Imported here: matplotlib is slow to import, and only the report needs it.
-    from benchmarks.load_report import render_table, write_docs
+    from benchmarks.load_report import render_run, write_docs
 
-    print(render_table(run.levels))
+    print(render_run(run))
     if args.docs:
         write_docs(run, DOCS_DIR)
         print(f"wrote {DOCS_DIR / 'load.md'} and {DOCS_DIR / 'load.png'}")
@@ -426,14 +469,25 @@ def run_levels(args: argparse.Namespace) -> BenchRun:
     shape = Shape(args.workers, args.worker_concurrency, args.apis, dict(item.split("=", 1) for item in args.env))
     out_dir = args.out or REPO_ROOT / ".data" / "bench" / f"load-{time.strftime('%Y%m%d-%H%M%S')}"
     out_dir.mkdir(parents=True, exist_ok=True)
-    print(f"load benchmark: {shape}, levels {[level.streams for level in args.levels]}; raw results in {out_dir}")
+    names = [level.label or level.streams for level in args.levels]
+    print(f"load benchmark: {shape}, levels {names}; raw results in {out_dir}")
     date, started = time.strftime("%Y-%m-%d %H:%M %Z"), time.monotonic()
+    limits: PhysicalLimits | None = None
+    if args.limits:
+        print("physical limits: Redis round trip, raw XADD / PUBLISH, a do-nothing SSE server …", flush=True)
+        limits = measure_limits(out_dir / "logs-limits")
+        print(limits_line(limits), flush=True)
     results = []
     for level in (dataclasses.replace(level, tokens=args.tokens) for level in args.levels):
-        print(f"level {level.streams} streams, {level.tokens} tokens at {level.tokens_per_second:g}/s …", flush=True)
+        shaped = f" at once on {level.shape}" if level.shape is not None else ""
+        print(
+            f"level {level.streams} streams{shaped}, {level.tokens} tokens at {level.tokens_per_second:g}/s …",
+            flush=True,
+        )
         results.append(run_level(level, shape, out_dir, args.profile, args.profile_format))
         print(level_line(results[-1]), flush=True)
-    run = BenchRun(command_line(sys.argv[1:]), date, time.monotonic() - started, shape, machine_facts(), results)
+    seconds = time.monotonic() - started
+    run = BenchRun(command_line(sys.argv[1:]), date, seconds, shape, machine_facts(), results, limits)
     run.save(out_dir / "results.json")
     return run
 
@@ -449,7 +503,7 @@ def level_line(result: LevelResult) -> str:
     latency = client.get("delivery_latency_ms", {})
     server = result.server_cpu_us_per_token
     return (
-        f"  {client.get('succeeded', 0)}/{result.streams} succeeded, lost {client.get('lost')}, "
+        f"  {result.name}: {client.get('succeeded', 0)}/{result.streams} succeeded, lost {client.get('lost')}, "
         f"duplicated {client.get('duplicated')}; latency p50 {latency.get('p50')} p99 {latency.get('p99')} "
         f"max {latency.get('max')} ms; server CPU {server or 0:.0f} µs/token; {result.wall_seconds:.0f} s"
         + (f"; errors in logs: {result.server_log_errors}" if result.server_log_errors else "")

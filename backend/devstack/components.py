@@ -65,9 +65,13 @@ def start_api(
     name: str = "api",
     access_log: bool = True,
     restart: bool = False,
+    asgi_app: str = "app.main:app",
 ) -> str:
-    """A uvicorn API process; returns its URL once it answers /healthz. `restart`: see Supervisor.start."""
-    argv = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", host, "--port", str(port)]
+    """A uvicorn API process; returns its URL once it answers /healthz. `restart`: see Supervisor.start.
+
+    `asgi_app`: another ASGI app served the same way (a benchmark's do-nothing server); it must answer /healthz too.
+    """
+    argv = [sys.executable, "-m", "uvicorn", asgi_app, "--host", host, "--port", str(port)]
     # Longer than a load balancer's idle timeout (uvicorn's 5 s default is not): a client or proxy that
     # reuses an idle connection must not race the server closing it.
     argv += ["--timeout-keep-alive", str(KEEP_ALIVE_SECONDS)]
