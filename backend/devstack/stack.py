@@ -43,7 +43,7 @@ SIMULATOR_PORT = 8090
 # Two, so that killing one worker leaves another to take over its answers.
 DEFAULT_WORKER_PROCESSES = 2
 # Generations at once across all workers, shared among them unless WORKER_CONCURRENCY (per process) says otherwise.
-DEFAULT_TOTAL_CONCURRENCY = 64
+DEFAULT_TOTAL_CONCURRENCY = 1024
 
 
 class StopSignal(KeyboardInterrupt):

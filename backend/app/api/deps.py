@@ -23,6 +23,7 @@ from app.lease.store import LeaseStore
 from app.llm.catalog import ModelCatalog
 from app.services.errors import UnauthenticatedError
 from app.services.messages import Enqueue, Owner
+from app.streaming.hub import StreamHub
 from app.streaming.relay import StreamRelay
 from app.streaming.store import EventStore
 
@@ -55,6 +56,10 @@ async def get_autocommit_sessions(state: StateDep) -> async_sessionmaker[AsyncSe
 
 async def get_redis(state: StateDep) -> Redis:
     return state.redis
+
+
+async def get_hub(state: StateDep) -> StreamHub:
+    return state.hub
 
 
 async def get_relay(state: StateDep) -> StreamRelay:
@@ -141,6 +146,7 @@ AutocommitSessionFactoryDep = Annotated[async_sessionmaker[AsyncSession], Depend
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 RedisDep = Annotated[Redis, Depends(get_redis)]
 RelayDep = Annotated[StreamRelay, Depends(get_relay)]
+HubDep = Annotated[StreamHub, Depends(get_hub)]
 StoreDep = Annotated[EventStore, Depends(get_store)]
 LeasesDep = Annotated[LeaseStore, Depends(get_leases)]
 ShutdownDep = Annotated[anyio.Event, Depends(get_shutdown)]

@@ -140,6 +140,9 @@ def configure_logging(log_format: LogFormat, level: str) -> None:
             uvicorn_logger.handlers.clear()
             uvicorn_logger.propagate = True
     logging.captureWarnings(True)
+    # The model client's HTTP library says "HTTP Request: POST …" at INFO for every answer: what "answer … started"
+    # says already, at about 40 µs a line. Its warnings and errors still come through; LOG_LEVEL=DEBUG shows all.
+    logging.getLogger("httpx2").setLevel(level if level.upper() == "DEBUG" else logging.WARNING)
     # structlog's own loggers, should code use them, go through the same handler.
     structlog.configure(
         processors=[*_shared_processors(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],

@@ -341,6 +341,33 @@ async def _busy_detail(session: AsyncSession, conversation_id: uuid.UUID) -> str
     return f"an answer is still being generated in this conversation (task {running})"
 
 
+@dataclass(frozen=True, slots=True)
+class AnswerProgress:
+    status: MessageStatus
+    # The terminal event's id, once the answer has ended (Message.terminal_seq).
+    terminal_seq: int
+
+
+# Two columns, not the whole message: read on every stream attach. Built once, its values bound per call.
+_PROGRESS = (
+    select(Message.status, Message.stream_seq)
+    .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
+    .where(
+        col(Message.task_id) == sa.bindparam("task_id", type_=sa.String()),
+        col(Conversation.user_id) == sa.bindparam("user_id", type_=sa.Uuid()),
+    )
+)
+
+
+async def answer_progress(session: AsyncSession, user_id: uuid.UUID, task_id: str) -> AnswerProgress:
+    """Where the answer of a task stands, if it is in one of the user's conversations (as find_by_task)."""
+    row = (await session.exec(_PROGRESS, params={"task_id": task_id, "user_id": user_id})).first()
+    if row is None:
+        raise NotFoundError(NO_SUCH_TASK)
+    status, stream_seq = row
+    return AnswerProgress(MessageStatus(status), max(stream_seq, 1))
+
+
 async def find_by_task(session: AsyncSession, user_id: uuid.UUID, task_id: str) -> Message:
     """The answer of a task, if it is in one of the user's conversations: a task id is not a credential."""
     message = (

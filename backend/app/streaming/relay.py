@@ -31,13 +31,23 @@ class StreamRelay:
         self._hub = hub
 
     async def events_after(
-        self, task_id: str, cursor: int, persisted: PersistedAnswer, sessions: tuple[str, ...] = ()
+        self,
+        task_id: str,
+        cursor: int,
+        persisted: PersistedAnswer,
+        sessions: tuple[str, ...] = (),
+        unfinished_under: int | None = None,
     ) -> AsyncGenerator[list[StreamEvent], None]:
         """The events after ``cursor`` in batches, each non-empty and in order: a backlog slice, or every
         live event that was waiting. Ends after the terminal event, unless the viewer already had it; ends early,
-        resumably, when one of ``sessions`` signs out (StreamHub.subscribe)."""
+        resumably, when one of ``sessions`` signs out (StreamHub.subscribe).
+
+        ``unfinished_under``: the hub's connection epoch (StreamHub.connection_epoch) at a moment the caller saw the
+        answer unfinished in PostgreSQL, before this call. While that connection lasts, Redis has lost nothing since
+        (a restart would have broken it), so an answer with no events in Redis has not begun them: they will all
+        come through the feed, and the stream's first attach needs neither its last event nor PostgreSQL."""
         async with self._hub.subscribe(task_id, sessions) as feed:
-            checked_persisted = False
+            checked_persisted = unfinished_under is not None and cursor == 0
             while True:
                 backlog = await self._store.read_after(task_id, cursor)
                 if backlog:
@@ -48,6 +58,10 @@ class StreamRelay:
                     cursor = batch[-1].seq
                 if len(backlog) == READ_BATCH:
                     continue
+                if checked_persisted and not backlog and self._hub.connection_epoch != unfinished_under:
+                    # The connection broke since the answer was seen unfinished (Redis may have restarted and lost
+                    # an answer that ended meanwhile): check after all.
+                    checked_persisted = False
                 if not backlog and not checked_persisted:
                     checked_persisted = True
                     last = await self._store.last_event(task_id)

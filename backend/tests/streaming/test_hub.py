@@ -75,17 +75,22 @@ async def test_losing_redis_ends_feeds_and_the_hub_recovers(hub: StreamHub, stor
 
 
 async def test_every_ended_session_is_passed_on_in_order(redis_url: str, redis: Redis) -> None:
+    ended = [f"session:{uuid.uuid4().hex}", f"user:{uuid.uuid4()}"]
     heard: list[str] = []
+    all_heard = asyncio.Event()
+
+    def hear(name: str) -> None:
+        heard.append(name)
+        if len(heard) == len(ended):
+            all_heard.set()
+
     hub_redis = Redis.from_url(redis_url)
-    hub = StreamHub(hub_redis, feed_capacity=8, on_session_ended=heard.append)
+    hub = StreamHub(hub_redis, feed_capacity=8, on_session_ended=hear)
     await hub.start()
     try:
-        ended = [f"session:{uuid.uuid4().hex}", f"user:{uuid.uuid4()}"]
         for name in ended:
             await redis.publish(redis_keys.SESSIONS_ENDED_CHANNEL, name)
-        async with asyncio.timeout(5):
-            while len(heard) < len(ended):
-                await asyncio.sleep(0.01)
+        await asyncio.wait_for(all_heard.wait(), 5)
         assert heard == ended
     finally:
         await hub.stop()

@@ -1,5 +1,6 @@
 """A viewer that finds Redis empty asks PostgreSQL for the finished answer; an answer quick enough to be written
-and saved in between must still reach it as its own events, not as the snapshot kept for when they are gone."""
+and saved in between must still reach it as its own events, not as the snapshot kept for when they are gone. Unless
+the caller saw the answer unfinished under the hub's current connection: then PostgreSQL is not asked."""
 
 import asyncio
 import uuid
@@ -58,3 +59,47 @@ async def test_an_answer_written_and_saved_while_the_viewer_looked_comes_from_re
             event async for batch in relay.events_after(task_id, 0, written_and_saved_meanwhile) for event in batch
         ]
     assert received == written
+
+
+async def test_an_answer_seen_unfinished_under_the_hubs_connection_is_not_looked_up(
+    hub: StreamHub, store: EventStore, redis: Redis
+) -> None:
+    task_id = str(uuid.uuid4())
+    written = [StreamEvent(1, EventKind.CONTENT, content_data("hi")), StreamEvent(2, EventKind.DONE, done_data("ok"))]
+
+    async def not_to_be_asked() -> list[StreamEvent] | None:
+        raise AssertionError("PostgreSQL was asked for an answer seen unfinished under this connection")
+
+    async def worker_begins_later() -> None:
+        await asyncio.sleep(0.2)
+        for event in written:
+            await _append(redis, task_id, event)
+
+    relay = StreamRelay(store, hub)
+    async with asyncio.timeout(10), asyncio.TaskGroup() as group:
+        group.create_task(worker_begins_later())
+        batches = relay.events_after(task_id, 0, not_to_be_asked, unfinished_under=hub.connection_epoch)
+        received = [event async for batch in batches for event in batch]
+    assert received == written
+
+
+async def test_after_the_hubs_connection_changed_postgresql_is_asked_after_all(
+    hub: StreamHub, store: EventStore
+) -> None:
+    # Seen unfinished under an earlier connection: Redis may have restarted since and lost an answer that ended.
+    task_id = str(uuid.uuid4())
+    saved = [
+        StreamEvent(1, EventKind.SNAPSHOT, snapshot_data("all", "")),
+        StreamEvent(2, EventKind.DONE, done_data("ok")),
+    ]
+
+    async def from_postgresql() -> list[StreamEvent] | None:
+        return saved
+
+    epoch = hub.connection_epoch
+    assert epoch is not None
+    relay = StreamRelay(store, hub)
+    async with asyncio.timeout(10):
+        batches = relay.events_after(task_id, 0, from_postgresql, unfinished_under=epoch - 1)
+        received = [event async for batch in batches for event in batch]
+    assert received == saved

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from app.api.deps import (
     AutocommitSessionFactoryDep,
     CallerDep,
+    HubDep,
     LeasesDep,
     RelayDep,
     SettingsDep,
@@ -75,6 +76,7 @@ async def stream(
     caller: CallerDep,
     sessions: AutocommitSessionFactoryDep,
     relay: RelayDep,
+    hub: HubDep,
     shutdown: ShutdownDep,
     settings: SettingsDep,
     after: Annotated[int | None, Query(ge=0, le=MAX_EVENT_ID, description="Resume after this event id")] = None,
@@ -94,17 +96,23 @@ async def stream(
     # Bound for the request's task, so also while the response streams the body below.
     logs.bind(task_id=task_id)
     cursor = _cursor(after, last_event_id)
+    # Read before the answer is: the relay trusts what it saw only while this connection lasts.
+    epoch = hub.connection_epoch
     # A short session: a stream may stay open for minutes and must not hold a pooled connection.
     async with sessions() as session:
-        message = await messages.find_by_task(session, caller.user_id, task_id)
-    if message.status.is_terminal and cursor >= message.terminal_seq:
+        progress = await messages.answer_progress(session, caller.user_id, task_id)
+    if progress.status.is_terminal and cursor >= progress.terminal_seq:
         # 204 also tells a browser EventSource to stop reconnecting.
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     async def body() -> AsyncGenerator[bytes, None]:
         yield RECONNECT_HINT
         batches = relay.events_after(
-            task_id, cursor, lambda: persisted_answer(sessions, caller.user_id, task_id), caller.stream_sessions
+            task_id,
+            cursor,
+            lambda: persisted_answer(sessions, caller.user_id, task_id),
+            caller.stream_sessions,
+            unfinished_under=None if progress.status.is_terminal else epoch,
         )
         try:
             with metrics.VIEWERS.track_inprogress():
