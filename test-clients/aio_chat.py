@@ -61,6 +61,12 @@ class AioChat:
         body = await self._json("POST", "/conversations", 201, {"title": title})
         return str(body["id"])
 
+    async def start_conversation(self, title: str, content: str) -> tuple[str, str]:
+        """A conversation created with its first message, in one request, as the web app starts one; returns the
+        conversation's id and the task id of its answer."""
+        body = await self._json("POST", "/conversations", 201, {"title": title, "message": content})
+        return str(body["id"]), str(body["first_message"]["task_id"])
+
     async def send_message(self, conversation_id: str, content: str) -> str:
         """Send a message; returns the task id of its answer."""
         body = await self._json("POST", f"/conversations/{conversation_id}/messages", 202, {"content": content})

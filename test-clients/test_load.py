@@ -158,11 +158,9 @@ class LoadRun:
             return  # could not sign in
         await asyncio.sleep(self.start_offset(user.index))
         try:
-            user.phase = "creating the conversation"
-            conversation_id = await chat.create_conversation(f"load user {user.index}")
             user.phase = "sending the message"
             user.sent_at = time.time()
-            task_id = await chat.send_message(conversation_id, self.message)
+            conversation_id, task_id = await chat.start_conversation(f"load user {user.index}", self.message)
             user.phase = "streaming"
             self.open_streams += 1
             self.peak_open_streams = max(self.peak_open_streams, self.open_streams)
