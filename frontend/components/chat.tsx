@@ -10,7 +10,7 @@ import { useScrollToBottom } from "@/hooks/use-scroll-to-bottom";
 import { ApiError, errorMessage } from "@/lib/api/client";
 import { isInProgress, type ConversationWithMessages } from "@/lib/api/types";
 import type { ConnectionState } from "@/lib/chat/follow-task";
-import { answerView, messageText, toChatMessage } from "@/lib/chat/messages";
+import { answerView, editedUnderServerId, type Editing, messageText, toChatMessage } from "@/lib/chat/messages";
 import { ApiChatTransport } from "@/lib/chat/transport";
 import type { ChatMessage } from "@/lib/chat/types";
 import { takeHandedFocus } from "@/lib/focus-handoff";
@@ -148,7 +148,7 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
   const { messages, status, sendMessage, regenerate, setMessages, resumeStream, stop } = chat;
   const busy = status === "submitted" || status === "streaming";
   // The question being edited in place, with its text (kept when the API does not take the edit).
-  const [editing, setEditing] = useState<{ id: string; text: string } | null>(null);
+  const [editing, setEditing] = useState<Editing | null>(null);
   // After Cancel, focus goes back to that question's Edit button once it is shown again.
   const focusEditOf = useRef<string | null>(null);
 
@@ -173,11 +173,17 @@ export function Chat({ conversation }: { conversation: ConversationWithMessages 
       return;
     }
     if (latest.current.busy) return;
+    const shown = latest.current.messages;
     const serverMessages = fresh.messages.map(toChatMessage);
-    if (!sameMessages(latest.current.messages, serverMessages)) setMessages(serverMessages);
+    if (!sameMessages(shown, serverMessages)) {
+      setMessages(serverMessages);
+      // A question of this tab's gets the server's id here: one being edited (Edit pressed as its answer ended)
+      // keeps its editor under the new id.
+      setEditing((current) => editedUnderServerId(current, shown, serverMessages));
+    }
     const last = fresh.messages.at(-1);
     if (last?.role === "assistant" && isInProgress(last.status)) void resumeStream();
-  }, [api, conversationId, setMessages, resumeStream]);
+  }, [api, conversationId, setMessages, setEditing, resumeStream]);
 
   // An answer ended (or was refused): read the conversation again, so the messages this tab sent get the server's ids
   // and every message its versions (regenerated, edited).

@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.api.server_exit import set_on_server_exit
 from app.api.state import ApiState
 from app.auth import sessions
-from app.auth.sessions import Caller, CallerCache
+from app.auth.sessions import Caller, SessionEnds
 from app.core.config import Settings
 from app.lease.store import LeaseStore
 from app.llm.catalog import ModelCatalog
@@ -84,8 +84,8 @@ async def get_enqueue(state: StateDep) -> Enqueue:
     return state.enqueue
 
 
-async def get_callers(state: StateDep) -> CallerCache:
-    return state.callers
+async def get_session_ends(state: StateDep) -> SessionEnds:
+    return SessionEnds(state.redis, state.callers)
 
 
 async def get_catalog(state: StateDep) -> ModelCatalog:
@@ -152,7 +152,8 @@ LeasesDep = Annotated[LeaseStore, Depends(get_leases)]
 ShutdownDep = Annotated[anyio.Event, Depends(get_shutdown)]
 EnqueueDep = Annotated[Enqueue, Depends(get_enqueue)]
 CatalogDep = Annotated[ModelCatalog, Depends(get_catalog)]
-CallersDep = Annotated[CallerCache, Depends(get_callers)]
+# Announces the sessions a request ended (app/auth/sessions.py).
+SessionEndsDep = Annotated[SessionEnds, Depends(get_session_ends)]
 # Who is asking; every route but health, readiness and sign-in takes it, so an anonymous request is a 401.
 CallerDep = Annotated[Caller, Depends(get_caller)]
 

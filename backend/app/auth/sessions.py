@@ -60,25 +60,36 @@ def _user_name(user_id: uuid.UUID) -> str:
     return f"user:{user_id}"
 
 
-async def announce_ended(
-    redis: Redis,
-    callers: "CallerCache | None",
-    *,
-    session: bytes | None = None,
-    user_id: uuid.UUID | None = None,
-) -> None:
-    """Tell every API process that a session (or every session of a user) has ended, once that is committed, so
-    that they forget it (CallerCache) and end its open streams now rather than when they finish; this process's
-    ``callers`` forget it at once. Best effort: with Redis away, those streams run on to their end, and other
-    processes may accept the session for up to CALLER_CACHE_SECONDS."""
-    name = _session_name(session) if session is not None else _user_name(user_id) if user_id is not None else None
-    assert name is not None, "a session or a user"
-    if callers is not None:
-        callers.forget(name)
-    try:
-        await redis.publish(redis_keys.SESSIONS_ENDED_CHANNEL, name)
-    except (RedisError, OSError) as error:
-        logger.warning("could not announce that %s ended (%r); its open streams run on", name, error)
+@dataclass(frozen=True)
+class SessionEnds:
+    """Tells every API process that sessions have ended, once that is committed, so that they forget them
+    (CallerCache) and end their open streams now rather than when they finish; this process's ``callers`` forget them
+    at once. Best effort: with Redis away, those streams run on to their end, and other processes may accept the
+    sessions for up to CALLER_CACHE_SECONDS."""
+
+    redis: Redis
+    # This process's, in the API; None elsewhere (an operator's command).
+    callers: "CallerCache | None"
+
+    async def session(self, hashed: bytes) -> None:
+        await self._announce(_session_name(hashed))
+
+    async def user(self, user_id: uuid.UUID) -> None:
+        """Every session of the user (a sign-out everywhere, a new password)."""
+        await self._announce(_user_name(user_id))
+
+    async def caller(self, caller: Caller | None, *, whole_account: bool = False) -> None:
+        """The session a request came with, if any; with ``whole_account``, every session of its user."""
+        if caller is not None:
+            await (self.user(caller.user_id) if whole_account else self.session(caller.token_hash))
+
+    async def _announce(self, name: str) -> None:
+        if self.callers is not None:
+            self.callers.forget(name)
+        try:
+            await self.redis.publish(redis_keys.SESSIONS_ENDED_CHANNEL, name)
+        except (RedisError, OSError) as error:
+            logger.warning("could not announce that %s ended (%r); its open streams run on", name, error)
 
 
 def token_hash(token: str) -> bytes:
@@ -122,7 +133,7 @@ class CallerCache:
     stream, the reads around them) then cost one session lookup in PostgreSQL, not one each.
 
     A session's end must still take effect at once everywhere. Every sign-out, password change and sign-in that
-    ends a session announces it on redis_keys.SESSIONS_ENDED_CHANNEL (announce_ended) after its commit; the hub of
+    ends a session announces it on redis_keys.SESSIONS_ENDED_CHANNEL (SessionEnds) after its commit; the hub of
     every API process hears it on its one pub/sub connection and calls ``forget``. An entry is used only while that
     connection is the one it was made under (``epoch``, StreamHub.connection_epoch): while the hub is disconnected
     announcements can be missed, so nothing is remembered or used, and after a reconnect everything older is stale.

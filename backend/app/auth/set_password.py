@@ -38,7 +38,7 @@ async def set_password(email: str, password: str) -> bool:
         # The API processes forget the sessions they remember, and end their open streams.
         redis = create_redis(settings, redis_keys.API_CONNECTION_NAME)
         try:
-            await sessions.announce_ended(redis, None, user_id=user.id)
+            await sessions.SessionEnds(redis, None).user(user.id)
         finally:
             await redis.aclose()
         return True

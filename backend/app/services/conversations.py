@@ -43,12 +43,13 @@ async def create(
     # Written, not committed: the send's statement sees the row, and its commit keeps both or neither.
     await session.flush()
     try:
-        accepted = await messages.send(session, owner, conversation.id, data.message, enqueue)
+        # At the conversation's own time: the send sets updated_at to it, so the row needs no reading back.
+        accepted = await messages.send(
+            session, owner, conversation.id, data.message, enqueue, now=conversation.updated_at
+        )
     except Exception:
         await session.rollback()
         raise
-    # The send's statement touched the row (updated_at): answer with it as stored.
-    await session.refresh(conversation)
     return conversation, accepted
 
 

@@ -80,10 +80,11 @@ async def send(
     enqueue: Enqueue,
     *,
     parent_id: Parent = FOLLOW_CURRENT,
+    now: datetime | None = None,
 ) -> SendMessageAccepted:
     """Store the user's message and a pending assistant message after ``parent_id`` (an answer in the conversation,
     None for a new first turn, or the end of the current branch), make them the end of the branch shown, then queue
-    the answer.
+    the answer. The message is sent at ``now`` (the conversation's updated_at becomes it), by default the present.
 
     One statement, so one round trip (every answer pays it): it touches the conversation and inserts both
     turns, or nothing if the conversation is not the owner's, the parent is no answer of it, or the owner already
@@ -97,7 +98,7 @@ async def send(
     answers end, so the answers in progress when the quota is reached may overshoot it by what they cost.
     """
     accepted = _accepted(uuid.uuid4())
-    parameters = _parameters(owner, conversation_id, accepted, utcnow())
+    parameters = _parameters(owner, conversation_id, accepted, now or utcnow())
     parameters.update(_question_parameters(content, accepted, parameters["now"]))
     if parent_id is FOLLOW_CURRENT:
         kind = _Turns.AFTER_CURRENT

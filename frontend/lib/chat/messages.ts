@@ -57,3 +57,23 @@ export function wasRestarted(message: ChatMessage): boolean {
 export function messageText(message: ChatMessage): string {
   return answerView(message).text;
 }
+
+/** A question being edited in place: its id, and the text in its editor. */
+export type Editing = { id: string; text: string };
+
+/**
+ * The question being edited, under its id in `next`: the messages shown replaced by the server's, in which the
+ * questions this tab sent have the server's ids (same place, same text). Null if it is not there any more.
+ */
+export function editedUnderServerId(
+  editing: Editing | null,
+  previous: ChatMessage[],
+  next: ChatMessage[],
+): Editing | null {
+  if (editing === null || next.some((message) => message.id === editing.id)) return editing;
+  const index = previous.findIndex((message) => message.id === editing.id);
+  const before = previous[index];
+  const counterpart = next[index];
+  if (before === undefined || counterpart === undefined || counterpart.role !== "user") return null;
+  return messageText(counterpart) === messageText(before) ? { ...editing, id: counterpart.id } : null;
+}

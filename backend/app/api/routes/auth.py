@@ -2,13 +2,12 @@
 token for ``Authorization: Bearer``."""
 
 from fastapi import APIRouter, Response, status
-from redis.asyncio import Redis
 
-from app.api.deps import CallerDep, CallersDep, OptionalCallerDep, RedisDep, SessionDep, SettingsDep
+from app.api.deps import CallerDep, OptionalCallerDep, SessionDep, SessionEndsDep, SettingsDep
 from app.api.errors import BODY_ERRORS, RATE_LIMITED, UNAUTHENTICATED, UNAVAILABLE, error_response
 from app.api.rate_limits import GuestsLimited, LoginCredentials, RegistrationCredentials
-from app.auth import accounts, sessions
-from app.auth.sessions import Caller, CallerCache, IssuedSession
+from app.auth import accounts
+from app.auth.sessions import IssuedSession
 from app.core.config import Settings
 from app.models import PasswordChange, SessionIssued, User, UserPublic
 
@@ -24,8 +23,7 @@ router = APIRouter(prefix="/auth", tags=["auth"], responses={**UNAVAILABLE, **RA
 async def register(
     session: SessionDep,
     settings: SettingsDep,
-    redis: RedisDep,
-    callers: CallersDep,
+    ended: SessionEndsDep,
     caller: OptionalCallerDep,
     body: RegistrationCredentials,
     response: Response,
@@ -34,7 +32,7 @@ async def register(
     account's."""
     user, issued = await accounts.register(session, body, caller, settings.session_seconds)
     # A guest's sessions all ended (the account is the guest's, under a new session); anyone else's only this one.
-    await _announce_caller_ended(redis, callers, caller, whole_account=caller is not None and caller.user.is_guest)
+    await ended.caller(caller, whole_account=caller is not None and caller.user.is_guest)
     return _signed_in(response, settings, user, issued)
 
 
@@ -46,14 +44,13 @@ async def register(
 async def login(
     session: SessionDep,
     settings: SettingsDep,
-    redis: RedisDep,
-    callers: CallersDep,
+    ended: SessionEndsDep,
     caller: OptionalCallerDep,
     body: LoginCredentials,
     response: Response,
 ) -> SessionIssued:
     user, issued = await accounts.sign_in(session, body, caller, settings.session_seconds)
-    await _announce_caller_ended(redis, callers, caller)
+    await ended.caller(caller)
     return _signed_in(response, settings, user, issued)
 
 
@@ -61,15 +58,14 @@ async def login(
 async def guest(
     session: SessionDep,
     settings: SettingsDep,
-    redis: RedisDep,
-    callers: CallersDep,
+    ended: SessionEndsDep,
     caller: OptionalCallerDep,
     _limited: GuestsLimited,
     response: Response,
 ) -> SessionIssued:
     """A guest account, without a form, with tighter limits; register later to keep its conversations."""
     user, issued = await accounts.start_guest(session, caller, settings.session_seconds)
-    await _announce_caller_ended(redis, callers, caller)
+    await ended.caller(caller)
     return _signed_in(response, settings, user, issued)
 
 
@@ -86,8 +82,7 @@ async def me(caller: CallerDep) -> UserPublic:
 async def change_password(
     session: SessionDep,
     settings: SettingsDep,
-    redis: RedisDep,
-    callers: CallersDep,
+    ended: SessionEndsDep,
     caller: CallerDep,
     body: PasswordChange,
     response: Response,
@@ -95,7 +90,7 @@ async def change_password(
     """Set a new password. Every session of the account ends, and its open streams with it; this request's session
     is replaced by the one returned."""
     user, issued = await accounts.change_password(session, caller, body, settings.session_seconds)
-    await sessions.announce_ended(redis, callers, user_id=user.id)
+    await ended.user(user.id)
     return _signed_in(response, settings, user, issued)
 
 
@@ -103,14 +98,13 @@ async def change_password(
 async def logout(
     session: SessionDep,
     settings: SettingsDep,
-    redis: RedisDep,
-    callers: CallersDep,
+    ended: SessionEndsDep,
     caller: CallerDep,
     response: Response,
 ) -> None:
     """End this session, and its open streams."""
     await accounts.sign_out(session, caller, everywhere=False)
-    await sessions.announce_ended(redis, callers, session=caller.token_hash)
+    await ended.session(caller.token_hash)
     _clear_cookie(response, settings)
 
 
@@ -118,27 +112,14 @@ async def logout(
 async def logout_everywhere(
     session: SessionDep,
     settings: SettingsDep,
-    redis: RedisDep,
-    callers: CallersDep,
+    ended: SessionEndsDep,
     caller: CallerDep,
     response: Response,
 ) -> None:
     """End every session of the account, on every device, and their open streams."""
     await accounts.sign_out(session, caller, everywhere=True)
-    await sessions.announce_ended(redis, callers, user_id=caller.user_id)
+    await ended.user(caller.user_id)
     _clear_cookie(response, settings)
-
-
-async def _announce_caller_ended(
-    redis: Redis, callers: CallerCache, caller: Caller | None, *, whole_account: bool = False
-) -> None:
-    """A sign-in ends the session the request came with (app/auth/accounts.py): every API process must forget it."""
-    if caller is None:
-        return
-    if whole_account:
-        await sessions.announce_ended(redis, callers, user_id=caller.user_id)
-    else:
-        await sessions.announce_ended(redis, callers, session=caller.token_hash)
 
 
 def _public(user: User) -> UserPublic:
