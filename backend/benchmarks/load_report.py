@@ -346,7 +346,8 @@ threads each, {shape.apis} API processes (uvicorn, access log off), and the load
 settings changed: {env}. Server code: {code}.
 
 Each user is a guest of its own, signed in (`POST /auth/guest`) before the level's measurements begin, with the
-API's abuse limits relaxed for the benchmark; then it creates a conversation, sends one message asking for
+API's abuse limits relaxed for the benchmark; then it starts a conversation with one message, in one request
+(`POST /conversations` with `message`, as the web app does), asking for
 {TOKENS_PER_ANSWER} tokens at the level's rate with no reasoning and no delay before the first token (a simulator
 directive), reads the stream with `?timing=1`, then checks that the stored answer equals what it streamed. Users
 start evenly over streams/200 seconds (5 s for 1,000; at once for 10). The stack is warmed up (a few fast answers
