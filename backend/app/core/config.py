@@ -129,7 +129,7 @@ class Settings(BaseSettings):
     # Accounts (app/auth). A session lasts SESSION_SECONDS from sign-in, then signing in again is needed.
     session_seconds: int = Field(default=30 * 24 * 3600, gt=0)
     # How long an API process may reuse a session it looked up (app/auth/sessions.py CallerCache; 0: never). An
-    # ended session is forgotten at once through Redis; this bounds only an announcement Redis could not take.
+    # ended session is forgotten through Redis within milliseconds; this bounds only an announcement not heard.
     caller_cache_seconds: float = Field(default=10.0, ge=0)
     session_cookie_name: str = Field(default="chat_session", pattern=r"^[A-Za-z0-9_-]{1,64}$")
     # Secure cookies are sent over HTTPS only; unset means "in production only".
