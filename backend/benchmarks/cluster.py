@@ -28,7 +28,7 @@ from typing import Any
 from benchmarks.load import REPO_ROOT, code_version, machine_facts
 from benchmarks.load_results import Level
 from benchmarks.proc_stats import MachineCpu, ProcessTable
-from benchmarks.report_text import figure, kept_notes
+from benchmarks.report_text import add_report_arguments, figure, kept_notes
 from devstack.cluster.hosts import Cluster, ClusterSpec, cluster
 from devstack.cluster.load import LoadRun, LoadShape
 
@@ -355,18 +355,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="STREAMSxTOKENS@TPS",
         help="the throughput runs' load (default: 400x200@50: 20,000 tokens/s offered)",
     )
-    parser.add_argument("--out", type=Path, help="raw results and logs (default: .data/bench/cluster-<time>/)")
-    parser.add_argument(
-        "--report-from",
-        type=Path,
-        metavar="RESULTS_JSON",
-        help="run nothing: print (and with --docs, write) the report of an earlier run's results.json",
-    )
-    parser.add_argument(
-        "--docs",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="write docs/benchmarks/cluster.md (default: only when running with the default arguments)",
+    add_report_arguments(
+        parser,
+        out_help="raw results and logs (default: .data/bench/cluster-<time>/)",
+        docs_help="write docs/benchmarks/cluster.md (default: only when running with the default arguments)",
     )
     args = parser.parse_args(argv)
     if args.docs is None:

@@ -57,6 +57,7 @@ from benchmarks.load_results import (
     Shape,
 )
 from benchmarks.proc_stats import MachineCpu, ProcessTable, load_average, rss_bytes
+from benchmarks.report_text import add_report_arguments
 from devstack.components import BACKEND_DIR, run_migrations, start_api, start_simulator, start_worker
 from devstack.ports import free_port
 from devstack.postgres_server import PrivatePostgres, postgres_bin_dir
@@ -418,18 +419,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--profile", choices=("worker", "api"), help="record each level under py-spy")
     parser.add_argument("--profile-format", choices=("speedscope", "flamegraph"), default="speedscope")
-    parser.add_argument("--out", type=Path, help="raw results, client logs and profiles (default: .data/bench/…)")
-    parser.add_argument(
-        "--report-from",
-        type=Path,
-        metavar="RESULTS_JSON",
-        help="run nothing: print (and with --docs, write) the report of an earlier run's results.json",
-    )
-    parser.add_argument(
-        "--docs",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="write docs/benchmarks/load.md and load.png (default: only when running the default levels)",
+    add_report_arguments(
+        parser,
+        out_help="raw results, client logs and profiles (default: .data/bench/…)",
+        docs_help="write docs/benchmarks/load.md and load.png (default: only when running the default levels)",
     )
     args = parser.parse_args(argv)
     if any("=" not in item for item in args.env):
