@@ -415,8 +415,7 @@ class Message(MessageBase, table=True):
 
     @property
     def terminal_seq(self) -> int:
-        """Id of the terminal event of a finished answer (an answer that never streamed still ends with one)."""
-        return max(self.stream_seq, 1)
+        return terminal_seq(self.stream_seq)
 
     conversation: Conversation | None = Relationship(back_populates="messages")
 
@@ -522,3 +521,9 @@ class SendMessageAccepted(SQLModel):
 class ConversationCreated(ConversationPublic):
     # The first message's acceptance, when the conversation was created with one.
     first_message: SendMessageAccepted | None = None
+
+
+def terminal_seq(stream_seq: int) -> int:
+    """Id of the terminal event of a finished answer whose last stored event is ``stream_seq`` (an answer that never
+    streamed still ends with one)."""
+    return max(stream_seq, 1)

@@ -23,6 +23,7 @@ from app.models import (
     MessageRole,
     MessageStatus,
     SendMessageAccepted,
+    terminal_seq,
     utcnow,
 )
 from app.services import usage
@@ -345,7 +346,7 @@ async def _busy_detail(session: AsyncSession, conversation_id: uuid.UUID) -> str
 @dataclass(frozen=True, slots=True)
 class AnswerProgress:
     status: MessageStatus
-    # The terminal event's id, once the answer has ended (Message.terminal_seq).
+    # The terminal event's id, once the answer has ended (app.models.terminal_seq).
     terminal_seq: int
 
 
@@ -366,7 +367,7 @@ async def answer_progress(session: AsyncSession, user_id: uuid.UUID, task_id: st
     if row is None:
         raise NotFoundError(NO_SUCH_TASK)
     status, stream_seq = row
-    return AnswerProgress(MessageStatus(status), max(stream_seq, 1))
+    return AnswerProgress(MessageStatus(status), terminal_seq(stream_seq))
 
 
 async def find_by_task(session: AsyncSession, user_id: uuid.UUID, task_id: str) -> Message:
