@@ -52,6 +52,8 @@ test.describe("composer", () => {
     // The page shows the other client's answer instead, and follows it to its end.
     await expect(chat.answers).toHaveCount(2);
     await chat.waitForAnswerStatus("completed");
+    // The answer shows as completed a moment before the page is ready for the next send (Send enabled, as a user sees).
+    await expect(chat.sendButton).toBeEnabled();
     await chat.input.press("Enter");
     await expect(chat.answers).toHaveCount(3);
     await chat.waitForAnswerStatus("completed");
