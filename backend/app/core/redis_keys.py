@@ -1,7 +1,7 @@
 """Every Redis key, channel and TTL the application uses, in one place.
 
-Celery's own broker keys (``celery``, ``_kombu.*``, ``unacked*``) are managed by kombu and left out;
-everything of ours lives under the ``chat:`` prefix so it can be told apart, scanned and evicted
+Celery's own broker keys (``celery``, ``_kombu.*``; no ``unacked*``, as ack emulation is off) are managed by
+kombu and left out; everything of ours lives under the ``chat:`` prefix so it can be told apart, scanned and evicted
 separately (see DEPLOYMENT.md on eviction policy).
 """
 

@@ -19,6 +19,11 @@ celery_app.conf.update(
     task_ignore_result=True,
     # Each worker takes one task per free slot, so a busy worker does not hoard queued answers.
     worker_prefetch_multiplier=1,
+    # No redelivery bookkeeping in Redis: kombu's ack emulation writes each message to an "unacked" hash at delivery
+    # and deletes it at the ack, a MULTI/EXEC each (a tenth of a worker's CPU per answer), to redeliver it an hour
+    # later. Tasks are acknowledged as they start, and an answer whose task was lost before it started is queued
+    # again by the sweep (app/lease/sweeper.py) within a minute: the bookkeeping bought nothing.
+    broker_transport_options={"ack_emulation": False},
     broker_connection_retry_on_startup=True,
     task_serializer="json",
     accept_content=["json"],
