@@ -22,7 +22,7 @@ celery_app.conf.update(
     # No redelivery bookkeeping in Redis: kombu's ack emulation writes each message to an "unacked" hash at delivery
     # and deletes it at the ack, a MULTI/EXEC each (a tenth of a worker's CPU per answer), to redeliver it an hour
     # later. Tasks are acknowledged as they start, and an answer whose task was lost before it started is queued
-    # again by the sweep (app/lease/sweeper.py) within a minute: the bookkeeping bought nothing.
+    # again by the sweep (app/lease/sweeper.py) within 40 s: the bookkeeping bought nothing.
     broker_transport_options={"ack_emulation": False},
     broker_connection_retry_on_startup=True,
     task_serializer="json",
