@@ -5,10 +5,13 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 export default defineConfig({
   // "unit": the stream client and the transport against scripted responses (no browser);
-  // "e2e": the app in Chromium against the real stack.
+  // "e2e": the app in Chromium against the real stack; "e2e-alone": the tests that SIGKILL a worker, after all the
+  // others, so that no other test's answer is on the worker they kill (with two Playwright workers, one ran alongside
+  // and could hold that worker for longer than the test can wait).
   projects: [
     { name: "unit", testDir: "./tests/unit", testMatch: /.*\.test\.ts$/ },
-    { name: "e2e", testDir: "./e2e", testMatch: /.*\.spec\.ts$/ },
+    { name: "e2e", testDir: "./e2e", testMatch: /.*\.spec\.ts$/, testIgnore: /takeover\.spec\.ts$/ },
+    { name: "e2e-alone", testDir: "./e2e", testMatch: /takeover\.spec\.ts$/, dependencies: ["e2e"] },
   ],
   // The whole stack (API, worker, Redis, PostgreSQL, simulator, `next start`) is started once, by global setup.
   globalSetup: "./e2e/global-setup.ts",

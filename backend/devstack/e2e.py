@@ -227,7 +227,7 @@ class KillableWorkers:
             # long before the other worker takes it over: longer than the web app waits before it shows "Stalled".
             if not self._wait_for_renewal(task_id):
                 return 409, {"error": f"the lease of answer {task_id} was not renewed (is the answer over?)"}
-            # The tests of the other Playwright worker run meanwhile: do not crash their answers too. Ask again.
+            # Another answer on that worker (one an earlier test left running) would crash too: ask again later.
             others = [task for task in self._leases_held_by(owner) if task != task_id]
             if others:
                 return 409, {"error": f"{victim.name} also holds {len(others)} other answer(s); try again"}

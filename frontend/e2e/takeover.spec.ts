@@ -2,8 +2,8 @@ import type { APIRequestContext } from "@playwright/test";
 
 import { expect, test } from "./fixtures";
 
-// About 25 s of answer at 10 tokens a second: still streaming when the worker is killed a few seconds in, even if the
-// kill has to wait for the other tests' answers on that worker to end first. The simulator's text is seeded by the
+// About 25 s of answer at 10 tokens a second: still streaming when the worker is killed a few seconds in. This file
+// runs alone, after every other e2e test (the "e2e-alone" project in playwright.config.ts). The simulator's text is seeded by the
 // prompt alone, so the restarted answer is the same text again: any of the first run's left behind would show.
 const SLOW = "[sim tokens=250 tps=10 ttft_ms=0 reasoning_tokens=0]";
 
@@ -11,8 +11,8 @@ type Killed = { killed: string; pid: number };
 
 /**
  * SIGKILLs the worker holding the answer's lease (backend/devstack/e2e.py, `POST /kill-worker/<task_id>`); the
- * stack starts it again in the background. The stack answers 409 while that worker also generates answers of the
- * tests running alongside, so that they are not crashed too: ask again until it is alone with this one.
+ * stack starts it again in the background. The stack answers 409 while that worker also generates another answer (one
+ * an earlier test left running), so that it is not crashed too: ask again until it is alone with this one.
  */
 async function killWorkerOf(request: APIRequestContext, controlUrl: string, taskId: string): Promise<Killed> {
   let killed: Killed | undefined;
