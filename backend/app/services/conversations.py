@@ -31,26 +31,16 @@ LISTED_COLUMNS = [CONVERSATION_TABLE.c[name] for name in ConversationListed.mode
 async def create(
     session: AsyncSession, owner: Owner, data: ConversationCreate, enqueue: Enqueue
 ) -> tuple[Conversation, SendMessageAccepted | None]:
-    """A new conversation of ``owner``'s; with ``data.message``, that message is sent in the same transaction (and
-    its acceptance returned), so a refused first message (a limit, the quota) leaves no conversation behind."""
+    """A new conversation of ``owner``'s; with ``data.message``, that message is sent with it (and its acceptance
+    returned) in one statement, so a refused first message (a limit, the quota) leaves no conversation behind."""
     conversation = Conversation(
         user_id=owner.user_id, title=data.title, model=data.model, instructions=data.instructions
     )
+    if data.message is not None:
+        return conversation, await messages.start(session, owner, conversation, data.message, enqueue)
     session.add(conversation)
-    if data.message is None:
-        await session.commit()
-        return conversation, None
-    # Written, not committed: the send's statement sees the row, and its commit keeps both or neither.
-    await session.flush()
-    try:
-        # At the conversation's own time: the send sets updated_at to it, so the row needs no reading back.
-        accepted = await messages.send(
-            session, owner, conversation.id, data.message, enqueue, now=conversation.updated_at
-        )
-    except Exception:
-        await session.rollback()
-        raise
-    return conversation, accepted
+    await session.commit()
+    return conversation, None
 
 
 _RECENT = CursorFormat("list", (TIMESTAMP, ID))

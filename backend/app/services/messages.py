@@ -81,11 +81,10 @@ async def send(
     enqueue: Enqueue,
     *,
     parent_id: Parent = FOLLOW_CURRENT,
-    now: datetime | None = None,
 ) -> SendMessageAccepted:
     """Store the user's message and a pending assistant message after ``parent_id`` (an answer in the conversation,
     None for a new first turn, or the end of the current branch), make them the end of the branch shown, then queue
-    the answer. The message is sent at ``now`` (the conversation's updated_at becomes it), by default the present.
+    the answer.
 
     One statement, so one round trip (every answer pays it): it touches the conversation and inserts both
     turns, or nothing if the conversation is not the owner's, the parent is no answer of it, or the owner already
@@ -99,13 +98,33 @@ async def send(
     answers end, so the answers in progress when the quota is reached may overshoot it by what they cost.
     """
     accepted = _accepted(uuid.uuid4())
-    parameters = _parameters(owner, conversation_id, accepted, now or utcnow())
+    parameters = _parameters(owner, conversation_id, accepted, utcnow())
     parameters.update(_question_parameters(content, accepted, parameters["now"]))
     if parent_id is FOLLOW_CURRENT:
         kind = _Turns.AFTER_CURRENT
     else:
         kind, parameters["question_parent_id"] = _Turns.AFTER_GIVEN, parent_id
     return await _insert_and_queue(session, owner, kind, parameters, accepted, enqueue)
+
+
+async def start(
+    session: AsyncSession, owner: Owner, conversation: Conversation, content: str, enqueue: Enqueue
+) -> SendMessageAccepted:
+    """Store ``conversation`` (new, not yet in the database) with ``content`` as its first message and the pending
+    answer, then queue the answer. One statement, as a send: it inserts the conversation and both turns, or nothing
+    when a limit (answers in progress, the daily token quota) refuses the message, so a refused first message leaves
+    no empty conversation behind. ``conversation`` comes back pointing at its answer, as stored."""
+    accepted = _accepted(uuid.uuid4())
+    conversation.current_message_id = accepted.assistant_message_id
+    parameters = _parameters(owner, conversation.id, accepted, conversation.updated_at)
+    parameters.update(_question_parameters(content, accepted, conversation.updated_at))
+    parameters.update(
+        title=conversation.title,
+        model=conversation.model,
+        instructions=conversation.instructions,
+        conversation_created_at=conversation.created_at,
+    )
+    return await _insert_and_queue(session, owner, _Turns.FIRST, parameters, accepted, enqueue)
 
 
 async def regenerate(
@@ -158,8 +177,8 @@ async def _insert_and_queue(
         detail = await _busy_detail(session, conversation_id)
         raise ConflictError(detail or "an answer was being generated in this conversation; send again") from error
     if not inserted:
-        # Before committing: what the caller wrote in this transaction (a new conversation, for a first message) goes
-        # with the refused message (app/services/conversations.py create).
+        if kind is _Turns.FIRST:
+            await _over_limit(session, owner)
         await _refusal(session, owner, conversation_id, parameters.get("question_parent_id"))
     await session.commit()
 
@@ -179,11 +198,13 @@ async def _insert_and_queue(
 
 class _Turns(Enum):
     """What one insert writes: a question after the end of the current branch, or after a given answer (or as a
-    first turn), each with its pending answer; or an answer alone, to a question already there (a regenerate)."""
+    first turn), each with its pending answer; or an answer alone, to a question already there (a regenerate); or a
+    new conversation with its first question and answer."""
 
     AFTER_CURRENT = "after current"
     AFTER_GIVEN = "after given"
     ANSWER_ONLY = "answer only"
+    FIRST = "first"
 
 
 @functools.cache
@@ -201,13 +222,10 @@ def _statement(kind: _Turns, *, within_quota: bool) -> ReturningInsert[tuple[uui
         .where(owned.c.user_id == owner_id, message.status.in_([s.value for s in _IN_PROGRESS]))
         .scalar_subquery()
     )
-    allowed = [
-        conversation.id == conversation_id,
-        conversation.user_id == owner_id,
-        owners_answers_in_progress < sa.bindparam("max_answers", type_=sa.Integer()),
-    ]
+    limits = [owners_answers_in_progress < sa.bindparam("max_answers", type_=sa.Integer())]
     if within_quota:
-        allowed.append(usage.spent_today(owner_id) < sa.bindparam("daily_token_quota", type_=sa.BigInteger()))
+        limits.append(usage.spent_today(owner_id) < sa.bindparam("daily_token_quota", type_=sa.BigInteger()))
+    allowed = [conversation.id == conversation_id, conversation.user_id == owner_id, *limits]
     question_parent: sa.ColumnElement[Any] = sa.bindparam("question_parent_id", type_=sa.Uuid())
     if kind is _Turns.AFTER_GIVEN:
         # A message follows an answer of the same conversation, or nothing (a new first turn).
@@ -225,16 +243,36 @@ def _statement(kind: _Turns, *, within_quota: bool) -> ReturningInsert[tuple[uui
         # Read in the statement's snapshot: the branch's end before this statement moves it.
         before = _CONVERSATION_TABLE.alias("before")
         question_parent = sa.select(before.c.current_message_id).where(before.c.id == conversation_id).scalar_subquery()
-    touched = (
-        sa.update(_CONVERSATION_TABLE)
-        .where(*allowed)
-        .values(
-            updated_at=sa.bindparam("now", type_=sa.DateTime(timezone=True)),
-            current_message_id=sa.bindparam("answer_id", type_=sa.Uuid()),
+    now = sa.bindparam("now", type_=sa.DateTime(timezone=True))
+    answer_id = sa.bindparam("answer_id", type_=sa.Uuid())
+    touched: sa.CTE
+    if kind is _Turns.FIRST:
+        # The conversation is inserted, not updated; only the limits can refuse it. Its first question follows
+        # nothing (question_parent_id is None).
+        fields: dict[str, sa.ColumnElement[Any]] = {
+            "id": conversation_id,
+            "user_id": owner_id,
+            "title": sa.bindparam("title", type_=sa.Text()),
+            "model": sa.bindparam("model", type_=sa.String()),
+            "instructions": sa.bindparam("instructions", type_=sa.Text()),
+            "current_message_id": answer_id,
+            "created_at": sa.bindparam("conversation_created_at", type_=sa.DateTime(timezone=True)),
+            "updated_at": now,
+        }
+        touched = (
+            sa.insert(_CONVERSATION_TABLE)
+            .from_select(list(fields), sa.select(*fields.values()).where(*limits), include_defaults=False)
+            .returning(conversation.id)
+            .cte("touched")
         )
-        .returning(conversation.id)
-        .cte("touched")
-    )
+    else:
+        touched = (
+            sa.update(_CONVERSATION_TABLE)
+            .where(*allowed)
+            .values(updated_at=now, current_message_id=answer_id)
+            .returning(conversation.id)
+            .cte("touched")
+        )
     columns: dict[str, sa.types.TypeEngine[Any]] = {
         "id": sa.Uuid(),
         "role": sa.String(),
@@ -319,6 +357,11 @@ async def _refusal(
     detail = await _busy_detail(session, conversation_id)
     if detail is not None:
         raise ConflictError(detail)
+    await _over_limit(session, owner)
+
+
+async def _over_limit(session: AsyncSession, owner: Owner) -> NoReturn:
+    """Which of the owner's limits refused a send: its daily token quota spent, or too many answers in progress."""
     quota = owner.daily_token_quota
     if quota is not None and (spent := await usage.tokens_today(session, owner.user_id)) >= quota:
         retry_after = usage.seconds_until_utc_midnight()

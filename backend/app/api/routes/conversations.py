@@ -43,7 +43,7 @@ async def _check_model(catalog: ModelCatalog, model: str | None) -> None:
     responses={**RATE_LIMITED, **BODY_ERRORS, 404: error_response("No such model offered (GET /models)")},
 )
 async def create_conversation(
-    session: SessionDep, owner: SenderDep, enqueue: EnqueueDep, catalog: CatalogDep, body: NewConversation
+    session: AutocommitSessionDep, owner: SenderDep, enqueue: EnqueueDep, catalog: CatalogDep, body: NewConversation
 ) -> ConversationCreated:
     """Create a conversation. With a ``message``, it is sent at once, as ``POST /conversations/{id}/messages``
     would (stream the answer from ``first_message.task_id``), and counts against the same limits; when the message

@@ -55,6 +55,11 @@ async def test_a_conversation_created_with_its_first_message_answers_it(api: htt
         model,
         "Answer briefly.",
     )
+    # Stored as the reply says, in the one statement that also stored both turns.
+    at_once = await get_conversation(api, conversation["id"])
+    fields = ["title", "model", "instructions", "created_at", "updated_at"]
+    assert {name: at_once[name] for name in fields} == {name: conversation[name] for name in fields}
+    assert [m["id"] for m in at_once["messages"]] == [first["message_id"], first["assistant_message_id"]]
 
     events = await read_stream(api, first["task_id"])
     assert events[-1].data.get("done") is True, events[-1]
