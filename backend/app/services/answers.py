@@ -23,9 +23,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.db import with_retries
 from app.lease.store import LeaseStore, TakenLease
-from app.llm.deltas import ChatTurn
 from app.models import Conversation, Message, MessageStatus, utcnow
-from app.services import history, usage
+from app.services import usage
 from app.services.usage import AnswerUsage
 from app.streaming.answer_stream import REDIS_UNAVAILABLE, AnswerStream, LeaseLostError
 from app.streaming.store import EventStore
@@ -71,9 +70,6 @@ class Claim:
     content: str
     reasoning: str
     stream_seq: int
-    # The turns of the branch down to the question, as the model sees them before the token budget
-    # (app/services/history.py): read with the claim, since the question and its branch never change.
-    branch: list[ChatTurn]
 
 
 @dataclass(frozen=True)
@@ -87,63 +83,43 @@ async def claim(
 ) -> Claim | None:
     """Make the row the taker's: streaming, under its epoch, by its conversation's model (else ``default_model``),
     with ``values`` set too. None when the answer is not in progress any more (ended, or deleted), or a newer epoch
-    already has it. One statement: the branch the answer continues is read with it, one row per turn."""
-    claimed = (
-        update(Message)
-        .where(
-            col(Message.task_id) == taken.task_id,
-            col(Message.status).in_(_IN_PROGRESS),
-            col(Message.lease_epoch) < taken.lease.epoch,
-        )
-        .values(
-            status=MessageStatus.STREAMING,
-            lease_epoch=taken.lease.epoch,
-            updated_at=utcnow(),
-            model=sa.func.coalesce(_of_conversation(col(Conversation.model)), default_model),
-            **values,
-        )
-        .returning(
-            col(Message.id),
-            col(Message.conversation_id),
-            _OWNER,
-            col(Message.parent_id),
-            col(Message.model),
-            _INSTRUCTIONS,
-            _UNTITLED,
-            col(Message.content),
-            col(Message.reasoning),
-            col(Message.stream_seq),
-        )
-        .cte("claimed")
-    )
-    turns = history.branch(sa.select(claimed.c.parent_id).scalar_subquery())
-    statement = (
-        sa.select(claimed, turns.c.role, turns.c.content)
-        .select_from(claimed.outerjoin(turns, sa.true()))
-        .order_by(turns.c.seq)
-    )
+    already has it."""
     async with sessions() as session:
-        rows = (await session.execute(statement)).all()
+        claimed = await session.exec(
+            update(Message)
+            .where(
+                col(Message.task_id) == taken.task_id,
+                col(Message.status).in_(_IN_PROGRESS),
+                col(Message.lease_epoch) < taken.lease.epoch,
+            )
+            .values(
+                status=MessageStatus.STREAMING,
+                lease_epoch=taken.lease.epoch,
+                updated_at=utcnow(),
+                model=sa.func.coalesce(_of_conversation(col(Conversation.model)), default_model),
+                **values,
+            )
+            .returning(
+                col(Message.id),
+                col(Message.conversation_id),
+                _OWNER,
+                col(Message.parent_id),
+                col(Message.model),
+                _INSTRUCTIONS,
+                _UNTITLED,
+                col(Message.content),
+                col(Message.reasoning),
+                col(Message.stream_seq),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        row = claimed.one_or_none()
         await session.commit()
-    if not rows:
+    if row is None:
         return None
-    message_id, conversation_id, user_id, parent_id, model, instructions, untitled, content, reasoning, seq, *_ = rows[
-        0
-    ]
-    # A branch with no turn kept joins no row: then the one row's role is NULL.
-    branch = history.turns((role, text) for *_, role, text in rows if role is not None)
+    message_id, conversation_id, user_id, parent_id, model, instructions, untitled, content, reasoning, seq = row
     return Claim(
-        message_id,
-        conversation_id,
-        user_id,
-        parent_id,
-        model,
-        instructions,
-        bool(untitled),
-        content,
-        reasoning,
-        seq,
-        branch,
+        message_id, conversation_id, user_id, parent_id, model, instructions, bool(untitled), content, reasoning, seq
     )
 
 

@@ -172,7 +172,7 @@ class GenerationService:
                 discarded = answer.content, answer.reasoning
                 await answer.restart()
             if resume is None:
-                run.turns = history.prompt(claimed.instructions, claimed.branch, self._settings)
+                run.turns = await self._turns(claimed)
             if discarded is not None:
                 run.discarded = usage.estimate(*discarded, run.turns or [])
             run.asked = True
@@ -222,13 +222,24 @@ class GenerationService:
         stopped_after_asking = run.asked and outcome.status is MessageStatus.CANCELLED
         prompt: list[ChatTurn] = []
         if usage.prompt_was_used(answer.content, answer.reasoning, stopped_after_asking=stopped_after_asking):
-            # This run may not have sent it (it reattached, or never streamed): the same prompt all the same.
-            prompt = (
-                run.turns
-                if run.turns is not None
-                else history.prompt(claimed.instructions, claimed.branch, self._settings)
-            )
+            prompt = run.turns if run.turns is not None else await self._prompt_for_estimate(claimed)
         return usage.estimate(answer.content, answer.reasoning, prompt) + run.discarded
+
+    async def _prompt_for_estimate(self, claimed: Claim) -> list[ChatTurn]:
+        """The prompt, read again for an estimate (this run did not send it: it reattached, or never streamed)."""
+        try:
+            return await self._turns(claimed)
+        except Exception as error:
+            # The output is still charged; the answer must end whatever becomes of this read.
+            logger.warning("answer of message %s: usage estimated without its prompt (%r)", claimed.message_id, error)
+            return []
+
+    async def _turns(self, claimed: Claim) -> list[ChatTurn]:
+        async def read() -> list[ChatTurn]:
+            async with self._sessions() as session:
+                return await history.turns_for(session, claimed, self._settings)
+
+        return await with_retries(read, self._settings.db_outage_seconds, "history read")
 
 
 async def _append_batch(answer: AnswerStream, batch: ModelBatch) -> None:

@@ -10,27 +10,27 @@ user's newest message is always kept. Which turns count:
   message before them stays, so the model simply answers it again.
 """
 
-from collections.abc import Iterable
-from typing import Any
-
 import sqlalchemy as sa
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
 from app.core.config import Settings
 from app.llm.deltas import ChatTurn
 from app.llm.tokens import message_tokens, message_tokens_at_most
 from app.models import Message, MessageRole, MessageStatus
+from app.services.answers import Claim
 
 _ANSWERS_KEPT = (MessageStatus.COMPLETED, MessageStatus.CANCELLED)
 _MESSAGE_TABLE: sa.Table = Message.__table__  # type: ignore[attr-defined]
 
 
-def branch(question: sa.ColumnElement[Any]) -> sa.Subquery:
-    """The turns (role, content, seq) from the first one down to ``question`` (the one being answered), as the model
-    sees them: the branch alone, walked up parent by parent (each step a primary-key read), never the other
-    versions. Read in the claim's own statement (app/services/answers.py), ordered by seq there."""
+def _branch_statement() -> Select[str, str]:
+    """The turns from the first one down to ``:parent_id`` (the question being answered), as the model sees them:
+    the branch alone, walked up parent by parent (each step a primary-key read), never the other versions."""
     message = _MESSAGE_TABLE.c
     start = sa.select(message.id, message.parent_id, message.seq, message.role, message.status, message.content)
-    branch = start.where(message.id == question).cte("branch", recursive=True)
+    branch = start.where(message.id == sa.bindparam("parent_id", type_=sa.Uuid())).cte("branch", recursive=True)
     parent = _MESSAGE_TABLE.alias("parent")
     branch = branch.union_all(
         sa.select(parent.c.id, parent.c.parent_id, parent.c.seq, parent.c.role, parent.c.status, parent.c.content).join(
@@ -38,27 +38,27 @@ def branch(question: sa.ColumnElement[Any]) -> sa.Subquery:
         )
     )
     return (
-        sa.select(branch.c.role, branch.c.content, branch.c.seq)
+        select(branch.c.role, branch.c.content)
         .where(
             sa.or_(
                 branch.c.role == MessageRole.USER.value,
                 branch.c.status.in_([status.value for status in _ANSWERS_KEPT]) & (branch.c.content != ""),
             )
         )
-        .subquery("turns")
+        .order_by(branch.c.seq)
     )
 
 
-def turns(rows: Iterable[tuple[str, str]]) -> list[ChatTurn]:
-    """The branch's (role, content) rows, oldest first, as chat turns."""
-    return [ChatTurn("user" if role == MessageRole.USER else "assistant", content) for role, content in rows]
+_BRANCH = _branch_statement()
 
 
-def prompt(instructions: str | None, branch_turns: list[ChatTurn], settings: Settings) -> list[ChatTurn]:
-    """What the model is sent for an answer: the conversation's instructions (else the server's), then the branch
-    that leads to it, within the history token budget."""
-    system = ChatTurn("system", instructions or settings.system_prompt)
-    return fit_to_budget(system, branch_turns, settings.history_token_budget)
+async def turns_for(session: AsyncSession, claimed: Claim, settings: Settings) -> list[ChatTurn]:
+    """What the model is sent for the claimed answer: the conversation's instructions (else the server's), then the
+    branch that leads to it, within the history token budget."""
+    rows = await session.exec(_BRANCH, params={"parent_id": claimed.parent_id})
+    turns = [ChatTurn("user" if role == MessageRole.USER else "assistant", content) for role, content in rows]
+    system = ChatTurn("system", claimed.instructions or settings.system_prompt)
+    return fit_to_budget(system, turns, settings.history_token_budget)
 
 
 def fit_to_budget(system: ChatTurn, turns: list[ChatTurn], budget: int) -> list[ChatTurn]:

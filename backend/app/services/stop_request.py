@@ -14,9 +14,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.config import Settings
 from app.lease.keeper import process_owner
 from app.lease.store import LeaseStore, StopTarget
+from app.llm.deltas import ChatTurn
 from app.models import MessageStatus
 from app.services import answers, history, messages, usage
-from app.services.answers import Outcome
+from app.services.answers import Claim, Outcome
 from app.streaming.store import EventStore
 
 logger = logging.getLogger(__name__)
@@ -59,9 +60,7 @@ async def request_stop(
         answer = await answers.rebuild(store, taken, claimed, settings.redis_outage_seconds)
         logger.info("answer %s: stopped with no worker holding it (at event %d)", task_id, answer.seq)
         # Nobody reported what it cost: estimated from the text Redis holds (and the prompt, if that text exists).
-        prompt = (
-            history.prompt(claimed.instructions, claimed.branch, settings) if answer.content or answer.reasoning else []
-        )
+        prompt = await _prompt(sessions, settings, claimed) if answer.content or answer.reasoning else []
         cost = usage.estimate(answer.content, answer.reasoning, prompt)
         await answers.conclude(
             sessions, leases, answer, claimed, Outcome(MessageStatus.CANCELLED), cost, _DB_OUTAGE_SECONDS
@@ -69,3 +68,13 @@ async def request_stop(
         return MessageStatus.CANCELLED
     async with sessions() as session:
         return (await messages.find_by_task(session, user_id, task_id)).status
+
+
+async def _prompt(sessions: async_sessionmaker[AsyncSession], settings: Settings, claimed: Claim) -> list[ChatTurn]:
+    """The prompt the answer was generated from, for its usage estimate; none if it cannot be read now."""
+    try:
+        async with sessions() as session:
+            return await history.turns_for(session, claimed, settings)
+    except Exception as error:
+        logger.warning("answer of message %s: usage estimated without its prompt (%r)", claimed.message_id, error)
+        return []
